@@ -1,0 +1,95 @@
+// Configuration comes from INFERENCE_* environment variables and is validated once, at
+// start: a bad value stops the service with one sentence that names the variable.
+
+export type ComputeMode = 'sleep' | 'compute';
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  metricsPort: number;
+  slots: number;
+  queueLimit: number;
+  serviceTimeMs: number;
+  serviceJitterMs: number;
+  computeMode: ComputeMode;
+  maxBodyBytes: number;
+  maxInputs: number;
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  connectionsCheckingIntervalMs: number;
+  drainDelayMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+interface IntSpec {
+  env: string;
+  key: keyof ServiceConfig;
+  fallback: number;
+  min: number;
+  max: number;
+}
+
+const INT_SETTINGS: IntSpec[] = [
+  { env: 'INFERENCE_PORT', key: 'port', fallback: 8080, min: 0, max: 65535 },
+  { env: 'INFERENCE_METRICS_PORT', key: 'metricsPort', fallback: 9090, min: 0, max: 65535 },
+  { env: 'INFERENCE_SLOTS', key: 'slots', fallback: 4, min: 1, max: 1024 },
+  { env: 'INFERENCE_QUEUE_LIMIT', key: 'queueLimit', fallback: 16, min: 0, max: 100_000 },
+  { env: 'INFERENCE_SERVICE_TIME_MS', key: 'serviceTimeMs', fallback: 200, min: 1, max: 600_000 },
+  { env: 'INFERENCE_SERVICE_JITTER_MS', key: 'serviceJitterMs', fallback: 40, min: 0, max: 600_000 },
+  { env: 'INFERENCE_MAX_BODY_BYTES', key: 'maxBodyBytes', fallback: 64 * 1024, min: 64, max: 64 * 1024 * 1024 },
+  { env: 'INFERENCE_MAX_INPUTS', key: 'maxInputs', fallback: 256, min: 1, max: 1_000_000 },
+  { env: 'INFERENCE_MAX_HEADER_BYTES', key: 'maxHeaderBytes', fallback: 8 * 1024, min: 1024, max: 1024 * 1024 },
+  { env: 'INFERENCE_HEADERS_TIMEOUT_MS', key: 'headersTimeoutMs', fallback: 5_000, min: 100, max: 600_000 },
+  { env: 'INFERENCE_REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', fallback: 30_000, min: 100, max: 3_600_000 },
+  { env: 'INFERENCE_KEEPALIVE_TIMEOUT_MS', key: 'keepAliveTimeoutMs', fallback: 5_000, min: 0, max: 600_000 },
+  { env: 'INFERENCE_CONNECTIONS_CHECK_MS', key: 'connectionsCheckingIntervalMs', fallback: 500, min: 10, max: 60_000 },
+  { env: 'INFERENCE_DRAIN_DELAY_MS', key: 'drainDelayMs', fallback: 5_000, min: 0, max: 600_000 },
+  { env: 'INFERENCE_SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', fallback: 20_000, min: 100, max: 3_600_000 },
+];
+
+function parseInt10(name: string, raw: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(raw.trim())) {
+    throw new ConfigError(`${name} must be a whole number, got "${raw}".`);
+  }
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}.`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const config: Record<string, unknown> = {
+    host: env.INFERENCE_HOST?.trim() || '0.0.0.0',
+  };
+  for (const spec of INT_SETTINGS) {
+    const raw = env[spec.env];
+    config[spec.key] = raw === undefined || raw === '' ? spec.fallback : parseInt10(spec.env, raw, spec.min, spec.max);
+  }
+  const mode = (env.INFERENCE_COMPUTE_MODE ?? 'sleep').trim();
+  if (mode !== 'sleep' && mode !== 'compute') {
+    throw new ConfigError(`INFERENCE_COMPUTE_MODE must be "sleep" or "compute", got "${mode}".`);
+  }
+  config.computeMode = mode;
+  const result = config as unknown as ServiceConfig;
+  if (result.serviceJitterMs >= result.serviceTimeMs) {
+    throw new ConfigError(
+      `INFERENCE_SERVICE_JITTER_MS (${result.serviceJitterMs}) must be below INFERENCE_SERVICE_TIME_MS (${result.serviceTimeMs}).`,
+    );
+  }
+  if (result.port !== 0 && result.port === result.metricsPort) {
+    throw new ConfigError(`INFERENCE_PORT and INFERENCE_METRICS_PORT must differ, both are ${result.port}.`);
+  }
+  return result;
+}
+
+/** The longest a request can take end to end: a full queue ahead of it, then its own service. */
+export function longestRequestMs(config: ServiceConfig): number {
+  const worst = config.serviceTimeMs + config.serviceJitterMs;
+  const waves = Math.ceil(config.queueLimit / config.slots) + 1;
+  return waves * worst;
+}

@@ -1,0 +1,178 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ComputePool } from './compute-pool.ts';
+import type { ServiceConfig } from './config.ts';
+import type { Logger } from './log.ts';
+import { createMetrics, type InferenceMetrics } from './metrics.ts';
+import { forward } from './model.ts';
+import { HttpError, parsePredict, readBody, requireJson } from './request.ts';
+import { QueueFullError, SlotPool } from './slots.ts';
+
+export const PREDICT_PATH = '/v1/predict';
+
+export interface InferenceService {
+  /** Binds both ports; resolves with the ports actually bound (0 in config picks a free one). */
+  listen(): Promise<{ port: number; metricsPort: number }>;
+  /** Readiness off, drain delay, stop accepting, let in-flight requests finish, close. */
+  shutdown(): Promise<{ forced: boolean }>;
+  readonly metrics: InferenceMetrics;
+  readonly slots: SlotPool;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function createInferenceService(
+  config: ServiceConfig,
+  log: Logger,
+  random: () => number = Math.random,
+): InferenceService {
+  const metrics = createMetrics(config.slots, config.serviceTimeMs);
+  const slots = new SlotPool(config.slots, config.queueLimit, metrics.onSlotsChanged);
+  const pool = config.computeMode === 'compute' ? new ComputePool(config.slots) : undefined;
+  let ready = false;
+  let draining = false;
+  let active = 0;
+  let idle: (() => void) | undefined;
+
+  // How long until a queue slot is likely free: one wave of service per full set of slots.
+  const retryAfterSeconds = String(
+    Math.max(1, Math.ceil(((config.queueLimit / config.slots + 1) * config.serviceTimeMs) / 1000)),
+  );
+
+  const serviceTimeMs = (): number =>
+    config.serviceTimeMs + (random() * 2 - 1) * config.serviceJitterMs;
+
+  async function predict(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
+    requireJson(req);
+    const request = parsePredict(await readBody(req, config.maxBodyBytes), config.maxInputs);
+    const abandoned = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abandoned.abort();
+    });
+    const queuedAt = performance.now();
+    let release: () => void;
+    try {
+      release = await slots.acquire(abandoned.signal);
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw new HttpError(429, 'all slots are busy and the queue is full', { 'retry-after': retryAfterSeconds });
+      }
+      throw new HttpError(499, 'client went away while queued');
+    }
+    const startedAt = performance.now();
+    try {
+      const busy = serviceTimeMs();
+      let outputs: number[];
+      if (pool) {
+        outputs = await pool.run(request.inputs, busy);
+      } else {
+        await sleep(busy);
+        outputs = forward(request.inputs);
+      }
+      const body = {
+        id: request.id,
+        outputs,
+        queuedMs: Math.round(startedAt - queuedAt),
+        serviceMs: Math.round(performance.now() - startedAt),
+      };
+      send(res, 200, body, draining ? { connection: 'close' } : {});
+      return 200;
+    } finally {
+      release();
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return send(res, 200, 'ok\n');
+    if (path === '/readyz') return ready && !draining ? send(res, 200, 'ready\n') : send(res, 503, 'not ready\n');
+    if (path !== PREDICT_PATH) return send(res, 404, { error: `no route ${path}` });
+
+    const started = performance.now();
+    active += 1;
+    let status = 500;
+    try {
+      status = await predict(req, res);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        status = error.status;
+        const close: Record<string, string> = status === 413 || draining ? { connection: 'close' } : {};
+        if (!res.headersSent && !res.destroyed) send(res, status, { error: error.message }, { ...error.headers, ...close });
+      } else {
+        log('error', 'predict failed', { error: (error as Error).message });
+        if (!res.headersSent && !res.destroyed) send(res, 500, { error: 'internal error' });
+      }
+    } finally {
+      metrics.observeRequest(status, (performance.now() - started) / 1000);
+      active -= 1;
+      if (active === 0) idle?.();
+    }
+  }
+
+  const serverOptions = {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    maxHeaderSize: config.maxHeaderBytes,
+    connectionsCheckingInterval: config.connectionsCheckingIntervalMs,
+  };
+  const api: Server = createServer(serverOptions, (req, res) => void handle(req, res));
+  const metricsServer: Server = createServer(serverOptions, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') return send(res, 404, { error: `no route ${path}` });
+    metrics.registry.metrics().then(
+      (text) => send(res, 200, text, { 'content-type': metrics.registry.contentType }),
+      (error: Error) => send(res, 500, { error: error.message }),
+    );
+  });
+
+  const bind = (server: Server, port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, config.host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+
+  const closeServer = (server: Server): Promise<void> =>
+    new Promise((resolve) => server.close(() => resolve()));
+
+  return {
+    metrics,
+    slots,
+    async listen() {
+      const port = await bind(api, config.port);
+      const metricsPort = await bind(metricsServer, config.metricsPort);
+      ready = true;
+      log('info', 'listening', { port, metricsPort, slots: config.slots, queueLimit: config.queueLimit, mode: config.computeMode });
+      return { port, metricsPort };
+    },
+    async shutdown() {
+      draining = true;
+      log('info', 'draining', { inFlight: slots.inFlight, drainDelayMs: config.drainDelayMs });
+      await sleep(config.drainDelayMs);
+      const closed = closeServer(api);
+      api.closeIdleConnections();
+      const finished = active === 0 ? Promise.resolve(true) : new Promise<boolean>((resolve) => (idle = () => resolve(true)));
+      const forced = !(await Promise.race([finished, sleep(config.shutdownTimeoutMs, false)]));
+      api.closeAllConnections();
+      await closed;
+      metricsServer.closeAllConnections();
+      await closeServer(metricsServer);
+      await pool?.close();
+      log(forced ? 'warn' : 'info', 'stopped', { forced });
+      return { forced };
+    },
+  };
+}
