@@ -8,6 +8,16 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+// In the bundled image worker.js sits beside the bundle. Under tsx (tests, development)
+// workers do not inherit tsx's loader hooks on Node 20, so the worker registers them first.
+function spawnWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  const source = new URL('./worker.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(bootstrap, { eval: true });
+}
+
 export class ComputePool {
   private readonly idle: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -15,11 +25,8 @@ export class ComputePool {
   private nextId = 0;
 
   constructor(size: number) {
-    // Under tsx the source is .ts; in the bundled image both entry points are .js.
-    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const url = new URL(`./worker.${ext}`, import.meta.url);
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(url);
+      const worker = spawnWorker();
       worker.on('message', (msg: { id: number; outputs: number[] }) => this.settle(worker, msg.id, msg.outputs));
       worker.on('error', (error) => this.fail(worker, error));
       worker.unref();

@@ -1,0 +1,109 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { predict, request, sample, scrape, until } from '../helpers/http.ts';
+import { startService, type Running } from '../helpers/service.ts';
+
+const service = suite<{ svc: Running }>('the inference service over HTTP');
+
+service.before.each(async (ctx) => {
+  ctx.svc = await startService({ INFERENCE_DRAIN_DELAY_MS: '0' });
+});
+service.after.each(async (ctx) => {
+  await ctx.svc.service.shutdown();
+});
+
+service('answers a valid predict request with one probability per class', async ({ svc }) => {
+  const reply = await predict(svc.port, { id: 'a', inputs: [0.5, -1, 2] });
+  assert.is(reply.status, 200);
+  const body = JSON.parse(reply.body) as { id: string; outputs: number[]; serviceMs: number };
+  assert.is(body.id, 'a');
+  assert.is(body.outputs.length, 4);
+  assert.ok(Math.abs(body.outputs.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  assert.ok(body.serviceMs >= svc.config.serviceTimeMs - 5, `served in ${body.serviceMs} ms`);
+});
+
+service('reports in-flight equal to held requests and queue depth beyond the slots', async ({ svc }) => {
+  const held = [predict(svc.port), predict(svc.port), predict(svc.port)];
+  await until(() => svc.service.slots.inFlight === 3, 2000, 'three requests held');
+  const text = await scrape(svc.metricsPort);
+  assert.is(sample(text, 'inference_requests_in_flight'), 3);
+  assert.is(sample(text, 'inference_queue_depth'), 1);
+  assert.is(sample(text, 'inference_slots'), 2);
+  const replies = await Promise.all(held);
+  assert.equal(replies.map((r) => r.status), [200, 200, 200]);
+  const after = await scrape(svc.metricsPort);
+  assert.is(sample(after, 'inference_requests_in_flight'), 0);
+  assert.is(sample(after, 'inference_queue_depth'), 0);
+  assert.is(sample(after, 'inference_requests_total{code="200"}'), 3);
+});
+
+service('sheds load past slots plus queue with 429 and Retry-After', async ({ svc }) => {
+  const capacity = svc.config.slots + svc.config.queueLimit;
+  const held = Array.from({ length: capacity }, () => predict(svc.port));
+  await until(() => svc.service.slots.inFlight === capacity, 2000, 'slots and queue full');
+  const shed = await predict(svc.port);
+  assert.is(shed.status, 429);
+  assert.ok(Number(shed.headers['retry-after']) >= 1, `Retry-After: ${shed.headers['retry-after']}`);
+  const replies = await Promise.all(held);
+  assert.ok(replies.every((r) => r.status === 200));
+  const text = await scrape(svc.metricsPort);
+  assert.is(sample(text, 'inference_requests_total{code="429"}'), 1);
+});
+
+service('counts in-flight seconds so that its rate is the average concurrency', async ({ svc }) => {
+  const before = sample(await scrape(svc.metricsPort), 'inference_inflight_seconds_total');
+  const t0 = performance.now();
+  await Promise.all([predict(svc.port), predict(svc.port)]);
+  const after = sample(await scrape(svc.metricsPort), 'inference_inflight_seconds_total');
+  const elapsed = (performance.now() - t0) / 1000;
+  const serviceSeconds = svc.config.serviceTimeMs / 1000;
+  // Two requests each held for one service time: about 2 x service time of request-seconds.
+  assert.ok(Math.abs(after - before - 2 * serviceSeconds) < 0.1, `grew by ${after - before}`);
+  assert.ok((after - before) / elapsed <= 2.0001, 'average concurrency cannot exceed the requests sent');
+});
+
+service('keeps answering /healthz and /metrics while every slot and the queue are full', async ({ svc }) => {
+  const capacity = svc.config.slots + svc.config.queueLimit;
+  const held = Array.from({ length: capacity }, () => predict(svc.port));
+  await until(() => svc.service.slots.inFlight === capacity, 2000, 'saturation');
+  const t0 = performance.now();
+  const [health, metrics] = await Promise.all([request(svc.port, { path: '/healthz' }), scrape(svc.metricsPort)]);
+  const ms = performance.now() - t0;
+  assert.is(health.status, 200);
+  assert.ok(metrics.includes('inference_requests_in_flight 4'));
+  assert.ok(ms < svc.config.serviceTimeMs, `answered in ${ms.toFixed(0)} ms, before any request finished`);
+  await Promise.all(held);
+});
+
+service('is ready after listening and answers unknown routes with 404', async ({ svc }) => {
+  assert.is((await request(svc.port, { path: '/readyz' })).status, 200);
+  assert.is((await request(svc.port, { path: '/nope' })).status, 404);
+  assert.is((await request(svc.metricsPort, { path: '/nope' })).status, 404);
+});
+
+service.run();
+
+const compute = suite<{ svc: Running }>('the inference service in compute mode');
+
+compute.before.each(async (ctx) => {
+  ctx.svc = await startService({ INFERENCE_DRAIN_DELAY_MS: '0', INFERENCE_COMPUTE_MODE: 'compute' });
+});
+compute.after.each(async (ctx) => {
+  await ctx.svc.service.shutdown();
+});
+
+compute('runs the model in worker threads while the event loop keeps answering probes', async ({ svc }) => {
+  const held = [predict(svc.port, { inputs: [1, 2] }), predict(svc.port, { inputs: [1, 2] })];
+  await until(() => svc.service.slots.busy === 2, 2000, 'both slots computing');
+  const t0 = performance.now();
+  const health = await request(svc.port, { path: '/healthz' });
+  const ms = performance.now() - t0;
+  assert.is(health.status, 200);
+  assert.ok(ms < svc.config.serviceTimeMs / 2, `/healthz took ${ms.toFixed(0)} ms while both slots computed`);
+  const replies = await Promise.all(held);
+  const [a, b] = replies.map((r) => JSON.parse(r.body) as { outputs: number[] });
+  assert.equal(a?.outputs, b?.outputs, 'the same input gives the same output');
+  assert.is(a?.outputs.length, 4);
+});
+
+compute.run();
