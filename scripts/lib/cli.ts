@@ -1,0 +1,63 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+// Every script: flags parsed strictly, --help, one clear sentence and a non-zero exit on
+// failure. Logic stays in scripts/lib; a script is this plus one call.
+
+export class UsageError extends Error {}
+
+/** A failure the user can act on: printed as one sentence, without a stack. */
+export class UserError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseFlags<O extends Options>(argv: string[], options: O, usage: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0]?.replace(/\. To specify.*$/, '');
+    throw new UsageError(`${reason}. Run with --help for usage.`);
+  }
+  if ((parsed.values as Record<string, unknown>).help) {
+    process.stdout.write(`${usage.trim()}\n`);
+    process.exit(0);
+  }
+  return parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string };
+}
+
+/** Runs a script's body; maps errors to one line on stderr and an exit code. */
+export async function runMain(body: () => Promise<number | void>): Promise<void> {
+  try {
+    process.exitCode = (await body()) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof UserError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+/** Progress for long steps: what is happening and how long it has taken. */
+export function progress(label: string, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  write(`… ${label}`);
+  const timer = setInterval(() => write(`… ${label} (${elapsed()})`), 15_000);
+  timer.unref();
+  return {
+    done(note = '') {
+      clearInterval(timer);
+      write(`✓ ${label} (${elapsed()})${note ? `: ${note}` : ''}`);
+    },
+    fail() {
+      clearInterval(timer);
+      write(`✗ ${label} (${elapsed()})`);
+    },
+  };
+}

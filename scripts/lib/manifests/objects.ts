@@ -1,0 +1,51 @@
+// The few shapes of rendered Kubernetes objects that inferscale's code reads.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  [key: string]: unknown;
+}
+
+export interface KObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export function isKObject(value: unknown): value is KObject {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const meta = v.metadata as Record<string, unknown> | undefined;
+  return typeof v.apiVersion === 'string' && typeof v.kind === 'string' && typeof meta?.name === 'string';
+}
+
+export function describe(obj: KObject): string {
+  return `${obj.kind}/${obj.metadata.name}`;
+}
+
+export function findObject<T = KObject>(objects: KObject[], kind: string, name?: string): T | undefined {
+  return objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name)) as T | undefined;
+}
+
+export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/** Go-style duration ("5s", "1m30s", "250ms") in seconds. */
+export function durationSeconds(text: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of text.matchAll(re)) {
+    const unit = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    total += Number(m[1]) * unit;
+    consumed += m[0].length;
+  }
+  if (consumed !== text.length || consumed === 0) throw new Error(`"${text}" is not a duration`);
+  return total;
+}

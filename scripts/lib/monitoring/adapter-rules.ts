@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { durationSeconds } from '../manifests/objects.ts';
+
+// The adapter rules file is a values fragment of the prometheus-adapter chart
+// (rules.default / rules.custom). Everything that configures an adapter derives from it.
+
+export interface AdapterRule {
+  seriesQuery: string;
+  resources?: { overrides?: Record<string, { resource: string }>; template?: string };
+  name?: { matches?: string; as?: string };
+  metricsQuery: string;
+}
+
+export class AdapterRulesError extends Error {}
+
+export function parseAdapterRules(text: string, file: string): AdapterRule[] {
+  const doc = parse(text) as { rules?: { default?: boolean; custom?: unknown } } | null;
+  const custom = doc?.rules?.custom;
+  if (!Array.isArray(custom) || custom.length === 0) {
+    throw new AdapterRulesError(`${file} has no rules.custom list`);
+  }
+  custom.forEach((rule: Partial<AdapterRule>, i) => {
+    if (typeof rule?.seriesQuery !== 'string' || typeof rule.metricsQuery !== 'string') {
+      throw new AdapterRulesError(`${file}: rules.custom[${i}] needs a seriesQuery and a metricsQuery`);
+    }
+  });
+  return custom as AdapterRule[];
+}
+
+export async function loadAdapterRules(file: string): Promise<AdapterRule[]> {
+  return parseAdapterRules(await readFile(file, 'utf8'), file);
+}
+
+/** The series name a rule discovers: the metric name its seriesQuery is anchored on. */
+export function seriesName(rule: AdapterRule): string | undefined {
+  return /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{/.exec(rule.seriesQuery)?.[1];
+}
+
+/** The custom-metric name a rule serves (the adapter's naming step applied to its series). */
+export function servedName(rule: AdapterRule): string | undefined {
+  const series = seriesName(rule);
+  if (!series) return undefined;
+  const matches = new RegExp(rule.name?.matches ?? '(.*)');
+  const m = matches.exec(series);
+  if (!m) return undefined;
+  const as = rule.name?.as ?? '$0';
+  return as.replace(/\$\{?(\d+)\}?/g, (_, n: string) => m[Number(n)] ?? '');
+}
+
+export function servedNames(rules: AdapterRule[]): Set<string> {
+  return new Set(rules.map(servedName).filter((n): n is string => n !== undefined));
+}
+
+/** The range of the rate()/increase() window a rule's query uses, in seconds. */
+export function rateWindowSeconds(rule: AdapterRule): number {
+  const m = /\[(\d+(?:ms|s|m|h)+)\]/.exec(rule.metricsQuery);
+  if (!m?.[1]) throw new AdapterRulesError(`the metricsQuery "${rule.metricsQuery}" has no range window`);
+  return durationSeconds(m[1]);
+}
+
+export function ruleFor(rules: AdapterRule[], metric: string): AdapterRule | undefined {
+  return rules.find((r) => servedName(r) === metric);
+}
+
+/** The adapter's own --config file: the same rules, as the adapter reads them. */
+export function adapterConfigYaml(rules: AdapterRule[]): string {
+  return JSON.stringify({ rules }, null, 2);
+}

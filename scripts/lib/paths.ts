@@ -1,0 +1,11 @@
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/** The repository root, wherever a script is started from. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const repoPath = (...parts: string[]): string => join(REPO_ROOT, ...parts);
+
+export const ADAPTER_RULES_FILE = 'base/monitoring/adapter-rules.yaml';
+
+export const OVERLAYS = ['overlays/local', 'overlays/minikube', 'overlays/cloud'];

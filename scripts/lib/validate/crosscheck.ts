@@ -1,0 +1,152 @@
+import type {
+  V1Container,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+import { describe, findObject, selectorMatches, type KObject } from '../manifests/objects.ts';
+import type { Finding } from './findings.ts';
+
+export interface ServiceMonitor extends KObject {
+  spec: { selector?: { matchLabels?: Record<string, string> }; endpoints?: { port?: string; interval?: string }[] };
+}
+
+export interface CrossCheckContext {
+  /** Where the objects were rendered from, for the findings. */
+  file: string;
+  objects: KObject[];
+  /** Custom-metric names the adapter rules serve. */
+  servedMetrics: Set<string>;
+  rulesFile: string;
+}
+
+type Check = (ctx: CrossCheckContext) => { object: KObject; message: string }[];
+
+const of = <T>(objects: KObject[], kind: string) => objects.filter((o) => o.kind === kind) as unknown as (T & KObject)[];
+
+const hpaTargetExists: Check = ({ objects }) =>
+  of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
+    const ref = hpa.spec?.scaleTargetRef;
+    return ref && findObject(objects, ref.kind, ref.name)
+      ? []
+      : [{ object: hpa, message: `scale target ${ref?.kind}/${ref?.name} is not in this overlay` }];
+  });
+
+const hpaMetricsServed: Check = ({ objects, servedMetrics, rulesFile }) =>
+  of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) =>
+    (hpa.spec?.metrics ?? []).flatMap((m) => {
+      const name = m.pods?.metric.name ?? m.object?.metric.name;
+      return name && !servedMetrics.has(name)
+        ? [{ object: hpa, message: `metric "${name}" is produced by no adapter rule in ${rulesFile}` }]
+        : [];
+    }),
+  );
+
+const hpaTargetHasNoReplicas: Check = ({ objects }) =>
+  of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
+    const ref = hpa.spec?.scaleTargetRef;
+    const target = ref ? findObject<V1Deployment & KObject>(objects, ref.kind, ref.name) : undefined;
+    return target?.spec?.replicas !== undefined
+      ? [{ object: target, message: `sets spec.replicas (${target.spec.replicas}) but ${describe(hpa)} owns the replica count` }]
+      : [];
+  });
+
+const podLabels = (objects: KObject[]) =>
+  of<V1Deployment>(objects, 'Deployment').map((d) => d.spec?.template.metadata?.labels ?? {});
+
+const selectorsMatchPods: Check = ({ objects }) => {
+  const labels = podLabels(objects);
+  const services = of<V1Service>(objects, 'Service').map((s) => ({ object: s, selector: s.spec?.selector }));
+  const pdbs = of<V1PodDisruptionBudget>(objects, 'PodDisruptionBudget').map((p) => ({ object: p, selector: p.spec?.selector?.matchLabels }));
+  return [...services, ...pdbs].flatMap(({ object, selector }) =>
+    labels.some((l) => selectorMatches(selector, l))
+      ? []
+      : [{ object, message: `selector ${JSON.stringify(selector ?? {})} matches no pod template's labels` }],
+  );
+};
+
+const serviceMonitorPortsExist: Check = ({ objects }) =>
+  of<ServiceMonitor>(objects, 'ServiceMonitor').flatMap((sm) => {
+    const services = of<V1Service>(objects, 'Service').filter((s) => selectorMatches(sm.spec.selector?.matchLabels, s.metadata.labels));
+    if (services.length === 0) return [{ object: sm, message: `selector ${JSON.stringify(sm.spec.selector?.matchLabels ?? {})} matches no Service` }];
+    return (sm.spec.endpoints ?? []).flatMap((ep) =>
+      services.some((s) => s.spec?.ports?.some((p) => p.name === ep.port))
+        ? []
+        : [{ object: sm, message: `endpoint port "${ep.port}" is not a named port of ${services.map(describe).join(', ')}` }],
+    );
+  });
+
+function resolveIntOrPercent(value: number | string, total: number, roundUp: boolean): number {
+  if (typeof value === 'number') return value;
+  const pct = Number(value.replace('%', '')) / 100;
+  return roundUp ? Math.ceil(pct * total) : Math.floor(pct * total);
+}
+
+const pdbLeavesRoom: Check = ({ objects }) => {
+  const hpas = of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler');
+  return of<V1PodDisruptionBudget>(objects, 'PodDisruptionBudget').flatMap((pdb) =>
+    hpas.flatMap((hpa) => {
+      const min = hpa.spec?.minReplicas ?? 1;
+      const { minAvailable, maxUnavailable } = pdb.spec ?? {};
+      const allowed =
+        maxUnavailable !== undefined
+          ? resolveIntOrPercent(maxUnavailable, min, true)
+          : min - resolveIntOrPercent(minAvailable ?? 0, min, true);
+      return allowed >= 1
+        ? []
+        : [{ object: pdb, message: `allows ${allowed} disruptions at minReplicas ${min} of ${describe(hpa)}: a node drain would block` }];
+    }),
+  );
+};
+
+const containersOf = (objects: KObject[]) =>
+  of<V1Deployment>(objects, 'Deployment').flatMap((d) =>
+    [...(d.spec?.template.spec?.initContainers ?? []), ...(d.spec?.template.spec?.containers ?? [])].map((c) => ({ d, c })),
+  );
+
+const imagesPinned: Check = ({ objects }) =>
+  containersOf(objects).flatMap(({ d, c }) => {
+    const image = c.image ?? '';
+    const tag = image.includes('@') ? 'digest' : /:([^/:]+)$/.exec(image)?.[1];
+    if (!tag) return [{ object: d, message: `container "${c.name}" image "${image}" has no tag` }];
+    if (tag === 'latest') return [{ object: d, message: `container "${c.name}" image "${image}" uses latest` }];
+    return [];
+  });
+
+const restrictedSecurityContext: Check = ({ objects }) =>
+  of<V1Deployment>(objects, 'Deployment').flatMap((d) => {
+    const pod = d.spec?.template.spec;
+    const podCtx = pod?.securityContext;
+    const problems: string[] = [];
+    const containers: V1Container[] = [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
+    for (const c of containers) {
+      const ctx = c.securityContext;
+      const where = `container "${c.name}"`;
+      if (ctx?.runAsNonRoot !== true && podCtx?.runAsNonRoot !== true) problems.push(`${where} may run as root (runAsNonRoot not true)`);
+      const seccomp = ctx?.seccompProfile?.type ?? podCtx?.seccompProfile?.type;
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push(`${where} has no RuntimeDefault seccomp profile`);
+      if (ctx?.allowPrivilegeEscalation !== false) problems.push(`${where} does not set allowPrivilegeEscalation: false`);
+      if (!ctx?.capabilities?.drop?.includes('ALL')) problems.push(`${where} does not drop ALL capabilities`);
+      if (ctx?.readOnlyRootFilesystem !== true) problems.push(`${where} does not set readOnlyRootFilesystem: true`);
+      if (ctx?.privileged === true) problems.push(`${where} is privileged`);
+    }
+    return problems.map((message) => ({ object: d, message }));
+  });
+
+export const CHECKS: Record<string, Check> = {
+  hpaTargetExists,
+  hpaMetricsServed,
+  hpaTargetHasNoReplicas,
+  selectorsMatchPods,
+  serviceMonitorPortsExist,
+  pdbLeavesRoom,
+  imagesPinned,
+  restrictedSecurityContext,
+};
+
+export function crossCheck(ctx: CrossCheckContext): Finding[] {
+  return Object.values(CHECKS).flatMap((check) =>
+    check(ctx).map(({ object, message }) => ({ phase: 'crosscheck' as const, file: ctx.file, object: describe(object), message })),
+  );
+}

@@ -1,0 +1,14 @@
+export type Phase = 'parse' | 'build' | 'schema' | 'crosscheck';
+
+export interface Finding {
+  phase: Phase;
+  /** The file, or the overlay directory whose rendering the object came from. */
+  file: string;
+  /** Kind/name, when the finding is about one object. */
+  object?: string;
+  message: string;
+}
+
+export function formatFinding(level: 'INFO' | 'ERROR', f: Finding): string {
+  return `${level.padEnd(5)} [${f.phase}] ${f.file}${f.object ? ` ${f.object}` : ''}: ${f.message}`;
+}

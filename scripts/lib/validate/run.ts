@@ -1,0 +1,78 @@
+import { join, relative } from 'node:path';
+import { AdapterRulesError, loadAdapterRules, servedNames } from '../monitoring/adapter-rules.ts';
+import type { KObject } from '../manifests/objects.ts';
+import { renderOverlay, RenderError } from '../manifests/render.ts';
+import type { Sh } from '../shell.ts';
+import { crossCheck } from './crosscheck.ts';
+import { formatFinding, type Finding, type Phase } from './findings.ts';
+import { parseFiles, yamlFiles } from './parse.ts';
+import { schemaFindings } from './schema.ts';
+
+export interface ValidateOptions {
+  root: string;
+  /** Overlay directories, relative to root. */
+  overlays: string[];
+  /** Directories whose YAML files are all parsed; files under gitops/ are schema-checked too. */
+  scanDirs: string[];
+  rulesFile: string;
+  $: Sh;
+  write?: (line: string) => void;
+}
+
+export interface ValidateResult {
+  errors: Finding[];
+  /** Rendered objects per overlay, for callers that go on to apply them. */
+  rendered: Map<string, KObject[]>;
+}
+
+export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
+  const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const errors: Finding[] = [];
+  const rendered = new Map<string, KObject[]>();
+  const report = (phase: Phase, found: Finding[], summary: string): void => {
+    for (const f of found) write(formatFinding('ERROR', f));
+    errors.push(...found);
+    write(formatFinding('INFO', { phase, file: summary, message: found.length === 0 ? 'ok' : `${found.length} error(s)` }));
+  };
+
+  const files = await yamlFiles(opts.root, [...new Set([...opts.scanDirs, ...opts.overlays])]);
+  const { parsed, errors: parseErrors } = await parseFiles(opts.root, files);
+  report('parse', parseErrors, `${files.length} YAML files`);
+
+  const buildErrors: Finding[] = [];
+  for (const overlay of opts.overlays) {
+    try {
+      const { objects, warnings } = await renderOverlay(opts.$, join(opts.root, overlay));
+      for (const warning of warnings) buildErrors.push({ phase: 'build', file: overlay, message: `kustomize warned: ${warning}` });
+      rendered.set(overlay, objects);
+    } catch (error) {
+      if (!(error instanceof RenderError)) throw error;
+      buildErrors.push({ phase: 'build', file: overlay, message: `does not build: ${error.message}` });
+    }
+  }
+  report('build', buildErrors, `${opts.overlays.length} overlays`);
+
+  const schemaErrors: Finding[] = [];
+  for (const [overlay, objects] of rendered) schemaErrors.push(...(await schemaFindings(overlay, objects)));
+  const gitopsFiles = parsed.filter((p) => p.file.startsWith('gitops/'));
+  for (const { file, objects } of gitopsFiles) schemaErrors.push(...(await schemaFindings(file, objects)));
+  const checked = [...rendered.values()].reduce((n, o) => n + o.length, 0) + gitopsFiles.reduce((n, p) => n + p.objects.length, 0);
+  report('schema', schemaErrors, `${checked} objects`);
+
+  const crossErrors: Finding[] = [];
+  const rulesFile = relative(opts.root, opts.rulesFile);
+  let served = new Set<string>();
+  try {
+    served = servedNames(await loadAdapterRules(opts.rulesFile));
+  } catch (error) {
+    const message = error instanceof AdapterRulesError ? error.message : `cannot read: ${(error as Error).message}`;
+    crossErrors.push({ phase: 'crosscheck', file: rulesFile, message });
+  }
+  for (const [overlay, objects] of rendered) {
+    crossErrors.push(...crossCheck({ file: overlay, objects, servedMetrics: served, rulesFile }));
+  }
+  report('crosscheck', crossErrors, `${rendered.size} overlays`);
+
+  write(`validate: ${errors.length} error(s) in ${files.length} files and ${opts.overlays.length} overlays`);
+  return { errors, rendered };
+}

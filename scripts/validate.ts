@@ -1,0 +1,30 @@
+import { relative, resolve } from 'node:path';
+import { parseFlags, runMain } from './lib/cli.ts';
+import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath } from './lib/paths.ts';
+import { sh } from './lib/shell.ts';
+import { validate } from './lib/validate/run.ts';
+
+const usage = `
+Usage: npx tsx scripts/validate.ts [--overlay <dir>]...
+
+Checks the manifests in phases: parse every YAML file, build every overlay with
+kubectl kustomize (warnings count as errors), schema-check every rendered object,
+then cross-check each overlay (HPA target and metrics, replicas, selectors, ports,
+PDB room, pinned images, restricted security context). Exits 1 on any error.
+
+  --overlay <dir>  an overlay to check (repeatable; default: ${OVERLAYS.join(', ')})
+  --rules <file>   the adapter rules file (default: ${ADAPTER_RULES_FILE})
+  -h, --help       show this help
+`;
+
+await runMain(async () => {
+  const flags = parseFlags(process.argv.slice(2), { overlay: { type: 'string', multiple: true }, rules: { type: 'string' } }, usage);
+  const { errors } = await validate({
+    root: REPO_ROOT,
+    overlays: flags.overlay?.map((dir) => relative(REPO_ROOT, resolve(dir))) ?? OVERLAYS,
+    scanDirs: ['base', 'overlays', 'gitops'],
+    rulesFile: flags.rules ? resolve(flags.rules) : repoPath(ADAPTER_RULES_FILE),
+    $: sh,
+  });
+  return errors.length === 0 ? 0 : 1;
+});

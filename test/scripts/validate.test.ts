@@ -1,0 +1,78 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
+import { sh } from '../../scripts/lib/shell.ts';
+import { validate } from '../../scripts/lib/validate/run.ts';
+import { runScript } from '../helpers/cli.ts';
+
+async function errorsOf(overlay: string): Promise<string[]> {
+  const lines: string[] = [];
+  const { errors } = await validate({
+    root: REPO_ROOT,
+    overlays: [overlay],
+    scanDirs: [],
+    rulesFile: repoPath(ADAPTER_RULES_FILE),
+    $: sh,
+    write: (l) => lines.push(l),
+  });
+  assert.is(errors.length, lines.filter((l) => l.startsWith('ERROR')).length, 'every error is printed');
+  return lines.filter((l) => l.startsWith('ERROR'));
+}
+
+const cli = suite('scripts/validate.ts');
+
+cli('reports 0 errors for every overlay and exits 0', async () => {
+  const { code, stdout } = await runScript('scripts/validate.ts', []);
+  assert.is(code, 0, stdout);
+  for (const phase of ['parse', 'build', 'schema', 'crosscheck']) assert.match(stdout, new RegExp(`INFO  \\[${phase}\\].*: ok`));
+  assert.match(stdout, new RegExp(`validate: 0 error\\(s\\) in \\d+ files and ${OVERLAYS.length} overlays`));
+});
+
+cli('exits 1 and names the file, object and reason for a broken overlay', async () => {
+  const { code, stdout } = await runScript('scripts/validate.ts', ['--overlay', 'test/fixtures/overlays/deployment-replicas']);
+  assert.is(code, 1);
+  assert.match(stdout, 'ERROR [crosscheck] test/fixtures/overlays/deployment-replicas Deployment/inference: sets spec.replicas (3)');
+  assert.match(stdout, 'validate: 1 error(s)');
+});
+
+cli('refuses an unknown flag with one sentence and exit code 2', async () => {
+  const { code, stderr } = await runScript('scripts/validate.ts', ['--overlays', 'x']);
+  assert.is(code, 2);
+  assert.is(stderr.trim(), "error: Unknown option '--overlays'. Run with --help for usage.");
+});
+
+cli('prints its usage with --help', async () => {
+  const { code, stdout } = await runScript('scripts/validate.ts', ['--help']);
+  assert.is(code, 0);
+  assert.match(stdout, /^Usage: npx tsx scripts\/validate\.ts/);
+});
+
+cli.run();
+
+const broken = suite('each validation check fails its own broken fixture');
+
+const CASES: [string, RegExp][] = [
+  ['build-fails', /\[build\] .*build-fails: does not build: .*missing\.yaml/],
+  ['deprecated', /\[build\] .*deprecated: kustomize warned: .*'commonLabels' is deprecated/],
+  ['schema-invalid', /\[schema\] .*schema-invalid Service\/inference: spec\/type must be equal to one of the allowed values/],
+  ['hpa-target-missing', /HorizontalPodAutoscaler\/inference: scale target Deployment\/inference-gpu is not in this overlay/],
+  ['hpa-metric-unserved', /HorizontalPodAutoscaler\/inference: metric "inference_latency_p95" is produced by no adapter rule in base\/monitoring\/adapter-rules\.yaml/],
+  ['deployment-replicas', /Deployment\/inference: sets spec\.replicas \(3\) but HorizontalPodAutoscaler\/inference owns the replica count/],
+  ['service-selector', /Service\/inference: selector .* matches no pod template's labels/],
+  ['pdb-selector', /PodDisruptionBudget\/inference: selector .* matches no pod template's labels/],
+  ['servicemonitor-port', /ServiceMonitor\/inference: endpoint port "web" is not a named port of Service\/inference/],
+  ['pdb-no-room', /PodDisruptionBudget\/inference: allows 0 disruptions at minReplicas 2/],
+  ['image-latest', /Deployment\/inference: container "inference" image "inferscale\/inference:latest" uses latest/],
+  ['image-untagged', /Deployment\/inference: container "inference" image "registry\.example\.com\/inference" has no tag/],
+  ['security-context', /Deployment\/inference: container "inference" does not set allowPrivilegeEscalation: false/],
+];
+
+for (const [fixture, expected] of CASES) {
+  broken(`${fixture} fails with exactly its own message`, async () => {
+    const errors = await errorsOf(`test/fixtures/overlays/${fixture}`);
+    assert.is(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0] ?? '', expected);
+  });
+}
+
+broken.run();
