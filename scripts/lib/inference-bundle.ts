@@ -1,0 +1,26 @@
+import { build } from 'esbuild';
+import { repoPath } from './paths.ts';
+
+export const BUNDLE_DIR = repoPath('dist/inference');
+
+/**
+ * Bundles the inference service into dist/inference/{main,worker}.js: one ESM file each, its
+ * dependencies included, so an image needs only the node binary and these files.
+ */
+export async function bundleInference(outdir = BUNDLE_DIR): Promise<string[]> {
+  const result = await build({
+    entryPoints: { main: repoPath('inference/src/main.ts'), worker: repoPath('inference/src/worker.ts') },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: false,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'silent',
+    // prom-client is CommonJS and calls require() for node builtins.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  return Object.keys(result.metafile.outputs);
+}
