@@ -1,0 +1,219 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { progress, UserError } from '../cli.ts';
+import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
+import type { Sh } from '../shell.ts';
+import { removeCgroups, removeChains, removeLinks, unmountAll } from './cleanup.ts';
+import {
+  apiserverDaemon,
+  apiserverUrl,
+  containerdDaemon,
+  controllerManagerDaemon,
+  DAEMON_ORDER,
+  etcdDaemon,
+  kubeletDaemon,
+  kubeProxyDaemon,
+  schedulerDaemon,
+  type ClusterSpec,
+} from './components.ts';
+import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, schedulerConfig } from './config.ts';
+import { buildInferenceImage, buildPauseImage, importImage } from './images.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { NODE_NAME, nodeIP, PORTS, SERVICE_IP } from './network.ts';
+import type { ClusterPaths } from './paths.ts';
+import { ensurePki } from './pki.ts';
+import { checkKernel, requirePortsFree, requireRootOnLinux } from './preflight.ts';
+import { runningPid, startDaemon, stopDaemon, waitHealthy, type Daemon } from './processes.ts';
+import type { ClusterInfo, ClusterProvider } from './provider.ts';
+import { buildAll, installDebianPackages, type Binaries, type BuildResult } from './toolchain.ts';
+import { INFERENCE_IMAGE, PAUSE_IMAGE } from './versions.ts';
+
+export interface LocalOptions {
+  $: Sh;
+  paths: ClusterPaths;
+  log: (line: string) => void;
+  /** Seconds each daemon may take to turn healthy. */
+  startTimeoutMs?: number;
+}
+
+export interface LocalTimings {
+  builds: BuildResult[];
+  /** Seconds from the first daemon start to node Ready. */
+  startSeconds?: number;
+}
+
+const DAEMON_PORTS: Record<string, Record<string, number>> = {
+  etcd: { 'etcd (clients)': PORTS.etcdClient, 'etcd (peers)': PORTS.etcdPeer },
+  'kube-apiserver': { 'kube-apiserver': PORTS.apiserver },
+  'kube-controller-manager': { 'kube-controller-manager': PORTS.controllerManager },
+  'kube-scheduler': { 'kube-scheduler': PORTS.scheduler },
+  kubelet: { kubelet: PORTS.kubelet, 'kubelet healthz': PORTS.kubeletHealthz },
+  'kube-proxy': { 'kube-proxy healthz': PORTS.kubeProxyHealthz, 'kube-proxy metrics': PORTS.kubeProxyMetrics },
+};
+
+async function writeConfigs(spec: ClusterSpec): Promise<void> {
+  const p = spec.paths;
+  await mkdir(p.config, { recursive: true });
+  await mkdir(p.cniConf, { recursive: true });
+  await writeFile(join(p.config, 'containerd.toml'), containerdConfig(p));
+  await writeFile(join(p.cniConf, '10-inferscale.conflist'), cniConflist(p));
+  await writeFile(join(p.config, 'kubelet.yaml'), kubeletConfig(p));
+  await writeFile(join(p.config, 'kube-proxy.yaml'), kubeProxyConfig(p, spec.nodeIP));
+  await writeFile(join(p.config, 'scheduler.yaml'), schedulerConfig(p));
+  const server = apiserverUrl();
+  for (const [file, client] of [
+    ['controller-manager.kubeconfig', 'controller-manager'],
+    ['scheduler.kubeconfig', 'scheduler'],
+    ['kube-proxy.kubeconfig', 'kube-proxy'],
+    ['kubelet.kubeconfig', 'kubelet'],
+  ]) {
+    await writeKubeconfig(join(p.config, file as string), p.pki, client as string, server);
+  }
+  await writeKubeconfig(p.kubeconfig, p.pki, 'admin', server);
+}
+
+async function sysctl($: Sh, key: string, value: string): Promise<void> {
+  await writeFile(`/proc/sys/${key.replace(/\./g, '/')}`, value).catch(async () => {
+    await $({ nothrow: true })`sysctl -w ${`${key}=${value}`}`;
+  });
+}
+
+export class LocalProvider implements ClusterProvider {
+  readonly name = 'local' as const;
+  readonly timings: LocalTimings = { builds: [] };
+  private bins: Binaries | undefined;
+  private readonly $: Sh;
+  private readonly paths: ClusterPaths;
+  private readonly log: (line: string) => void;
+  private readonly startTimeoutMs: number;
+
+  constructor(opts: LocalOptions) {
+    this.$ = opts.$;
+    this.paths = opts.paths;
+    this.log = opts.log;
+    this.startTimeoutMs = opts.startTimeoutMs ?? 90_000;
+  }
+
+  /** Installs packages and builds binaries when missing; nothing when everything is cached. */
+  async prepare(): Promise<Binaries> {
+    if (this.bins) return this.bins;
+    requireRootOnLinux();
+    await installDebianPackages(this.$, this.log);
+    const { bins, builds } = await buildAll(this.$, this.paths, this.log);
+    this.timings.builds = builds;
+    this.bins = bins;
+    return bins;
+  }
+
+  async running(): Promise<string[]> {
+    const up: string[] = [];
+    for (const name of DAEMON_ORDER) if (await runningPid(this.paths, name)) up.push(name);
+    return up;
+  }
+
+  async create(): Promise<ClusterInfo> {
+    requireRootOnLinux();
+    const up = await this.running();
+    if (up.length === DAEMON_ORDER.length) {
+      await waitNodeReady(loadKubeConfig(this.paths.kubeconfig), NODE_NAME, 30_000);
+      this.log(`the embedded cluster is already running; kubeconfig: ${this.paths.kubeconfig}`);
+      return { kubeconfig: this.paths.kubeconfig, alreadyRunning: true };
+    }
+    await checkKernel(this.$);
+    const bins = await this.prepare();
+    try {
+      await this.start(bins, up);
+    } catch (error) {
+      this.log('bootstrap failed; stopping what it started so the next run starts cleanly');
+      await this.teardown();
+      throw error;
+    }
+    return { kubeconfig: this.paths.kubeconfig, alreadyRunning: false };
+  }
+
+  private async start(bins: Binaries, alreadyUp: string[]): Promise<void> {
+    const $ = this.$;
+    const p = this.paths;
+    const spec: ClusterSpec = { paths: p, bins, nodeIP: await nodeIP($) };
+    const pki = await ensurePki($, p.pki, { nodeName: NODE_NAME, nodeIP: spec.nodeIP, serviceIP: SERVICE_IP });
+    if (pki.created) this.log(`created the cluster PKI in ${p.pki}`);
+    for (const name of DAEMON_ORDER.filter((n) => !alreadyUp.includes(n))) {
+      await requirePortsFree($, DAEMON_PORTS[name] ?? {});
+    }
+    await writeConfigs(spec);
+    await sysctl($, 'net.ipv4.ip_forward', '1');
+    await sysctl($, 'net.bridge.bridge-nf-call-iptables', '1');
+
+    const started = Date.now();
+    const daemons: [Daemon, () => Promise<void>][] = [
+      [containerdDaemon(p, $), () => this.importPause()],
+      [etcdDaemon(spec), async () => {}],
+      [apiserverDaemon(spec), async () => {}],
+      [controllerManagerDaemon(spec), async () => {}],
+      [schedulerDaemon(spec), async () => {}],
+      [kubeletDaemon(spec), async () => {}],
+      [kubeProxyDaemon(spec), async () => {}],
+    ];
+    for (const [daemon, after] of daemons) {
+      const step = progress(`starting ${daemon.name}`, this.log);
+      try {
+        const { pid } = await startDaemon(p, daemon);
+        await waitHealthy(p, daemon, this.startTimeoutMs);
+        step.done(`pid ${pid}`);
+      } catch (error) {
+        step.fail();
+        throw error;
+      }
+      await after();
+    }
+    const ready = progress(`waiting for node ${NODE_NAME} to be Ready`, this.log);
+    await waitNodeReady(loadKubeConfig(p.kubeconfig), NODE_NAME, 120_000);
+    ready.done();
+    this.timings.startSeconds = (Date.now() - started) / 1000;
+    this.log(`the embedded cluster is up in ${this.timings.startSeconds.toFixed(1)} s; kubeconfig: ${p.kubeconfig}`);
+  }
+
+  private async importPause(): Promise<void> {
+    const { path, image } = await buildPauseImage(this.$, this.paths);
+    await importImage(this.$, this.paths, PAUSE_IMAGE, path, image.digest);
+  }
+
+  async loadImage(): Promise<void> {
+    const step = progress(`building and importing ${INFERENCE_IMAGE}`, this.log);
+    const { path, image } = await buildInferenceImage(this.$, this.paths);
+    const imported = await importImage(this.$, this.paths, `docker.io/${INFERENCE_IMAGE}`, path, image.digest);
+    step.done(imported ? `imported ${image.digest.slice(0, 19)}` : 'already imported');
+  }
+
+  async installMonitoring(): Promise<void> {
+    throw new UserError('monitoring on the embedded cluster is not built yet.');
+  }
+
+  async teardown(): Promise<{ wasRunning: boolean }> {
+    const $ = this.$;
+    const p = this.paths;
+    const up = await this.running();
+    for (const name of ['kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubelet']) await stopDaemon(p, name);
+    if (await runningPid(p, 'containerd')) {
+      // Kill every container so its mounts and network namespace go with it.
+      const ctr = $({ nothrow: true });
+      const tasks = await ctr`ctr -a ${p.containerdSocket} -n k8s.io tasks ls -q`;
+      for (const id of tasks.stdout.split('\n').filter(Boolean)) await ctr`ctr -a ${p.containerdSocket} -n k8s.io tasks kill -s SIGKILL ${id}`;
+    }
+    for (const name of ['kube-apiserver', 'etcd', 'containerd']) await stopDaemon(p, name);
+    await $({ nothrow: true })`pkill -KILL -f ${'containerd-shim-runc-v2 -namespace k8s.io'}`;
+    const mounts = await unmountAll($, p);
+    const links = await removeLinks($);
+    const chains = await removeChains($);
+    const cgroups = await removeCgroups();
+    await rm(p.state, { recursive: true, force: true });
+    await rm(join(p.pids, '..'), { recursive: true, force: true });
+    const wasRunning = up.length > 0 || mounts + links.length + chains > 0;
+    this.log(
+      wasRunning
+        ? `the embedded cluster is down: stopped ${up.length} daemons, removed ${mounts} mounts, ${links.length} links, ${chains} iptables chains, ${cgroups} cgroups`
+        : 'the embedded cluster was not running; nothing to tear down',
+    );
+    return { wasRunning };
+  }
+}

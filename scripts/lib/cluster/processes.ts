@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../cli.ts';
+import { tail } from '../shell.ts';
+import type { ClusterPaths } from './paths.ts';
+
+// Host daemons of the embedded cluster: started detached (they outlive the bootstrap
+// script), logs and pid files in the state and run folders, stopped by pid.
+
+export interface Daemon {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Resolves true once the daemon serves; polled until it does. */
+  healthy: () => Promise<boolean>;
+}
+
+const pidFile = (paths: ClusterPaths, name: string) => join(paths.pids, `${name}.pid`);
+export const logFile = (paths: ClusterPaths, name: string) => join(paths.logs, `${name}.log`);
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid of a running daemon of ours, or undefined (a stale pid file is removed). */
+export async function runningPid(paths: ClusterPaths, name: string): Promise<number | undefined> {
+  const text = await readFile(pidFile(paths, name), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  if (!pid) return undefined;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (alive(pid) && cmdline.length > 0 && !(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).includes(') Z ')) return pid;
+  await rm(pidFile(paths, name), { force: true });
+  return undefined;
+}
+
+export async function startDaemon(paths: ClusterPaths, d: Daemon): Promise<{ pid: number; started: boolean }> {
+  const existing = await runningPid(paths, d.name);
+  if (existing) return { pid: existing, started: false };
+  await mkdir(paths.logs, { recursive: true });
+  await mkdir(paths.pids, { recursive: true });
+  const fd = openSync(logFile(paths, d.name), 'a');
+  const child = spawn(d.command, d.args, { detached: true, stdio: ['ignore', fd, fd], env: d.env ?? process.env });
+  closeSync(fd);
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once('spawn', () => resolve(child.pid as number));
+    child.once('error', (e) => reject(new UserError(`cannot start ${d.name} (${d.command}): ${e.message}`)));
+  });
+  child.unref();
+  await writeFile(pidFile(paths, d.name), `${pid}\n`);
+  return { pid, started: true };
+}
+
+export async function waitHealthy(paths: ClusterPaths, d: Daemon, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await runningPid(paths, d.name))) {
+      const log = await readFile(logFile(paths, d.name), 'utf8').catch(() => '');
+      throw new UserError(`${d.name} exited while starting; the end of ${logFile(paths, d.name)}:\n${tail(log, 15)}`);
+    }
+    if (await d.healthy().catch(() => false)) return;
+    await sleep(250);
+  }
+  const log = await readFile(logFile(paths, d.name), 'utf8').catch(() => '');
+  throw new UserError(`${d.name} did not turn healthy within ${timeoutMs / 1000} s; the end of ${logFile(paths, d.name)}:\n${tail(log, 15)}`);
+}
+
+/** SIGTERM, then SIGKILL after the timeout. Resolves true if a daemon was running. */
+export async function stopDaemon(paths: ClusterPaths, name: string, timeoutMs = 10_000): Promise<boolean> {
+  const pid = await runningPid(paths, name);
+  if (!pid) return false;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await sleep(100);
+  if (alive(pid)) {
+    process.kill(pid, 'SIGKILL');
+    while (alive(pid)) await sleep(50);
+  }
+  await rm(pidFile(paths, name), { force: true });
+  return true;
+}
+
+export interface TlsOptions {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  /** Health endpoints of the local control plane use self-signed serving certs. */
+  insecure?: boolean;
+}
+
+/** GET url; resolves with the status code (0 when it could not connect). */
+export function httpStatus(url: string, tls: TlsOptions = {}, timeoutMs = 2000): Promise<number> {
+  return new Promise((resolve) => {
+    const isHttps = url.startsWith('https:');
+    const options = isHttps ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecure, timeout: timeoutMs } : { timeout: timeoutMs };
+    const req = (isHttps ? httpsRequest : httpRequest)(url, options, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}

@@ -1,0 +1,186 @@
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { join } from 'node:path';
+import { progress, UserError } from '../cli.ts';
+import { tail, type Sh } from '../shell.ts';
+import type { ClusterPaths } from './paths.ts';
+import {
+  DEBIAN_PACKAGES,
+  ETCD_VERSION,
+  K6_VERSION,
+  KUBERNETES_COMPONENTS,
+  KUBERNETES_FALLBACK_VERSION,
+  KUBERNETES_STAGING,
+  KUBERNETES_VERSION,
+  PROMETHEUS_ADAPTER_VERSION,
+} from './versions.ts';
+
+// Builds the cluster's Go components from the Go module proxy into version-keyed folders.
+// A folder with a matching stamp is never rebuilt; GOCACHE and GOMODCACHE stay warm too.
+
+export interface GoComponent {
+  name: string;
+  version: string;
+  binaries: string[];
+  /** The wrapper module's go.mod: upstream modules with replace directives cannot be `go install`ed. */
+  goMod: string;
+  /** go subcommands run in the wrapper module, in order; OUT stands for the output folder. */
+  steps: string[][];
+}
+
+const OUT = '{OUT}';
+
+function wrapperGoMod(name: string, requires: string[] = [], replaces: string[] = []): string {
+  const lines = [`module inferscale.local/${name}-build`, '', 'go 1.26', ''];
+  for (const r of requires) lines.push(`require ${r}`);
+  if (replaces.length > 0) lines.push('', ...replaces.map((r) => `replace ${r}`));
+  return `${lines.join('\n')}\n`;
+}
+
+export function kubernetesLdflags(version: string): string {
+  const [major, minor] = version.replace(/^v/, '').split('.');
+  const stamps = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${version}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+    `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+  ]);
+  return ['-s', '-w', ...stamps].join(' ');
+}
+
+export function kubernetesComponent(version: string): GoComponent {
+  const staging = version.replace(/^v1\./, 'v0.');
+  return {
+    name: 'kubernetes',
+    version,
+    binaries: KUBERNETES_COMPONENTS,
+    goMod: wrapperGoMod('kubernetes', [`k8s.io/kubernetes ${version}`], KUBERNETES_STAGING.map((m) => `k8s.io/${m} => k8s.io/${m} ${staging}`)),
+    steps: [['build', '-trimpath', '-ldflags', kubernetesLdflags(version), '-o', `${OUT}/`, ...KUBERNETES_COMPONENTS.map((c) => `k8s.io/kubernetes/cmd/${c}`)]],
+  };
+}
+
+function goGetAndBuild(name: string, module: string, version: string, pkg: string, binary: string): GoComponent {
+  return {
+    name,
+    version,
+    binaries: [binary],
+    goMod: wrapperGoMod(name),
+    steps: [
+      ['get', `${module}@${version}`],
+      ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${OUT}/${binary}`, pkg],
+    ],
+  };
+}
+
+export const etcdComponent = (): GoComponent =>
+  goGetAndBuild('etcd', 'go.etcd.io/etcd/server/v3', ETCD_VERSION, 'go.etcd.io/etcd/server/v3', 'etcd');
+export const adapterComponent = (): GoComponent =>
+  goGetAndBuild('prometheus-adapter', 'sigs.k8s.io/prometheus-adapter', PROMETHEUS_ADAPTER_VERSION, 'sigs.k8s.io/prometheus-adapter/cmd/adapter', 'adapter');
+export const k6Component = (): GoComponent => goGetAndBuild('k6', 'go.k6.io/k6', K6_VERSION, 'go.k6.io/k6', 'k6');
+
+export const componentDir = (paths: ClusterPaths, c: Pick<GoComponent, 'name' | 'version'>): string =>
+  join(paths.bin, `${c.name}-${c.version}`);
+
+const stampOf = (c: GoComponent): string => JSON.stringify({ goMod: c.goMod, steps: c.steps });
+
+async function isBuilt(paths: ClusterPaths, c: GoComponent): Promise<boolean> {
+  const dir = componentDir(paths, c);
+  try {
+    if ((await readFile(join(dir, '.stamp'), 'utf8')) !== stampOf(c)) return false;
+    await Promise.all(c.binaries.map((b) => access(join(dir, b), constants.X_OK)));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' });
+
+export interface BuildResult {
+  component: string;
+  version: string;
+  seconds: number;
+  cached: boolean;
+}
+
+export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent): Promise<BuildResult> {
+  const started = Date.now();
+  if (await isBuilt(paths, c)) return { component: c.name, version: c.version, seconds: 0, cached: true };
+  const src = join(paths.src, `${c.name}-${c.version}`);
+  const out = componentDir(paths, c);
+  await mkdir(src, { recursive: true });
+  await mkdir(out, { recursive: true });
+  await writeFile(join(src, 'go.mod'), c.goMod);
+  const log = join(src, 'build.log');
+  await writeFile(log, '');
+  const step = progress(`building ${c.name} ${c.version} (log: ${log})`);
+  for (const args of c.steps) {
+    const argv = args.map((a) => a.replace(OUT, out));
+    const result = await $({ cwd: src, env: goEnv(), nothrow: true })`go ${argv}`;
+    await writeFile(log, `$ go ${argv.join(' ')}\n${result.stdout}${result.stderr}`, { flag: 'a' });
+    if (result.exitCode !== 0) {
+      step.fail();
+      throw new UserError(`building ${c.name} ${c.version} failed (go ${argv[0]}); the end of ${log}:\n${tail(result.stdout + result.stderr)}`);
+    }
+  }
+  await writeFile(join(out, '.stamp'), stampOf(c));
+  step.done();
+  return { component: c.name, version: c.version, seconds: (Date.now() - started) / 1000, cached: false };
+}
+
+/** The Kubernetes version to build: the pinned one, or the fallback when the proxy lacks it. */
+export async function resolveKubernetesVersion($: Sh, paths: ClusterPaths, log: (line: string) => void): Promise<string> {
+  for (const version of [KUBERNETES_VERSION, KUBERNETES_FALLBACK_VERSION]) {
+    if (await isBuilt(paths, kubernetesComponent(version))) return version;
+  }
+  const probe = join(paths.src, 'probe');
+  await mkdir(probe, { recursive: true });
+  await writeFile(join(probe, 'go.mod'), wrapperGoMod('probe'));
+  const listed = await $({ cwd: probe, env: goEnv(), nothrow: true })`go list -m -json ${`k8s.io/kubernetes@${KUBERNETES_VERSION}`}`;
+  if (listed.exitCode === 0) return KUBERNETES_VERSION;
+  log(`k8s.io/kubernetes ${KUBERNETES_VERSION} is not served by the Go module proxy; falling back to ${KUBERNETES_FALLBACK_VERSION}`);
+  return KUBERNETES_FALLBACK_VERSION;
+}
+
+export interface Binaries {
+  kubernetes: string;
+  etcd: string;
+  adapter: string;
+  k6: string;
+}
+
+/** Builds every Go component the cluster needs (nothing when cached) and returns their folders. */
+export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) => void): Promise<{ bins: Binaries; builds: BuildResult[] }> {
+  const k8s = kubernetesComponent(await resolveKubernetesVersion($, paths, log));
+  const components = { kubernetes: k8s, etcd: etcdComponent(), adapter: adapterComponent(), k6: k6Component() };
+  const builds: BuildResult[] = [];
+  for (const c of Object.values(components)) builds.push(await buildComponent($, paths, c));
+  const bins = Object.fromEntries(Object.entries(components).map(([k, c]) => [k, componentDir(paths, c)])) as unknown as Binaries;
+  return { bins, builds };
+}
+
+/** Installs the Debian packages whose command is missing; refreshes the index only if needed. */
+export async function installDebianPackages($: Sh, log: (line: string) => void): Promise<string[]> {
+  const missing: string[] = [];
+  for (const [pkg, provides] of Object.entries(DEBIAN_PACKAGES)) {
+    const found = provides.startsWith('/')
+      ? await access(provides).then(() => true, () => false)
+      : (await $({ nothrow: true })`command -v ${provides}`).exitCode === 0;
+    if (!found) missing.push(pkg);
+  }
+  if (missing.length === 0) return [];
+  const step = progress(`installing Debian packages: ${missing.join(' ')}`, log);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let result = await $({ env, nothrow: true })`apt-get install -y --no-install-recommends ${missing}`;
+  if (result.exitCode !== 0) {
+    await $({ env, nothrow: true })`apt-get update`;
+    result = await $({ env, nothrow: true })`apt-get install -y --no-install-recommends ${missing}`;
+  }
+  if (result.exitCode !== 0) {
+    step.fail();
+    throw new UserError(`apt-get could not install ${missing.join(' ')}:\n${tail(result.stdout + result.stderr)}`);
+  }
+  step.done();
+  return missing;
+}

@@ -1,0 +1,42 @@
+// Every version the embedded cluster uses, in one place. Binaries are cached in folders
+// keyed by these, so changing one rebuilds exactly that component.
+
+export const KUBERNETES_VERSION = 'v1.37.2';
+/** Used only when the Go module proxy does not serve KUBERNETES_VERSION; bootstrap says so. */
+export const KUBERNETES_FALLBACK_VERSION = 'v1.36.3';
+export const ETCD_VERSION = 'v3.6.16';
+export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
+export const K6_VERSION = 'v1.8.1';
+
+/** The sandbox image name containerd is configured with; our own static pause program. */
+export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
+/** The inference image as base/app names it; overlays/local never pulls it. */
+export const INFERENCE_IMAGE = 'inferscale/inference:0.1.0';
+
+/** Debian packages the embedded cluster needs, with the command each provides. */
+export const DEBIAN_PACKAGES: Record<string, string> = {
+  containerd: 'containerd',
+  runc: 'runc',
+  'containernetworking-plugins': '/usr/lib/cni/bridge',
+  iptables: 'iptables',
+  conntrack: 'conntrack',
+  socat: 'socat',
+  iproute2: 'ip',
+  prometheus: 'prometheus',
+  openssl: 'openssl',
+  gcc: 'gcc',
+  'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',
+};
+
+/** Kubernetes' staging modules: the wrapper module replaces each with its published v0.x. */
+export const KUBERNETES_STAGING = [
+  'api', 'apiextensions-apiserver', 'apimachinery', 'apiserver', 'cli-runtime', 'client-go',
+  'cloud-provider', 'cluster-bootstrap', 'code-generator', 'component-base', 'component-helpers',
+  'controller-manager', 'cri-api', 'cri-client', 'cri-streaming', 'csi-translation-lib',
+  'dynamic-resource-allocation', 'endpointslice', 'externaljwt', 'kms', 'kube-aggregator',
+  'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubectl', 'kubelet', 'metrics',
+  'mount-utils', 'pod-security-admission', 'sample-apiserver', 'sample-cli-plugin',
+  'sample-controller', 'streaming',
+];
+
+export const KUBERNETES_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl'];

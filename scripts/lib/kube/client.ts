@@ -1,0 +1,35 @@
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A KubeConfig from an explicit file, or the default chain (KUBECONFIG, ~/.kube/config). */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Polls check until it returns a value other than undefined, or throws after timeoutMs with `what`. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  const why = lastError ? ` (last error: ${(lastError as Error).message})` : '';
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}`);
+}
+
+export async function waitNodeReady(kc: KubeConfig, name: string, timeoutMs: number): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await waitFor(`node ${name} to be Ready`, timeoutMs, async () => {
+    const node = await core.readNode({ name });
+    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+  });
+}
