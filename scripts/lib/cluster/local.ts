@@ -193,14 +193,20 @@ export class LocalProvider implements ClusterProvider {
     const $ = this.$;
     const p = this.paths;
     const up = await this.running();
-    for (const name of ['kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubelet']) await stopDaemon(p, name);
+    const stop = async (name: string) => {
+      if (!(await runningPid(p, name))) return;
+      const step = progress(`stopping ${name}`, this.log);
+      await stopDaemon(p, name);
+      step.done();
+    };
+    for (const name of ['kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubelet']) await stop(name);
     if (await runningPid(p, 'containerd')) {
       // Kill every container so its mounts and network namespace go with it.
       const ctr = $({ nothrow: true });
       const tasks = await ctr`ctr -a ${p.containerdSocket} -n k8s.io tasks ls -q`;
       for (const id of tasks.stdout.split('\n').filter(Boolean)) await ctr`ctr -a ${p.containerdSocket} -n k8s.io tasks kill -s SIGKILL ${id}`;
     }
-    for (const name of ['kube-apiserver', 'etcd', 'containerd']) await stopDaemon(p, name);
+    for (const name of ['kube-apiserver', 'etcd', 'containerd']) await stop(name);
     await $({ nothrow: true })`pkill -KILL -f ${'containerd-shim-runc-v2 -namespace k8s.io'}`;
     const mounts = await unmountAll($, p);
     const links = await removeLinks($);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
@@ -24,10 +24,16 @@ export interface Daemon {
 const pidFile = (paths: ClusterPaths, name: string) => join(paths.pids, `${name}.pid`);
 export const logFile = (paths: ClusterPaths, name: string) => join(paths.logs, `${name}.log`);
 
+/** True while the process exists and is not a zombie (init may reap our detached daemons late). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -38,8 +44,9 @@ export async function runningPid(paths: ClusterPaths, name: string): Promise<num
   const text = await readFile(pidFile(paths, name), 'utf8').catch(() => '');
   const pid = Number(text.trim());
   if (!pid) return undefined;
+  // A reused pid belongs to someone else: ours carry their name on the command line.
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (alive(pid) && cmdline.length > 0 && !(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).includes(') Z ')) return pid;
+  if (alive(pid) && cmdline.includes(name)) return pid;
   await rm(pidFile(paths, name), { force: true });
   return undefined;
 }

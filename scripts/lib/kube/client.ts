@@ -33,3 +33,23 @@ export async function waitNodeReady(kc: KubeConfig, name: string, timeoutMs: num
     return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
   });
 }
+
+/** The apiserver's own sentence for a failed call (its Status message), else the error's. */
+export function apiErrorMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const status = JSON.parse(body) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      return body;
+    }
+  }
+  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
+  return (error as Error).message ?? String(error);
+}
+
+export function apiErrorCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}

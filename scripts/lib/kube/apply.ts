@@ -1,0 +1,11 @@
+import { KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
+import type { KObject } from '../manifests/objects.ts';
+
+/** The field manager every inferscale apply uses; it owns exactly the fields Git declares. */
+export const FIELD_MANAGER = 'inferscale';
+
+/** Server-side apply of one object with our field manager (forcing conflicts, as GitOps tools do). */
+export async function serverSideApply(kc: KubeConfig, obj: KObject, dryRun = false): Promise<KObject> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  return (await api.patch(obj, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KObject;
+}

@@ -1,0 +1,126 @@
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ourChains, ourMounts } from '../../scripts/lib/cluster/cleanup.ts';
+import { BRIDGE, NODE_NAME } from '../../scripts/lib/cluster/network.ts';
+import { clusterPaths } from '../../scripts/lib/cluster/paths.ts';
+import { alive } from '../../scripts/lib/cluster/processes.ts';
+import { DAEMON_ORDER } from '../../scripts/lib/cluster/components.ts';
+import { serverSideApply } from '../../scripts/lib/kube/apply.ts';
+import { apiErrorMessage, loadKubeConfig, waitFor } from '../../scripts/lib/kube/client.ts';
+import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
+import { repoPath } from '../../scripts/lib/paths.ts';
+import { sh } from '../../scripts/lib/shell.ts';
+import { runScript } from '../helpers/cli.ts';
+import { predict, request, sample } from '../helpers/http.ts';
+
+const paths = clusterPaths();
+const NS = 'inferscale';
+
+const cluster = suite<{ kc: KubeConfig; pids: number[] }>('the embedded cluster');
+
+cluster.before(async (ctx) => {
+  const { code, stderr } = await runScript('scripts/bootstrap.ts', ['--provider', 'local']);
+  if (code !== 0) {
+    await runScript('scripts/teardown.ts', []);
+    throw new Error(`bootstrap failed:\n${stderr}`);
+  }
+  ctx.kc = loadKubeConfig(paths.kubeconfig);
+});
+
+cluster.after(async () => {
+  // Always tear down, even when a test failed; the last test checks what it leaves.
+  await runScript('scripts/teardown.ts', []);
+});
+
+cluster('has its node Ready, running the version it was built from', async ({ kc }) => {
+  const node = await kc.makeApiClient(CoreV1Api).readNode({ name: NODE_NAME });
+  assert.ok(node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  assert.match(node.status?.nodeInfo?.kubeletVersion ?? '', /^v1\.3[67]\.\d+$/);
+  assert.match(node.status?.nodeInfo?.containerRuntimeVersion ?? '', /^containerd:\/\//);
+});
+
+cluster('says so and succeeds when bootstrapped again while running', async () => {
+  const { code, stderr } = await runScript('scripts/bootstrap.ts', ['--provider', 'local']);
+  assert.is(code, 0, stderr);
+  assert.match(stderr, 'the embedded cluster is already running');
+});
+
+cluster("runs overlays/local's Deployment of the inference image, pinned to 2 replicas, to Ready", async ({ kc }) => {
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+  // ServiceMonitors are read by the host Prometheus, not applied (the CRD is not installed).
+  for (const obj of objects.filter((o) => o.kind !== 'ServiceMonitor')) {
+    const pinned = obj.kind === 'Deployment' ? { ...obj, spec: { ...(obj.spec as object), replicas: 2 } } : obj;
+    await serverSideApply(kc, pinned);
+  }
+  const apps = kc.makeApiClient(AppsV1Api);
+  await waitFor('2 ready inference pods', 90_000, async () => {
+    const d: V1Deployment = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
+    return d.status?.readyReplicas === 2 ? true : undefined;
+  });
+});
+
+cluster('answers the predict route and /metrics on its NodePorts at 127.0.0.1', async () => {
+  const reply = await predict(30080, { inputs: [1, 2, 3] });
+  assert.is(reply.status, 200, reply.body);
+  assert.is((JSON.parse(reply.body) as { outputs: number[] }).outputs.length, 4);
+  const metrics = await request(30090, { path: '/metrics' });
+  assert.is(metrics.status, 200);
+  assert.match(metrics.body, /^inference_slots 4$/m);
+});
+
+cluster('spreads requests through the NodePort over both pods', async ({ kc }) => {
+  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: 'app.kubernetes.io/name=inference' });
+  const ips = pods.items.map((p) => p.status?.podIP).filter((ip): ip is string => Boolean(ip));
+  assert.is(ips.length, 2);
+  const count = async (ip: string) => {
+    const text = await new Promise<string>((resolve, reject) => {
+      fetch(`http://${ip}:9090/metrics`).then((r) => r.text()).then(resolve, reject);
+    });
+    return text.includes('inference_requests_total{code="200"}') ? sample(text, 'inference_requests_total{code="200"}') : 0;
+  };
+  const before = await Promise.all(ips.map(count));
+  for (let i = 0; i < 40; i++) assert.is((await predict(30080)).status, 200);
+  const after = await Promise.all(ips.map(count));
+  const grew = after.map((a, i) => a - (before[i] ?? 0));
+  assert.is(grew.reduce((a, b) => a + b, 0), 40, `counters grew by ${grew}`);
+  assert.ok(grew.every((g) => g > 0), `each pod served some: ${grew}`);
+});
+
+cluster('enforces the restricted Pod Security profile: our pods are admitted, a privileged pod is refused', async ({ kc }) => {
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = await core.readNamespace({ name: NS });
+  assert.is(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+  let refusal = '';
+  try {
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        metadata: { name: 'privileged' },
+        spec: { containers: [{ name: 'c', image: 'inferscale/inference:0.1.0', securityContext: { privileged: true } }] },
+      },
+    });
+  } catch (error) {
+    refusal = apiErrorMessage(error);
+  }
+  assert.match(refusal, /violates PodSecurity "restricted:latest"/);
+  assert.match(refusal, /privileged/);
+});
+
+cluster('leaves no process, mount, bridge or iptables chain of ours after teardown, and tears down twice', async () => {
+  const pids = (await Promise.all(DAEMON_ORDER.map(async (n) => Number((await sh({ nothrow: true })`cat ${`${paths.pids}/${n}.pid`}`).stdout.trim())))).filter(Boolean);
+  assert.is(pids.length, DAEMON_ORDER.length);
+  const first = await runScript('scripts/teardown.ts', []);
+  assert.is(first.code, 0, first.stderr);
+  assert.match(first.stderr, /the embedded cluster is down: stopped 7 daemons/);
+  assert.equal(pids.filter(alive), [], 'no daemon survives');
+  assert.is((await sh({ nothrow: true })`pgrep -f ${'containerd-shim-runc-v2 -namespace k8s.io'}`).stdout.trim(), '');
+  assert.equal(await ourMounts(paths), []);
+  assert.is.not((await sh({ nothrow: true })`ip link show ${BRIDGE}`).exitCode, 0, 'the bridge is gone');
+  assert.equal(await ourChains(sh), { nat: [], filter: [], mangle: [] });
+  const second = await runScript('scripts/teardown.ts', []);
+  assert.is(second.code, 0);
+  assert.match(second.stderr, 'the embedded cluster was not running; nothing to tear down');
+});
+
+cluster.run();
