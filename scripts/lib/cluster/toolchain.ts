@@ -106,7 +106,11 @@ export interface BuildResult {
 
 export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent): Promise<BuildResult> {
   const started = Date.now();
-  if (await isBuilt(paths, c)) return { component: c.name, version: c.version, seconds: 0, cached: true };
+  if (await isBuilt(paths, c)) {
+    // A cached build reports how long it took when it was made.
+    const seconds = Number(await readFile(join(componentDir(paths, c), '.build-seconds'), 'utf8').catch(() => 'NaN'));
+    return { component: c.name, version: c.version, seconds, cached: true };
+  }
   const src = join(paths.src, `${c.name}-${c.version}`);
   const out = componentDir(paths, c);
   await mkdir(src, { recursive: true });
@@ -124,9 +128,11 @@ export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent)
       throw new UserError(`building ${c.name} ${c.version} failed (go ${argv[0]}); the end of ${log}:\n${tail(result.stdout + result.stderr)}`);
     }
   }
+  const seconds = (Date.now() - started) / 1000;
   await writeFile(join(out, '.stamp'), stampOf(c));
+  await writeFile(join(out, '.build-seconds'), `${seconds}\n`);
   step.done();
-  return { component: c.name, version: c.version, seconds: (Date.now() - started) / 1000, cached: false };
+  return { component: c.name, version: c.version, seconds, cached: false };
 }
 
 /** The Kubernetes version to build: the pinned one, or the fallback when the proxy lacks it. */
