@@ -1,11 +1,13 @@
 import { parseFlags, runMain } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
+import { bootstrapCluster } from './lib/cluster/bootstrap.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
 Usage: npx tsx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}]
 
-Creates (or connects to) a cluster and makes the inference image available to it.
+Creates (or connects to) a cluster, makes the inference image available to it, and
+installs the metrics pipeline (Prometheus, prometheus-adapter).
 
   --provider local     the embedded cluster: a real single-node Kubernetes built from
                        upstream sources and run on this machine (needs root on Linux)
@@ -14,14 +16,17 @@ Creates (or connects to) a cluster and makes the inference image available to it
 
 Without --provider: existing if the current context answers, else minikube if installed,
 else local. Running it again while the cluster runs says so and succeeds.
+
+  --overlay <dir>      the overlay whose ServiceMonitors configure the embedded cluster's
+                       host Prometheus (default: overlays/<provider>)
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), { provider: { type: 'string' } }, usage);
+  const flags = parseFlags(process.argv.slice(2), { provider: { type: 'string' }, overlay: { type: 'string' } }, usage);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
   const provider = makeProvider(name, sh, log);
-  const info = await provider.create();
-  await provider.loadImage();
+  const overlay = flags.overlay ?? `overlays/${name === 'existing' ? 'cloud' : name}`;
+  const info = await bootstrapCluster(provider, sh, overlay, log);
   process.stdout.write(`${info.kubeconfig}\n`);
 });

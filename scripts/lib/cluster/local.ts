@@ -1,6 +1,8 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { progress, UserError } from '../cli.ts';
+import { progress } from '../cli.ts';
+import type { KObject } from '../manifests/objects.ts';
+import { prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './local-monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { removeCgroups, removeChains, removeLinks, unmountAll } from './cleanup.ts';
@@ -185,14 +187,26 @@ export class LocalProvider implements ClusterProvider {
     step.done(imported ? `imported ${image.digest.slice(0, 19)}` : 'already imported');
   }
 
-  async installMonitoring(): Promise<void> {
-    throw new UserError('monitoring on the embedded cluster is not built yet.');
+  async installMonitoring(objects: KObject[]): Promise<void> {
+    const bins = await this.prepare();
+    await startLocalMonitoring({ paths: this.paths, bins, kc: loadKubeConfig(this.paths.kubeconfig), objects, log: this.log });
+  }
+
+  handles(obj: KObject): string | undefined {
+    return obj.kind === 'ServiceMonitor' ? 'read by the host Prometheus' : undefined;
+  }
+
+  async syncMonitoring(objects: KObject[]): Promise<void> {
+    await writePrometheusConfig(this.paths, objects);
+    if (await runningPid(this.paths, 'prometheus')) await fetch(`${prometheusUrl()}/-/reload`, { method: 'POST' });
   }
 
   async teardown(): Promise<{ wasRunning: boolean }> {
     const $ = this.$;
     const p = this.paths;
     const up = await this.running();
+    const kubeconfigExists = await access(p.kubeconfig).then(() => true, () => false);
+    await stopLocalMonitoring(p, kubeconfigExists ? loadKubeConfig(p.kubeconfig) : undefined);
     const stop = async (name: string) => {
       if (!(await runningPid(p, name))) return;
       const step = progress(`stopping ${name}`, this.log);

@@ -1,3 +1,5 @@
+import type { KObject } from '../manifests/objects.ts';
+
 // One interface for every place inferscale can run: the embedded cluster, minikube, or the
 // current kube context.
 
@@ -16,8 +18,18 @@ export interface ClusterProvider {
   create(): Promise<ClusterInfo>;
   /** Make the inference image available to the cluster's nodes. */
   loadImage(): Promise<void>;
-  /** Install the metrics pipeline (Prometheus, prometheus-adapter). */
-  installMonitoring(): Promise<void>;
+  /**
+   * Install the metrics pipeline (Prometheus, prometheus-adapter). `objects` is the rendered
+   * overlay: the embedded cluster configures its host Prometheus from its ServiceMonitors.
+   */
+  installMonitoring(objects: KObject[]): Promise<void>;
+  /**
+   * Objects of the overlay this provider handles itself instead of applying them, with the
+   * reason (the embedded cluster reads ServiceMonitors into its host Prometheus).
+   */
+  handles?(obj: KObject): string | undefined;
+  /** Bring provider-side configuration in line with the overlay; starts nothing. */
+  syncMonitoring?(objects: KObject[]): Promise<void>;
   /** Stop and remove what create() made; safe to call twice. */
   teardown(): Promise<{ wasRunning: boolean }>;
 }

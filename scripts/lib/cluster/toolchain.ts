@@ -13,6 +13,7 @@ import {
   KUBERNETES_STAGING,
   KUBERNETES_VERSION,
   PROMETHEUS_ADAPTER_VERSION,
+  PROMETHEUS_VERSION,
 } from './versions.ts';
 
 // Builds the cluster's Go components from the Go module proxy into version-keyed folders.
@@ -77,6 +78,8 @@ export const etcdComponent = (): GoComponent =>
   goGetAndBuild('etcd', 'go.etcd.io/etcd/server/v3', ETCD_VERSION, 'go.etcd.io/etcd/server/v3', 'etcd');
 export const adapterComponent = (): GoComponent =>
   goGetAndBuild('prometheus-adapter', 'sigs.k8s.io/prometheus-adapter', PROMETHEUS_ADAPTER_VERSION, 'sigs.k8s.io/prometheus-adapter/cmd/adapter', 'adapter');
+export const prometheusComponent = (): GoComponent =>
+  goGetAndBuild('prometheus', 'github.com/prometheus/prometheus', PROMETHEUS_VERSION, 'github.com/prometheus/prometheus/cmd/prometheus', 'prometheus');
 export const k6Component = (): GoComponent => goGetAndBuild('k6', 'go.k6.io/k6', K6_VERSION, 'go.k6.io/k6', 'k6');
 
 export const componentDir = (paths: ClusterPaths, c: Pick<GoComponent, 'name' | 'version'>): string =>
@@ -152,6 +155,7 @@ export async function resolveKubernetesVersion($: Sh, paths: ClusterPaths, log: 
 export interface Binaries {
   kubernetes: string;
   etcd: string;
+  prometheus: string;
   adapter: string;
   k6: string;
 }
@@ -159,7 +163,7 @@ export interface Binaries {
 /** Builds every Go component the cluster needs (nothing when cached) and returns their folders. */
 export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) => void): Promise<{ bins: Binaries; builds: BuildResult[] }> {
   const k8s = kubernetesComponent(await resolveKubernetesVersion($, paths, log));
-  const components = { kubernetes: k8s, etcd: etcdComponent(), adapter: adapterComponent(), k6: k6Component() };
+  const components = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), k6: k6Component() };
   const builds: BuildResult[] = [];
   for (const c of Object.values(components)) builds.push(await buildComponent($, paths, c));
   const bins = Object.fromEntries(Object.entries(components).map(([k, c]) => [k, componentDir(paths, c)])) as unknown as Binaries;

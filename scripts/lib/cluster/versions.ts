@@ -7,6 +7,8 @@ export const KUBERNETES_FALLBACK_VERSION = 'v1.36.3';
 export const ETCD_VERSION = 'v3.6.16';
 export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
 export const K6_VERSION = 'v1.8.1';
+/** Prometheus 3.16 (its Go module is versioned v0.316.x). Debian's build lacks Kubernetes discovery. */
+export const PROMETHEUS_VERSION = 'v0.316.0';
 
 /** The sandbox image name containerd is configured with; our own static pause program. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -22,7 +24,6 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   conntrack: 'conntrack',
   socat: 'socat',
   iproute2: 'ip',
-  prometheus: 'prometheus',
   openssl: 'openssl',
   gcc: 'gcc',
   'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',

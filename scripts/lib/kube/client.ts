@@ -22,7 +22,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
     }
     await sleep(intervalMs);
   }
-  const why = lastError ? ` (last error: ${(lastError as Error).message})` : '';
+  const why = lastError ? ` (last error: ${apiErrorMessage(lastError)})` : '';
   throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}`);
 }
 

@@ -1,0 +1,148 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiregistrationV1Api } from '@kubernetes/client-node';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { progress } from '../cli.ts';
+import { serverSideApply } from '../kube/apply.ts';
+import { apiErrorCode, waitFor } from '../kube/client.ts';
+import type { KObject } from '../manifests/objects.ts';
+import { adapterConfigYaml, loadAdapterRules } from '../monitoring/adapter-rules.ts';
+import { prometheusConfig } from '../monitoring/prometheus-config.ts';
+import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
+import type { ClusterPaths } from './paths.ts';
+import type { Binaries } from './toolchain.ts';
+import { httpStatus, runningPid, startDaemon, stopDaemon, waitHealthy, type Daemon } from './processes.ts';
+
+// The embedded cluster's metrics pipeline: Prometheus and prometheus-adapter as host
+// processes, the adapter registered in the cluster through an ExternalName Service and
+// APIService objects, as kwokctl registers host-process metrics servers.
+
+export const PROMETHEUS_PORT = 9090;
+export const ADAPTER_PORT = 6445;
+/** New series (new pods) show up in the custom metrics API within this. */
+export const ADAPTER_RELIST_SECONDS = 5;
+export const MONITORING_NAMESPACE = 'monitoring';
+export const CUSTOM_METRICS_VERSIONS = ['v1beta1', 'v1beta2'];
+export const MONITORING_DAEMONS = ['prometheus-adapter', 'prometheus'];
+
+export const prometheusUrl = () => `http://127.0.0.1:${PROMETHEUS_PORT}`;
+
+export function prometheusDaemon(p: ClusterPaths, prometheusBin: string): Daemon {
+  return {
+    name: 'prometheus',
+    command: join(prometheusBin, 'prometheus'),
+    args: [
+      `--config.file=${join(p.config, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(p.state, 'prometheus')}`,
+      '--storage.tsdb.retention.time=6h',
+      `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`,
+      '--web.enable-lifecycle',
+      '--log.level=warn',
+    ],
+    healthy: async () => (await httpStatus(`${prometheusUrl()}/-/ready`)) === 200,
+  };
+}
+
+export function adapterDaemon(p: ClusterPaths, adapterBin: string): Daemon {
+  return {
+    name: 'prometheus-adapter',
+    command: join(adapterBin, 'adapter'),
+    args: [
+      `--secure-port=${ADAPTER_PORT}`,
+      '--bind-address=127.0.0.1',
+      `--cert-dir=${join(p.state, 'adapter')}`,
+      `--lister-kubeconfig=${p.kubeconfig}`,
+      `--authentication-kubeconfig=${p.kubeconfig}`,
+      `--authorization-kubeconfig=${p.kubeconfig}`,
+      `--prometheus-url=${prometheusUrl()}/`,
+      `--metrics-relist-interval=${ADAPTER_RELIST_SECONDS}s`,
+      // Discovery looks this far back: well above the scrape interval.
+      '--metrics-max-age=2m',
+      `--config=${join(p.config, 'adapter.yaml')}`,
+      '--v=1',
+    ],
+    healthy: async () => (await httpStatus(`https://127.0.0.1:${ADAPTER_PORT}/healthz`, { insecure: true })) === 200,
+  };
+}
+
+export function registrationObjects(): KObject[] {
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MONITORING_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'inferscale' } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'prometheus-adapter', namespace: MONITORING_NAMESPACE },
+      spec: { type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port: ADAPTER_PORT }] },
+    },
+    ...CUSTOM_METRICS_VERSIONS.map((version, i) => ({
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: `${version}.custom.metrics.k8s.io` },
+      spec: {
+        group: 'custom.metrics.k8s.io',
+        version,
+        service: { name: 'prometheus-adapter', namespace: MONITORING_NAMESPACE, port: ADAPTER_PORT },
+        // The adapter serves a self-signed certificate on the host.
+        insecureSkipTLSVerify: true,
+        groupPriorityMinimum: 100,
+        versionPriority: 100 + 100 * i,
+      },
+    })),
+  ];
+}
+
+export async function writePrometheusConfig(p: ClusterPaths, objects: KObject[]): Promise<void> {
+  await mkdir(p.config, { recursive: true });
+  await writeFile(join(p.config, 'prometheus.yml'), prometheusConfig(objects, p.kubeconfig));
+}
+
+/** Starts Prometheus (or reloads its configuration when it runs) and waits until it is ready. */
+export async function startPrometheus(p: ClusterPaths, prometheusBin: string): Promise<void> {
+  const daemon = prometheusDaemon(p, prometheusBin);
+  const { started } = await startDaemon(p, daemon);
+  if (!started) await fetch(`${prometheusUrl()}/-/reload`, { method: 'POST' });
+  await waitHealthy(p, daemon, 30_000);
+}
+
+export async function waitApiServicesAvailable(kc: KubeConfig, timeoutMs: number): Promise<void> {
+  const api = kc.makeApiClient(ApiregistrationV1Api);
+  for (const version of CUSTOM_METRICS_VERSIONS) {
+    await waitFor(`APIService ${version}.custom.metrics.k8s.io to be Available`, timeoutMs, async () => {
+      const svc = await api.readAPIService({ name: `${version}.custom.metrics.k8s.io` });
+      return svc.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? true : undefined;
+    });
+  }
+}
+
+export async function startLocalMonitoring(opts: {
+  paths: ClusterPaths;
+  bins: Binaries;
+  kc: KubeConfig;
+  objects: KObject[];
+  log: (line: string) => void;
+}): Promise<void> {
+  const p = opts.paths;
+  const step = progress('starting Prometheus and prometheus-adapter on the host', opts.log);
+  await writePrometheusConfig(p, opts.objects);
+  await startPrometheus(p, opts.bins.prometheus);
+  await writeFile(join(p.config, 'adapter.yaml'), adapterConfigYaml(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE))));
+  const adapter = adapterDaemon(p, opts.bins.adapter);
+  await startDaemon(p, adapter);
+  await waitHealthy(p, adapter, 60_000);
+  for (const obj of registrationObjects()) await serverSideApply(opts.kc, obj);
+  await waitApiServicesAvailable(opts.kc, 60_000);
+  step.done();
+}
+
+/** APIServices first: with them pointing at a stopped adapter, namespace deletion hangs. */
+export async function stopLocalMonitoring(p: ClusterPaths, kc: KubeConfig | undefined): Promise<void> {
+  if (kc && (await runningPid(p, 'kube-apiserver'))) {
+    const api = kc.makeApiClient(ApiregistrationV1Api);
+    for (const version of CUSTOM_METRICS_VERSIONS) {
+      await api.deleteAPIService({ name: `${version}.custom.metrics.k8s.io` }).catch((e: unknown) => {
+        if (apiErrorCode(e) !== 404) throw e;
+      });
+    }
+  }
+  for (const name of MONITORING_DAEMONS) await stopDaemon(p, name);
+}

@@ -1,0 +1,47 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeGet } from './raw.ts';
+
+// Reading the custom metrics API the way the HPA does.
+
+export const CUSTOM_METRICS_PATH = '/apis/custom.metrics.k8s.io/v1beta2';
+
+/** Parses a Kubernetes quantity ("2500m", "3", "1.5k") into a number. */
+export function parseQuantity(q: string): number {
+  const m = /^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(m|k|M|G|Ki|Mi|Gi)?$/.exec(q.trim());
+  if (!m) return Number.NaN;
+  const scale: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+  return Number(m[1]) * (m[2] ? (scale[m[2]] as number) : 1);
+}
+
+/** Is `pods/<metric>` listed by the custom metrics API's discovery? */
+export async function metricListed(kc: KubeConfig, metric: string): Promise<boolean> {
+  const res = await kubeGet(kc, CUSTOM_METRICS_PATH);
+  if (res.status !== 200) return false;
+  const list = JSON.parse(res.body) as { resources?: { name: string }[] };
+  return (list.resources ?? []).some((r) => r.name === `pods/${metric}`);
+}
+
+export interface PodMetricValues {
+  /** HTTP status of the metric read: 200 when served. */
+  status: number;
+  /** The apiserver's or adapter's sentence when not served. */
+  message?: string;
+  values: Map<string, number>;
+}
+
+/** The metric's value for every pod in the namespace, as the HPA reads it. */
+export async function podMetricValues(kc: KubeConfig, namespace: string, metric: string, labelSelector?: string): Promise<PodMetricValues> {
+  const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+  const res = await kubeGet(kc, `${CUSTOM_METRICS_PATH}/namespaces/${namespace}/pods/*/${metric}${query}`);
+  if (res.status !== 200) {
+    let message = res.body.trim();
+    try {
+      message = (JSON.parse(res.body) as { message?: string }).message ?? message;
+    } catch {
+      // not a Status object
+    }
+    return { status: res.status, message, values: new Map() };
+  }
+  const list = JSON.parse(res.body) as { items?: { describedObject: { name: string }; value: string }[] };
+  return { status: 200, values: new Map((list.items ?? []).map((i) => [i.describedObject.name, parseQuantity(i.value)])) };
+}

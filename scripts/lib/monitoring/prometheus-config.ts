@@ -1,0 +1,61 @@
+import type { V1Service } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { selectorMatches, type KObject } from '../manifests/objects.ts';
+import type { ServiceMonitor } from '../validate/crosscheck.ts';
+
+// The embedded cluster has no prometheus-operator, so its host Prometheus is configured
+// from the overlay's ServiceMonitors the way the operator would: each endpoint becomes a
+// scrape job over the pods behind the selected Services, on the endpoint's port.
+
+export interface ScrapeJob {
+  job_name: string;
+  scrape_interval: string;
+  scrape_timeout: string;
+  metrics_path: string;
+  kubernetes_sd_configs: unknown[];
+  relabel_configs: unknown[];
+}
+
+export function scrapeJobs(objects: KObject[], kubeconfig: string): ScrapeJob[] {
+  const services = objects.filter((o) => o.kind === 'Service') as unknown as (V1Service & KObject)[];
+  return (objects.filter((o) => o.kind === 'ServiceMonitor') as ServiceMonitor[]).flatMap((sm) => {
+    const namespace = sm.metadata.namespace ?? 'default';
+    const selected = services.filter((s) => selectorMatches(sm.spec.selector?.matchLabels, s.metadata.labels));
+    return (sm.spec.endpoints ?? []).flatMap((ep, i) =>
+      selected.flatMap((svc) => {
+        const port = svc.spec?.ports?.find((p) => p.name === ep.port);
+        const podSelector = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+        if (!port || !podSelector) return [];
+        const target = port.targetPort ?? port.port;
+        const keepPort =
+          typeof target === 'string'
+            ? { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: target, action: 'keep' }
+            : { source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: String(target), action: 'keep' };
+        return [
+          {
+            job_name: `serviceMonitor/${namespace}/${sm.metadata.name}/${i}`,
+            scrape_interval: ep.interval ?? '30s',
+            scrape_timeout: (ep as { scrapeTimeout?: string }).scrapeTimeout ?? '10s',
+            metrics_path: (ep as { path?: string }).path ?? '/metrics',
+            kubernetes_sd_configs: [
+              { role: 'pod', kubeconfig_file: kubeconfig, namespaces: { names: [namespace] }, selectors: [{ role: 'pod', label: podSelector }] },
+            ],
+            relabel_configs: [
+              keepPort,
+              { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
+              { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+              { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+              { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
+              { target_label: 'service', replacement: svc.metadata.name },
+            ],
+          },
+        ];
+      }),
+    );
+  });
+}
+
+export function prometheusConfig(objects: KObject[], kubeconfig: string): string {
+  const jobs = scrapeJobs(objects, kubeconfig);
+  return stringify({ global: { scrape_interval: jobs[0]?.scrape_interval ?? '15s', evaluation_interval: '15s' }, scrape_configs: jobs });
+}

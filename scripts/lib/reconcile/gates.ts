@@ -1,0 +1,125 @@
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { waitApiServicesAvailable } from '../cluster/local-monitoring.ts';
+import { podMetricValues } from '../kube/custom-metrics.ts';
+import type { KObject } from '../manifests/objects.ts';
+
+// Health gates after an apply, each with a timeout and a verdict in words.
+
+export interface GateResult {
+  gate: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Polls check each second; its words when it passes, undefined at the timeout. */
+async function until(timeoutMs: number, check: () => Promise<string | undefined>): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const done = await check().catch(() => undefined);
+    if (done !== undefined) return done;
+    await sleep(1000);
+  }
+  return undefined;
+}
+
+export async function rolloutGate(kc: KubeConfig, ns: string, name: string, timeoutMs: number): Promise<GateResult> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  let last = 'not read yet';
+  const done = await until(
+    timeoutMs,
+    async () => {
+      const d = await apps.readNamespacedDeployment({ name, namespace: ns });
+      const want = d.spec?.replicas ?? 1;
+      const s = d.status ?? {};
+      last = `${s.updatedReplicas ?? 0} of ${want} updated, ${s.availableReplicas ?? 0} available`;
+      const complete = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && s.updatedReplicas === want && s.availableReplicas === want && (s.replicas ?? 0) === want;
+      return complete ? `rollout complete: ${want} of ${want} replicas available` : undefined;
+    },
+  );
+  return { gate: `Deployment/${name} rollout`, ok: done !== undefined, detail: done ?? `rollout not complete after ${timeoutMs / 1000} s: ${last}` };
+}
+
+export async function apiServiceGate(kc: KubeConfig, timeoutMs: number): Promise<GateResult> {
+  try {
+    await waitApiServicesAvailable(kc, timeoutMs);
+    return { gate: 'custom metrics APIService', ok: true, detail: 'custom.metrics.k8s.io is Available' };
+  } catch (error) {
+    return { gate: 'custom metrics APIService', ok: false, detail: (error as Error).message };
+  }
+}
+
+export function hpaMetricNames(hpa: V2HorizontalPodAutoscaler): string[] {
+  return (hpa.spec?.metrics ?? []).flatMap((m) => (m.pods?.metric.name ? [m.pods.metric.name] : []));
+}
+
+export async function metricGate(kc: KubeConfig, ns: string, metric: string, selector: string, timeoutMs: number): Promise<GateResult> {
+  let last = 'not read yet';
+  const done = await until(
+    timeoutMs,
+    async () => {
+      const { status, message, values } = await podMetricValues(kc, ns, metric, selector);
+      if (status !== 200) {
+        last = `the custom metrics API answers ${status}: ${message}`;
+        return undefined;
+      }
+      const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: selector });
+      const running = pods.items.filter((p) => p.status?.phase === 'Running').map((p) => p.metadata?.name ?? '');
+      const missing = running.filter((p) => !Number.isFinite(values.get(p)));
+      last = missing.length ? `no numeric value yet for ${missing.join(', ')}` : '';
+      if (running.length === 0 || missing.length > 0) return undefined;
+      return `served for all ${running.length} pods: ${running.map((p) => `${p}=${values.get(p)}`).join(', ')}`;
+    },
+  );
+  return { gate: `metric ${metric}`, ok: done !== undefined, detail: done ?? `not served after ${timeoutMs / 1000} s: ${last}` };
+}
+
+/** The HPA's conditions in words, e.g. "ScalingActive=False (FailedGetPodsMetric): ...". */
+export function hpaConditionWords(hpa: V2HorizontalPodAutoscaler): string {
+  return (hpa.status?.conditions ?? []).map((c) => `${c.type}=${c.status} (${c.reason}): ${c.message}`).join('; ') || 'no conditions reported yet';
+}
+
+export async function scalingActiveGate(kc: KubeConfig, ns: string, name: string, timeoutMs: number): Promise<GateResult> {
+  const api = kc.makeApiClient(AutoscalingV2Api);
+  let last = 'not read yet';
+  const done = await until(
+    timeoutMs,
+    async () => {
+      const hpa = await api.readNamespacedHorizontalPodAutoscaler({ name, namespace: ns });
+      last = hpaConditionWords(hpa);
+      const active = hpa.status?.conditions?.find((c) => c.type === 'ScalingActive');
+      return active?.status === 'True' ? `ScalingActive=True; ${hpa.status?.currentReplicas} current, ${hpa.status?.desiredReplicas} desired replicas` : undefined;
+    },
+  );
+  return { gate: `HorizontalPodAutoscaler/${name}`, ok: done !== undefined, detail: done ?? `not scaling after ${timeoutMs / 1000} s: ${last}` };
+}
+
+/** Every gate the rendered objects call for, in order. */
+export async function healthGates(kc: KubeConfig, objects: KObject[], timeoutMs: number): Promise<GateResult[]> {
+  const results: GateResult[] = [];
+  for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+    results.push(await rolloutGate(kc, d.metadata.namespace ?? 'default', d.metadata.name, timeoutMs));
+  }
+  const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler') as unknown as (V2HorizontalPodAutoscaler & KObject)[];
+  // Without the custom metrics API the gates below cannot pass: they only say why, quickly.
+  let budget = timeoutMs;
+  if (hpas.some((h) => hpaMetricNames(h).length > 0)) {
+    const api = await apiServiceGate(kc, timeoutMs);
+    results.push(api);
+    if (!api.ok) budget = Math.min(timeoutMs, 3000);
+  }
+  for (const hpa of hpas) {
+    const ns = hpa.metadata.namespace ?? 'default';
+    const target = objects.find((o) => o.kind === hpa.spec?.scaleTargetRef.kind && o.metadata.name === hpa.spec?.scaleTargetRef.name) as
+      | { spec?: { selector?: { matchLabels?: Record<string, string> } } }
+      | undefined;
+    const selector = Object.entries(target?.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    for (const metric of hpaMetricNames(hpa)) {
+      const gate = await metricGate(kc, ns, metric, selector, budget);
+      results.push(gate);
+      if (!gate.ok) budget = Math.min(budget, 3000);
+    }
+    results.push(await scalingActiveGate(kc, ns, hpa.metadata.name, budget));
+  }
+  return results;
+}

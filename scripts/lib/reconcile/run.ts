@@ -1,0 +1,149 @@
+import { ApisApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../kube/apply.ts';
+import { apiErrorCode, apiErrorMessage } from '../kube/client.ts';
+import { objectApi, type ObjectApi } from '../kube/objects-api.ts';
+import type { KObject } from '../manifests/objects.ts';
+import { UserError } from '../cli.ts';
+import {
+  APPLYSET_GROUP_KINDS,
+  APPLYSET_NAMESPACES,
+  APPLYSET_PART_OF,
+  applysetId,
+  groupKind,
+  PARENT_NAME,
+  parentConfigMap,
+  withMembership,
+} from './applyset.ts';
+import { objectDiff } from './diff.ts';
+
+// Server-side apply of a rendered overlay in layers, with ApplySet pruning. Git owns the
+// fields it declares; spec.replicas is never declared, so the HPA keeps owning it.
+
+export interface ReconcileOptions {
+  kc: KubeConfig;
+  objects: KObject[];
+  dryRun: boolean;
+  /** Why the provider handles an object itself instead of applying it, or undefined. */
+  handledByProvider?: (obj: KObject) => string | undefined;
+  log: (line: string) => void;
+}
+
+export interface ReconcileResult {
+  created: string[];
+  configured: string[];
+  unchanged: string[];
+  pruned: string[];
+  skipped: string[];
+  diffs: string[];
+}
+
+const key = (o: Pick<KObject, 'apiVersion' | 'kind' | 'metadata'>) =>
+  `${groupKind(o)}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const label = (o: Pick<KObject, 'kind' | 'metadata'>) => `${o.kind}/${o.metadata.name}`;
+
+async function readLive(api: ObjectApi, obj: KObject): Promise<KObject | undefined> {
+  try {
+    return await api.read<KObject>(obj);
+  } catch (error) {
+    if (apiErrorCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+function isFoundation(o: KObject): boolean {
+  return o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition';
+}
+
+/** The preferred apiVersion of a group-kind, for kinds known only from the parent's annotation. */
+async function apiVersionOf(kc: KubeConfig, gk: string, known: KObject[]): Promise<string | undefined> {
+  const fromGit = known.find((o) => groupKind(o) === gk);
+  if (fromGit) return fromGit.apiVersion;
+  const dot = gk.indexOf('.');
+  if (dot < 0) return 'v1';
+  const group = gk.slice(dot + 1);
+  const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
+  return groups.groups.find((g) => g.name === group)?.preferredVersion?.groupVersion;
+}
+
+export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult> {
+  const { kc, dryRun, log } = opts;
+  const api = objectApi(kc);
+  const result: ReconcileResult = { created: [], configured: [], unchanged: [], pruned: [], skipped: [], diffs: [] };
+
+  const namespace = opts.objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? opts.objects.find((o) => o.metadata.namespace)?.metadata.namespace ?? 'default';
+  const id = applysetId(PARENT_NAME, namespace);
+  const members: KObject[] = [];
+  for (const obj of opts.objects) {
+    const handled = opts.handledByProvider?.(obj);
+    if (handled) {
+      result.skipped.push(`${label(obj)} (${handled})`);
+      continue;
+    }
+    if (!(await api.serves(obj.apiVersion, obj.kind))) {
+      throw new UserError(`the cluster does not serve ${obj.apiVersion} ${obj.kind} (for ${label(obj)}); install its CRD first. Nothing was applied.`);
+    }
+    members.push(withMembership(obj, id));
+  }
+
+  const parentRef = parentConfigMap(namespace, [], []);
+  const parentLive = await readLive(api, parentRef);
+  const split = (v: string | undefined) => (v ? v.split(',').filter(Boolean) : []);
+  const previousKinds = split(parentLive?.metadata.annotations?.[APPLYSET_GROUP_KINDS]);
+  const previousNamespaces = split(parentLive?.metadata.annotations?.[APPLYSET_NAMESPACES]);
+  const kinds = [...new Set(members.map(groupKind))];
+  const namespaces = [...new Set(members.map((m) => m.metadata.namespace).filter((n): n is string => Boolean(n)))];
+  const allKinds = [...new Set([...previousKinds, ...kinds])];
+  const allNamespaces = [...new Set([namespace, ...previousNamespaces, ...namespaces])];
+
+  const applyOne = async (obj: KObject): Promise<void> => {
+    const live = await readLive(api, obj);
+    let applied: KObject;
+    try {
+      applied = (await api.patch(obj, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KObject;
+    } catch (error) {
+      throw new UserError(`applying ${label(obj)} failed: ${apiErrorMessage(error)}`);
+    }
+    if (dryRun) {
+      const diff = objectDiff(key(obj), live, applied);
+      if (diff) result.diffs.push(diff);
+      (live ? (diff ? result.configured : result.unchanged) : result.created).push(label(obj));
+      return;
+    }
+    if (!live) result.created.push(label(obj));
+    else if (live.metadata.resourceVersion !== applied.metadata.resourceVersion) result.configured.push(label(obj));
+    else result.unchanged.push(label(obj));
+  };
+
+  // Layer 1: namespaces and CRDs, so everything else has somewhere to go.
+  for (const obj of members.filter(isFoundation)) await applyOne(obj);
+  // The parent records the union of old and new kinds before members change, as kubectl does,
+  // so an interrupted run can still prune what it had applied.
+  if (!dryRun) await api.patch(parentConfigMap(namespace, allKinds, allNamespaces), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  // Layer 2: the rest.
+  for (const obj of members.filter((o) => !isFoundation(o))) await applyOne(obj);
+
+  const wanted = new Set(members.map(key));
+  for (const gk of allKinds) {
+    const apiVersion = await apiVersionOf(kc, gk, members);
+    if (!apiVersion) continue;
+    const kind = gk.split('.')[0] as string;
+    const namespaced = await api.isNamespaced(apiVersion, kind).catch(() => undefined);
+    if (namespaced === undefined) continue;
+    for (const ns of namespaced ? allNamespaces : [undefined]) {
+      const list = await api.list(apiVersion, kind, ns, undefined, undefined, undefined, undefined, `${APPLYSET_PART_OF}=${id}`);
+      for (const item of list.items as KObject[]) {
+        const obj = { ...item, apiVersion, kind };
+        if (wanted.has(key(obj)) || obj.metadata.deletionTimestamp) continue;
+        if (dryRun) {
+          result.diffs.push(objectDiff(key(obj), obj, undefined));
+        } else {
+          await api.delete(obj, undefined, undefined, undefined, undefined, 'Background');
+        }
+        result.pruned.push(label(obj));
+      }
+    }
+  }
+  if (!dryRun) await api.patch(parentConfigMap(namespace, kinds, namespaces), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  log(`applyset ${id} in namespace ${namespace}`);
+  return result;
+}

@@ -1,0 +1,24 @@
+import { parseFlags, runMain, UsageError } from './lib/cli.ts';
+import { connect } from './lib/cluster/connect.ts';
+import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
+import { renderOverlay } from './lib/manifests/render.ts';
+import { pipelineStatus, statusWords } from './lib/reconcile/status.ts';
+import { sh } from './lib/shell.ts';
+
+const usage = `
+Usage: npx tsx scripts/status.ts --overlay <dir> [--provider ${PROVIDERS.join('|')}]
+
+The metrics pipeline's preflight, in words: for each HPA of the overlay, whether its metric
+is listed by the custom metrics API, numeric for every pod and 0 at idle, and what the HPA
+says (its conditions, current and desired replicas). Exits 1 when the HPA is not scaling.
+`;
+
+await runMain(async () => {
+  const flags = parseFlags(process.argv.slice(2), { overlay: { type: 'string' }, provider: { type: 'string' } }, usage);
+  if (!flags.overlay) throw new UsageError('--overlay is required. Run with --help for usage.');
+  const { kc } = await connect(sh, parseProvider(flags.provider), (l) => process.stderr.write(`${l}\n`));
+  const { objects } = await renderOverlay(sh, flags.overlay);
+  const statuses = await pipelineStatus(kc, objects);
+  for (const s of statuses) for (const line of statusWords(s)) process.stdout.write(`${line}\n`);
+  return statuses.every((s) => s.scalingActive && s.numeric) ? 0 : 1;
+});
