@@ -61,7 +61,8 @@ export function kubernetesComponent(version: string): GoComponent {
   };
 }
 
-function goGetAndBuild(name: string, module: string, version: string, pkg: string, binary: string): GoComponent {
+function goGetAndBuild(name: string, module: string, version: string, pkg: string, binary: string, tags: string[] = []): GoComponent {
+  const tagArgs = tags.length > 0 ? ['-tags', tags.join(',')] : [];
   return {
     name,
     version,
@@ -69,7 +70,7 @@ function goGetAndBuild(name: string, module: string, version: string, pkg: strin
     goMod: wrapperGoMod(name),
     steps: [
       ['get', `${module}@${version}`],
-      ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${OUT}/${binary}`, pkg],
+      ['build', '-trimpath', ...tagArgs, '-ldflags', '-s -w', '-o', `${OUT}/${binary}`, pkg],
     ],
   };
 }
@@ -79,7 +80,11 @@ export const etcdComponent = (): GoComponent =>
 export const adapterComponent = (): GoComponent =>
   goGetAndBuild('prometheus-adapter', 'sigs.k8s.io/prometheus-adapter', PROMETHEUS_ADAPTER_VERSION, 'sigs.k8s.io/prometheus-adapter/cmd/adapter', 'adapter');
 export const prometheusComponent = (): GoComponent =>
-  goGetAndBuild('prometheus', 'github.com/prometheus/prometheus', PROMETHEUS_VERSION, 'github.com/prometheus/prometheus/cmd/prometheus', 'prometheus');
+  // Only Kubernetes service discovery: the other discovery plugins pull in every cloud SDK.
+  goGetAndBuild('prometheus', 'github.com/prometheus/prometheus', PROMETHEUS_VERSION, 'github.com/prometheus/prometheus/cmd/prometheus', 'prometheus', [
+    'remove_all_sd',
+    'enable_kubernetes_sd',
+  ]);
 export const k6Component = (): GoComponent => goGetAndBuild('k6', 'go.k6.io/k6', K6_VERSION, 'go.k6.io/k6', 'k6');
 
 export const componentDir = (paths: ClusterPaths, c: Pick<GoComponent, 'name' | 'version'>): string =>

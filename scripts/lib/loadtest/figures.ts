@@ -1,0 +1,55 @@
+import { replicasFor, type Bounds, type HpaSettings, type PipelineSettings } from './bounds.ts';
+import type { RunRecord } from './timeline.ts';
+
+// The performance figures of a run, beside the pipeline's floor.
+
+export interface Figures {
+  /** Step to the first new replica Ready, seconds. */
+  reactionSeconds: number;
+  reactionFloorSeconds: number;
+  /** Load drop to back at minReplicas, seconds. */
+  settleSeconds: number;
+  /** Share of requests under the overlay's latency objective. */
+  sloAttainment: number;
+  replicaSeconds: number;
+  /** The fewest replicas that could have served the offered load, summed over the run. */
+  oracleReplicaSeconds: number;
+  /** Direction changes of the replica count beyond those of the offered load. */
+  reversals: number;
+}
+
+function directionChanges(series: number[]): number {
+  let changes = 0;
+  let last = 0;
+  for (let i = 1; i < series.length; i++) {
+    const d = Math.sign((series[i] as number) - (series[i - 1] as number));
+    if (d === 0) continue;
+    if (last !== 0 && d !== last) changes += 1;
+    last = d;
+  }
+  return changes;
+}
+
+export function computeFigures(record: RunRecord, hpa: HpaSettings, pipe: PipelineSettings, bounds: Bounds): Figures {
+  const reachedMin = record.changes.find((c) => c.t >= record.dropAt && c.to === hpa.minReplicas);
+  const loaded = record.samples.filter((s) => s.t < record.endAt);
+  return {
+    reactionSeconds: record.firstNewReadyAt !== undefined ? record.firstNewReadyAt - record.stepAt : Number.NaN,
+    reactionFloorSeconds: bounds.reactionFloor,
+    settleSeconds: reachedMin ? reachedMin.t - record.dropAt : Number.NaN,
+    sloAttainment: record.requests.total > 0 ? record.requests.underSlo / record.requests.total : Number.NaN,
+    replicaSeconds: loaded.reduce((n, s) => n + s.replicas, 0),
+    oracleReplicaSeconds: loaded.reduce((n, s) => n + replicasFor(s.offered, hpa, pipe), 0),
+    reversals: Math.max(0, directionChanges(record.changes.flatMap((c, i) => (i === 0 ? [c.from, c.to] : [c.to]))) - directionChanges(loaded.map((s) => Math.round(s.offered)))),
+  };
+}
+
+export function figureLines(f: Figures, pipe: PipelineSettings): string[] {
+  return [
+    `reaction time: ${f.reactionSeconds.toFixed(1)} s (pipeline floor ${f.reactionFloorSeconds.toFixed(1)} s, ratio ${(f.reactionSeconds / f.reactionFloorSeconds).toFixed(2)}; target ≤ 1.5)`,
+    `settle time: ${f.settleSeconds.toFixed(1)} s after the load dropped`,
+    `SLO attainment: ${(f.sloAttainment * 100).toFixed(2)} % of requests under ${(pipe.latencySloSeconds * 1000).toFixed(0)} ms (target ≥ 99 %)`,
+    `replica-seconds: ${f.replicaSeconds} against an oracle of ${f.oracleReplicaSeconds} (ratio ${(f.replicaSeconds / f.oracleReplicaSeconds).toFixed(2)}; target ≤ 1.3)`,
+    `direction reversals: ${f.reversals} (target 0)`,
+  ];
+}

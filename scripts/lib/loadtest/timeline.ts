@@ -1,0 +1,60 @@
+// What a load run records: one sample per second, and every replica change as it happened.
+
+export interface Sample {
+  /** Seconds from the start of the run. */
+  t: number;
+  replicas: number;
+  desired: number;
+  ready: number;
+  /** Average custom-metric value per pod, as the HPA reads it (NaN when unavailable). */
+  metric: number;
+  /** Requests per second k6 was asked to start (the arrival rate). */
+  offered: number;
+  /** Responses per second. */
+  achieved: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface ReplicaChange {
+  t: number;
+  from: number;
+  to: number;
+}
+
+export interface RunRecord {
+  profile: string;
+  stepAt: number;
+  dropAt: number;
+  endAt: number;
+  samples: Sample[];
+  changes: ReplicaChange[];
+  /** First time (s) a pod beyond minReplicas turned Ready after the step. */
+  firstNewReadyAt?: number;
+  requests: {
+    total: number;
+    failed: number;
+    dropped: number;
+    /** Requests under the overlay's latency objective. */
+    underSlo: number;
+  };
+  /** Seconds from creation to Ready of each pod the run saw start. */
+  podStarts: number[];
+}
+
+/** Samples from t - before to t + after, for a failed assertion's context. */
+export function around(record: RunRecord, t: number, before = 10, after = 10): string {
+  const rows = record.samples.filter((s) => s.t >= t - before && s.t <= t + after);
+  const header = '     t  replicas desired ready  metric offered achieved errors  p95 ms';
+  const lines = rows.map(
+    (s) =>
+      `${s.t.toFixed(0).padStart(6)}  ${String(s.replicas).padStart(8)} ${String(s.desired).padStart(7)} ${String(s.ready).padStart(5)}  ${
+        Number.isFinite(s.metric) ? s.metric.toFixed(2).padStart(6) : '   n/a'
+      } ${s.offered.toFixed(0).padStart(7)} ${s.achieved.toFixed(0).padStart(8)} ${String(s.errors).padStart(6)}  ${
+        Number.isFinite(s.p95) ? (s.p95 * 1000).toFixed(0).padStart(6) : '   n/a'
+      }`,
+  );
+  return [header, ...lines].join('\n');
+}
