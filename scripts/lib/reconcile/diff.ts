@@ -24,3 +24,13 @@ export function objectDiff(name: string, live: KObject | undefined, desired: KOb
     .filter((l) => !l.startsWith('====='))
     .join('\n');
 }
+
+/** The live object cut down to the fields Git declares (lists by position), for a plain diff. */
+export function project(live: unknown, desired: unknown): unknown {
+  if (Array.isArray(desired)) return desired.map((d, i) => project(Array.isArray(live) ? live[i] : undefined, d));
+  if (desired && typeof desired === 'object') {
+    if (!live || typeof live !== 'object') return undefined;
+    return Object.fromEntries(Object.keys(desired).map((k) => [k, project((live as Record<string, unknown>)[k], (desired as Record<string, unknown>)[k])]));
+  }
+  return live;
+}

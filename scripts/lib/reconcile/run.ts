@@ -14,7 +14,7 @@ import {
   parentConfigMap,
   withMembership,
 } from './applyset.ts';
-import { objectDiff } from './diff.ts';
+import { objectDiff, project } from './diff.ts';
 
 // Server-side apply of a rendered overlay in layers, with ApplySet pruning. Git owns the
 // fields it declares; spec.replicas is never declared, so the HPA keeps owning it.
@@ -65,6 +65,32 @@ async function apiVersionOf(kc: KubeConfig, gk: string, known: KObject[]): Promi
   return groups.groups.find((g) => g.name === group)?.preferredVersion?.groupVersion;
 }
 
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+}
+
+/**
+ * Hand edits (kubectl edit, patch, client-side apply) own the fields they touched, and a
+ * hand-changed list key (a Service port) would survive a server-side apply beside Git's.
+ * So an object with hand edits first gets Git's top-level spec fields written back whole
+ * (the rest of the live spec, such as the HPA-owned spec.replicas, stays), and those
+ * managers' entries are dropped; the apply that follows then owns exactly Git.
+ */
+async function restoreHandEdits(api: ObjectApi, live: KObject, desired: KObject): Promise<void> {
+  const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  const kept = entries.filter((e) => !(e.operation === 'Update' && /^kubectl/.test(e.manager ?? '')));
+  if (kept.length === entries.length) return;
+  const liveSpec = (live as { spec?: Record<string, unknown> }).spec;
+  const gitSpec = (desired as { spec?: Record<string, unknown> }).spec;
+  const restored = {
+    ...live,
+    metadata: { ...live.metadata, managedFields: kept },
+    ...(liveSpec && gitSpec ? { spec: { ...liveSpec, ...gitSpec } } : {}),
+  };
+  await api.replace(restored, undefined, undefined, FIELD_MANAGER);
+}
+
 export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult> {
   const { kc, dryRun, log } = opts;
   const api = objectApi(kc);
@@ -97,11 +123,17 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
 
   const applyOne = async (obj: KObject): Promise<void> => {
     const live = await readLive(api, obj);
+    if (live && !dryRun) await restoreHandEdits(api, live, obj);
     let applied: KObject;
     try {
       applied = (await api.patch(obj, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KObject;
     } catch (error) {
-      throw new UserError(`applying ${label(obj)} failed: ${apiErrorMessage(error)}`);
+      if (!dryRun || !live) throw new UserError(`applying ${label(obj)} failed: ${apiErrorMessage(error)}`);
+      // A hand edit server-side apply cannot merge (a changed list key): show Git's fields against live.
+      const diff = objectDiff(key(obj), project(live, obj) as KObject, obj);
+      if (diff) result.diffs.push(diff);
+      (diff ? result.configured : result.unchanged).push(label(obj));
+      return;
     }
     if (dryRun) {
       const diff = objectDiff(key(obj), live, applied);
