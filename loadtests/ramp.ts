@@ -4,7 +4,7 @@ import type { Options } from 'k6/options';
 import { baseOptions, exportSummary, num, predict, vusFor } from './common.ts';
 
 const BASE_RATE = num('BASE_RATE', 10);
-const PEAK_RATE = num('PEAK_RATE', 100);
+const PEAK_RATE = num('PEAK_RATE', 90);
 const RAMP_SECONDS = num('RAMP_SECONDS', 120);
 const HOLD_SECONDS = num('HOLD_SECONDS', 60);
 

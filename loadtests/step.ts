@@ -4,7 +4,7 @@ import type { Options } from 'k6/options';
 import { baseOptions, exportSummary, num, predict, vusFor } from './common.ts';
 
 const BASE_RATE = num('BASE_RATE', 10);
-const PEAK_RATE = num('PEAK_RATE', 100);
+const PEAK_RATE = num('PEAK_RATE', 90);
 const BASELINE_SECONDS = num('BASELINE_SECONDS', 30);
 const HOLD_SECONDS = num('HOLD_SECONDS', 150);
 const AFTER_SECONDS = num('AFTER_SECONDS', 150);

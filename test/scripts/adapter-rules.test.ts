@@ -12,11 +12,11 @@ import { ADAPTER_RULES_FILE, repoPath } from '../../scripts/lib/paths.ts';
 
 const rules = suite('the adapter rules file');
 
-rules('serves inference_concurrency from the in-flight-seconds counter over a 30 s window', async () => {
+rules('serves inference_concurrency from the in-flight-seconds counter over a 20 s window', async () => {
   const [rule] = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
   assert.ok(rule);
   assert.is(servedName(rule), 'inference_concurrency');
-  assert.is(rateWindowSeconds(rule), 30);
+  assert.is(rateWindowSeconds(rule), 20);
   assert.match(rule.seriesQuery, /^inference_inflight_seconds_total\{namespace!="",pod!=""\}$/);
 });
 

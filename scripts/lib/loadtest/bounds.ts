@@ -131,7 +131,7 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, load: Lo
   const startReplicas = hpa.minReplicas;
   const basePerPod = (load.baseRate * pipe.serviceSeconds) / startReplicas;
   const peakPerPod = (load.peakRate * pipe.serviceSeconds) / startReplicas;
-  const threshold = hpa.target * (1 + HPA_TOLERANCE);
+  const threshold = hpa.target * (1 + (hpa.scaleUp.tolerance !== undefined ? parseQuantity(String(hpa.scaleUp.tolerance)) : HPA_TOLERANCE));
   const crossSeconds = peakPerPod > basePerPod ? (W * Math.max(0, threshold - basePerPod)) / (peakPerPod - basePerPod) : Number.POSITIVE_INFINITY;
   const expectedPeak = replicasFor(load.peakRate, hpa, pipe);
   return {

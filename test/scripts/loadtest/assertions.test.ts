@@ -16,7 +16,7 @@ const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
 const [rule] = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
 const hpa: HpaSettings = hpaSettings(objects);
 const pipe = pipelineSettings(objects, { rateWindowSeconds: rateWindowSeconds(rule!), relistSeconds: 5, podStartSeconds: 2 });
-const load = { baseRate: 10, peakRate: 100, stepAt: 30, dropAt: 180, endAt: 330 };
+const load = { baseRate: 10, peakRate: 90, stepAt: 30, dropAt: 180, endAt: 330 };
 const bounds: Bounds = computeBounds(hpa, pipe, load);
 
 /** A run that meets every bound: up once within the budget, down once after the window. */
@@ -64,7 +64,8 @@ assertions('computes its bounds from the rendered HPA and the pipeline settings'
   assert.is(bounds.firstDecreaseEarliest, load.dropAt + hpa.scaleDown.stabilizationWindowSeconds);
   assert.is(bounds.expectedPeak, Math.ceil((load.peakRate * pipe.serviceSeconds) / hpa.target));
   assert.ok(bounds.firstIncreaseLatest > bounds.firstIncreaseEarliest + pipe.rateWindowSeconds + pipe.syncSeconds);
-  assert.is(pipe.scrapeSeconds, 5, 'from the ServiceMonitor patch of overlays/local');
+  assert.is(pipe.scrapeSeconds, 5, 'from the ServiceMonitor of overlays/local');
+  assert.is(pipe.rateWindowSeconds, 20, 'from the adapter rule');
 });
 
 assertions('pass on a run that rises once in time and settles once in time', () => {

@@ -1,0 +1,50 @@
+import { parseFlags, runMain } from './lib/cli.ts';
+import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
+import { runE2E } from './lib/e2e.ts';
+import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
+import { sh } from './lib/shell.ts';
+
+const usage = `
+Usage: npx tsx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--keep] [load flags]
+       npm run e2e -- [flags]
+
+The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
+run the k6 load, assert that replicas rise and settle within the bounds computed from the
+rendered HPA, write the report (summary.md, chart.svg, timeline.json), tear down.
+Exits 0 only when every assertion holds.
+
+  --provider <name>      local (the embedded cluster), minikube or existing; default:
+                         existing if the current context answers, else minikube if
+                         installed, else local
+  --overlay <dir>        default overlays/<provider> (overlays/cloud for existing)
+  --keep                 leave the cluster running
+  --gate-timeout <s>     how long each reconcile health gate may take (default 180)${LOAD_USAGE}
+`;
+
+await runMain(async () => {
+  const flags = parseFlags(
+    process.argv.slice(2),
+    { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, keep: { type: 'boolean' }, 'gate-timeout': { type: 'string' } },
+    usage,
+  );
+  const profile = profileFromFlags(flags);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
+  log(`provider: ${name}`);
+  const reportDir = flags['report-dir'] ?? defaultReportDir(profile);
+  const { report, files } = await runE2E({
+    $: sh,
+    provider: makeProvider(name, sh, log),
+    overlay: flags.overlay ?? `overlays/${name === 'existing' ? 'cloud' : name}`,
+    profile,
+    reportDir,
+    targetUrl: flags['target-url'],
+    keep: Boolean(flags.keep),
+    gateTimeoutSeconds: Number(flags['gate-timeout'] ?? '180'),
+    log,
+  });
+  const failed = report.results.filter((r) => !r.ok);
+  log(failed.length === 0 ? `e2e passed: all ${report.results.length} assertions hold` : `e2e failed: ${failed.map((r) => r.name).join('; ')}`);
+  process.stdout.write(`${files.md}\n${files.svg}\n`);
+  return failed.length === 0 ? 0 : 1;
+});

@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { progress } from './cli.ts';
+import { bootstrapCluster } from './cluster/bootstrap.ts';
+import { ADAPTER_RELIST_SECONDS } from './cluster/local-monitoring.ts';
+import type { ClusterProvider } from './cluster/provider.ts';
+import { loadKubeConfig } from './kube/client.ts';
+import { findK6 } from './loadtest/k6-binary.ts';
+import type { Profile } from './loadtest/profiles.ts';
+import { runLoadTest, type LoadTestResult } from './loadtest/run.ts';
+import { targetUrl } from './loadtest/target.ts';
+import { renderOverlay } from './manifests/render.ts';
+import { runReconcile } from './reconcile/command.ts';
+import { pipelineStatus, statusWords } from './reconcile/status.ts';
+import type { Sh } from './shell.ts';
+
+export interface E2EOptions {
+  $: Sh;
+  provider: ClusterProvider;
+  overlay: string;
+  profile: Profile;
+  reportDir: string;
+  targetUrl?: string;
+  /** Leave the cluster running afterwards. */
+  keep: boolean;
+  /** Seconds each health gate may take. */
+  gateTimeoutSeconds: number;
+  log: (line: string) => void;
+}
+
+/** bootstrap, reconcile, preflight, load test with assertions and report, teardown. */
+export async function runE2E(o: E2EOptions): Promise<LoadTestResult> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  let bootstrapped = false;
+  try {
+    const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log);
+    bootstrapped = true;
+    const kc = loadKubeConfig(info.kubeconfig);
+    const step = progress(`reconciling ${o.overlay}`, o.log);
+    await runReconcile({ $: o.$, kc, overlay: o.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: o.log });
+    step.done();
+    const { objects } = await renderOverlay(o.$, o.overlay);
+    o.log('preflight:');
+    for (const s of await pipelineStatus(kc, objects)) for (const line of statusWords(s)) o.log(`  ${line}`);
+    return await runLoadTest({
+      $: o.$,
+      kc,
+      objects,
+      overlay: o.overlay,
+      k6: await findK6(o.$),
+      targetUrl: await targetUrl(o.$, o.provider.name, objects, o.targetUrl),
+      profile: o.profile,
+      reportDir: resolve(o.reportDir),
+      relistSeconds: ADAPTER_RELIST_SECONDS,
+      log: o.log,
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (bootstrapped && !o.keep) await o.provider.teardown();
+    else if (o.keep) o.log('--keep: the cluster stays up; tear it down with `npx tsx scripts/teardown.ts`');
+  }
+}

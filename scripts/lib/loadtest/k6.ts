@@ -1,0 +1,82 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Sh } from '../shell.ts';
+import { percentile } from '../stats.ts';
+
+// Running k6 and reading its per-request CSV into per-second figures.
+
+export interface K6Run {
+  exitCode: number;
+  /** k6 exits 99 when a threshold failed. */
+  thresholdsFailed: boolean;
+  output: string;
+}
+
+export async function runK6($: Sh, k6: string, script: string, env: Record<string, string>, csvPath: string, summaryPath: string, signal?: AbortSignal): Promise<K6Run> {
+  const args = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const result = await $({
+    nothrow: true,
+    signal,
+    env: { ...process.env, K6_CSV_TIME_FORMAT: 'unix_milli', K6_NO_USAGE_REPORT: 'true' },
+  })`${k6} run --quiet --no-color --out ${`csv=${csvPath}`} ${args} -e ${`SUMMARY_PATH=${summaryPath}`} ${script}`;
+  const exitCode = result.exitCode ?? 1;
+  return { exitCode, thresholdsFailed: exitCode === 99, output: result.stdout + result.stderr };
+}
+
+export interface SecondStats {
+  responses: number;
+  errors: number;
+  durations: number[];
+}
+
+export interface K6Results {
+  /** Epoch ms of the first request's start: the load's time zero. */
+  startMs: number;
+  perSecond: Map<number, SecondStats>;
+  total: number;
+  failed: number;
+  dropped: number;
+  /** Durations of the requests that succeeded, ms. */
+  okDurationsMs: number[];
+}
+
+/** Reads k6's CSV output; seconds are counted from the first request's start. */
+export async function readK6Csv(path: string): Promise<K6Results> {
+  const rows: { name: string; ms: number; value: number; ok: boolean }[] = [];
+  let header: string[] | undefined;
+  for await (const line of createInterface({ input: createReadStream(path) })) {
+    const cols = line.split(',');
+    if (!header) {
+      header = cols;
+      continue;
+    }
+    const at = (name: string) => cols[header!.indexOf(name)] ?? '';
+    const name = at('metric_name');
+    if (name !== 'http_req_duration' && name !== 'dropped_iterations') continue;
+    rows.push({ name, ms: Number(at('timestamp')), value: Number(at('metric_value')), ok: at('status') === '200' });
+  }
+  const requests = rows.filter((r) => r.name === 'http_req_duration');
+  const startMs = Math.min(...requests.map((r) => r.ms - r.value));
+  const perSecond = new Map<number, SecondStats>();
+  for (const r of requests) {
+    const second = Math.floor((r.ms - startMs) / 1000);
+    const s = perSecond.get(second) ?? { responses: 0, errors: 0, durations: [] };
+    s.responses += 1;
+    if (!r.ok) s.errors += 1;
+    s.durations.push(r.value / 1000);
+    perSecond.set(second, s);
+  }
+  return {
+    startMs,
+    perSecond,
+    total: requests.length,
+    failed: requests.filter((r) => !r.ok).length,
+    dropped: rows.filter((r) => r.name === 'dropped_iterations').reduce((n, r) => n + r.value, 0),
+    okDurationsMs: requests.filter((r) => r.ok).map((r) => r.value),
+  };
+}
+
+export function secondPercentiles(s: SecondStats | undefined): { p50: number; p95: number; p99: number } {
+  const d = s?.durations ?? [];
+  return { p50: percentile(d, 50), p95: percentile(d, 95), p99: percentile(d, 99) };
+}

@@ -1,0 +1,97 @@
+import { repoPath } from '../paths.ts';
+
+// The load profiles: which k6 script, with which parameters, and the arrival-rate schedule
+// that script follows, so the run can say what load was offered at every second.
+
+export interface Stage {
+  target: number;
+  seconds: number;
+}
+
+export interface Profile {
+  name: 'step' | 'ramp';
+  script: string;
+  env: Record<string, string>;
+  startRate: number;
+  stages: Stage[];
+  baseRate: number;
+  peakRate: number;
+  /** Seconds after the load starts. */
+  stepAt: number;
+  dropAt: number;
+  endAt: number;
+}
+
+export interface ProfileParams {
+  baseRate: number;
+  peakRate: number;
+  baselineSeconds: number;
+  holdSeconds: number;
+  afterSeconds: number;
+  /** The ramp profile's climb and descent. */
+  rampSeconds: number;
+}
+
+export const DEFAULT_PARAMS: ProfileParams = { baseRate: 10, peakRate: 90, baselineSeconds: 30, holdSeconds: 120, afterSeconds: 150, rampSeconds: 120 };
+
+export function stepProfile(p: ProfileParams): Profile {
+  const stages = [
+    { target: p.baseRate, seconds: p.baselineSeconds },
+    { target: p.peakRate, seconds: 1 },
+    { target: p.peakRate, seconds: p.holdSeconds },
+    { target: p.baseRate, seconds: 1 },
+    { target: p.baseRate, seconds: p.afterSeconds },
+  ];
+  return {
+    name: 'step',
+    script: repoPath('loadtests/step.ts'),
+    env: {
+      BASE_RATE: String(p.baseRate),
+      PEAK_RATE: String(p.peakRate),
+      BASELINE_SECONDS: String(p.baselineSeconds),
+      HOLD_SECONDS: String(p.holdSeconds),
+      AFTER_SECONDS: String(p.afterSeconds),
+    },
+    startRate: p.baseRate,
+    stages,
+    baseRate: p.baseRate,
+    peakRate: p.peakRate,
+    stepAt: p.baselineSeconds,
+    dropAt: p.baselineSeconds + 1 + p.holdSeconds,
+    endAt: stages.reduce((n, s) => n + s.seconds, 0),
+  };
+}
+
+export function rampProfile(p: ProfileParams): Profile {
+  const ramp = p.rampSeconds;
+  const stages = [
+    { target: p.peakRate, seconds: ramp },
+    { target: p.peakRate, seconds: p.holdSeconds },
+    { target: p.baseRate, seconds: ramp },
+  ];
+  return {
+    name: 'ramp',
+    script: repoPath('loadtests/ramp.ts'),
+    env: { BASE_RATE: String(p.baseRate), PEAK_RATE: String(p.peakRate), RAMP_SECONDS: String(ramp), HOLD_SECONDS: String(p.holdSeconds) },
+    startRate: p.baseRate,
+    stages,
+    baseRate: p.baseRate,
+    peakRate: p.peakRate,
+    stepAt: 0,
+    dropAt: ramp + p.holdSeconds,
+    endAt: stages.reduce((n, s) => n + s.seconds, 0),
+  };
+}
+
+/** The arrival rate the profile asks for at t seconds after the load starts (k6's linear stages). */
+export function offeredAt(profile: Profile, t: number): number {
+  if (t < 0) return 0;
+  let start = 0;
+  let from = profile.startRate;
+  for (const stage of profile.stages) {
+    if (t < start + stage.seconds) return from + ((stage.target - from) * (t - start)) / stage.seconds;
+    start += stage.seconds;
+    from = stage.target;
+  }
+  return 0;
+}

@@ -1,0 +1,108 @@
+import { Watch, type KubeConfig, type V1Deployment, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { podMetricValues } from '../kube/custom-metrics.ts';
+import type { ReplicaChange } from './timeline.ts';
+
+// Watches the Deployment, the HPA and the pods (client-node watches, so every change is
+// seen when it happens) and samples the custom metric once a second.
+
+export interface ClusterSample {
+  /** Epoch ms. */
+  at: number;
+  replicas: number;
+  desired: number;
+  ready: number;
+  metric: number;
+}
+
+export interface RecorderOptions {
+  kc: KubeConfig;
+  namespace: string;
+  deployment: string;
+  hpa: string;
+  metric: string;
+  podSelector: string;
+}
+
+export class ClusterRecorder {
+  readonly samples: ClusterSample[] = [];
+  /** Replica changes of the Deployment's spec.replicas, epoch ms. */
+  readonly changes: { at: number; from: number; to: number }[] = [];
+  /** Per pod: creation (epoch ms, from the apiserver) and first Ready seen (epoch ms). */
+  readonly pods = new Map<string, { created: number; readyAt?: number }>();
+  /** Every change of the number of Ready pods, epoch ms. */
+  readonly readyEvents: { at: number; ready: number }[] = [];
+  /** Seconds from creation to Ready of pods created while recording. */
+  readonly podStarts: number[] = [];
+  private startedAt = Date.now();
+  private replicas = Number.NaN;
+  private desired = Number.NaN;
+  private metric = Number.NaN;
+  private readonly aborts: AbortController[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: RecorderOptions) {}
+
+  get readyPods(): number {
+    return [...this.pods.values()].filter((p) => p.readyAt !== undefined).length;
+  }
+
+  async start(): Promise<void> {
+    this.startedAt = Date.now();
+    const watch = new Watch(this.o.kc);
+    const base = `/apis/apps/v1/namespaces/${this.o.namespace}/deployments`;
+    const watchOne = async <T>(path: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void) => {
+      const req = await watch.watch(path, query, onEvent, () => {});
+      this.aborts.push(req);
+    };
+    await watchOne<V1Deployment>(base, { fieldSelector: `metadata.name=${this.o.deployment}` }, (_t, d) => {
+      const next = d.spec?.replicas ?? Number.NaN;
+      if (Number.isFinite(this.replicas) && next !== this.replicas) this.changes.push({ at: Date.now(), from: this.replicas, to: next });
+      this.replicas = next;
+    });
+    await watchOne<V2HorizontalPodAutoscaler>(`/apis/autoscaling/v2/namespaces/${this.o.namespace}/horizontalpodautoscalers`, { fieldSelector: `metadata.name=${this.o.hpa}` }, (_t, h) => {
+      this.desired = h.status?.desiredReplicas ?? Number.NaN;
+    });
+    await watchOne<V1Pod>(`/api/v1/namespaces/${this.o.namespace}/pods`, { labelSelector: this.o.podSelector }, (type, pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (type === 'DELETED') {
+        const before = this.readyPods;
+        this.pods.delete(name);
+        if (this.readyPods !== before) this.readyEvents.push({ at: Date.now(), ready: this.readyPods });
+        return;
+      }
+      const entry = this.pods.get(name) ?? { created: new Date(pod.metadata?.creationTimestamp ?? Date.now()).getTime() };
+      const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !pod.metadata?.deletionTimestamp;
+      const before = this.readyPods;
+      if (ready && entry.readyAt === undefined) {
+        entry.readyAt = Date.now();
+        if (entry.created >= this.startedAt - 1000) this.podStarts.push((entry.readyAt - entry.created) / 1000);
+      }
+      if (!ready) entry.readyAt = undefined;
+      this.pods.set(name, entry);
+      if (this.readyPods !== before) this.readyEvents.push({ at: Date.now(), ready: this.readyPods });
+    });
+    // Wait until the first events have given us the current state.
+    const deadline = Date.now() + 10_000;
+    while (!Number.isFinite(this.replicas) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    this.timer = setInterval(() => void this.sample(), 1000);
+    await this.sample();
+  }
+
+  private async sample(): Promise<void> {
+    const at = Date.now();
+    const { values } = await podMetricValues(this.o.kc, this.o.namespace, this.o.metric, this.o.podSelector).catch(() => ({ values: new Map<string, number>() }));
+    const numbers = [...values.values()].filter(Number.isFinite);
+    this.metric = numbers.length ? numbers.reduce((a, b) => a + b, 0) / numbers.length : Number.NaN;
+    this.samples.push({ at, replicas: this.replicas, desired: this.desired, ready: this.readyPods, metric: this.metric });
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const a of this.aborts) a.abort();
+  }
+
+  /** Replica changes in seconds from `startMs`. */
+  changesFrom(startMs: number): ReplicaChange[] {
+    return this.changes.map((c) => ({ t: (c.at - startMs) / 1000, from: c.from, to: c.to }));
+  }
+}

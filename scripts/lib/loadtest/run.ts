@@ -1,0 +1,123 @@
+import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KObject } from '../manifests/objects.ts';
+import { UserError } from '../cli.ts';
+import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
+import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
+import type { Sh } from '../shell.ts';
+import { checkRun, type AssertionResult } from './assertions.ts';
+import { computeBounds, hpaSettings, pipelineSettings } from './bounds.ts';
+import { computeFigures, figureLines, type Figures } from './figures.ts';
+import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
+import { offeredAt, type Profile } from './profiles.ts';
+import { ClusterRecorder } from './recorder.ts';
+import { writeReport, type RunReport } from './report.ts';
+import type { RunRecord, Sample } from './timeline.ts';
+
+export interface LoadTestOptions {
+  $: Sh;
+  kc: KubeConfig;
+  /** The rendered overlay: the HPA, Deployment and ServiceMonitor the bounds come from. */
+  objects: KObject[];
+  overlay: string;
+  k6: string;
+  targetUrl: string;
+  profile: Profile;
+  reportDir: string;
+  relistSeconds: number;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoadTestResult {
+  report: RunReport;
+  files: { json: string; md: string; svg: string };
+  k6ExitCode: number;
+}
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number : Number.NaN);
+
+export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
+  const hpa = hpaSettings(o.objects);
+  const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
+  if (!rule) throw new Error(`no adapter rule serves ${hpa.metric}`);
+  const hpaObj = o.objects.find((x) => x.kind === 'HorizontalPodAutoscaler') as KObject;
+  const deployment = o.objects.find((x) => x.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
+  const namespace = hpaObj.metadata.namespace ?? 'default';
+  const podSelector = Object.entries(deployment?.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+
+  const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
+  await mkdir(o.reportDir, { recursive: true });
+  await recorder.start();
+  const csv = join(o.reportDir, 'k6.csv');
+  const summary = join(o.reportDir, 'k6-summary.json');
+  const started = Date.now();
+  const ticker = setInterval(() => {
+    const s = recorder.samples.at(-1);
+    const t = ((Date.now() - started) / 1000).toFixed(0);
+    o.log(`… ${o.profile.name} load ${t}/${o.profile.endAt} s: offered ${offeredAt(o.profile, Number(t)).toFixed(0)} req/s, replicas ${s?.replicas}, desired ${s?.desired}, ready ${s?.ready}, ${hpa.metric} ${s?.metric.toFixed(2)}`);
+  }, 15_000);
+  let k6ExitCode: number;
+  try {
+    const run = await runK6(o.$, o.k6, o.profile.script, { ...o.profile.env, TARGET_URL: o.targetUrl }, csv, summary, o.signal);
+    k6ExitCode = run.exitCode;
+    if (run.exitCode !== 0 && run.exitCode !== 99) throw new UserError(`k6 failed (exit ${run.exitCode}):\n${run.output.trim().split('\n').slice(-15).join('\n')}`);
+    await sleep(2000);
+  } finally {
+    clearInterval(ticker);
+    recorder.stop();
+  }
+
+  const k6 = await readK6Csv(csv);
+  const pipe = pipelineSettings(o.objects, {
+    rateWindowSeconds: rateWindowSeconds(rule),
+    relistSeconds: o.relistSeconds,
+    podStartSeconds: median(recorder.podStarts),
+  });
+  const toT = (ms: number) => (ms - k6.startMs) / 1000;
+  const lastSecond = Math.floor(toT(recorder.samples.at(-1)?.at ?? k6.startMs));
+  const samples: Sample[] = [];
+  for (let t = 0; t <= lastSecond; t++) {
+    const cluster = [...recorder.samples].reverse().find((s) => toT(s.at) < t + 1);
+    if (!cluster) continue;
+    const second = k6.perSecond.get(t);
+    samples.push({
+      t,
+      replicas: cluster.replicas,
+      desired: cluster.desired,
+      ready: cluster.ready,
+      metric: cluster.metric,
+      offered: offeredAt(o.profile, t),
+      achieved: second?.responses ?? 0,
+      errors: second?.errors ?? 0,
+      ...secondPercentiles(second),
+    });
+  }
+  const minReplicas = hpa.minReplicas;
+  const firstNewReady = recorder.readyEvents.find((e) => toT(e.at) >= o.profile.stepAt && e.ready > minReplicas);
+  const sloMs = pipe.latencySloSeconds * 1000;
+  const record: RunRecord = {
+    profile: o.profile.name,
+    stepAt: o.profile.stepAt,
+    dropAt: o.profile.dropAt,
+    endAt: o.profile.endAt,
+    samples,
+    changes: recorder.changesFrom(k6.startMs),
+    firstNewReadyAt: firstNewReady ? toT(firstNewReady.at) : undefined,
+    requests: { total: k6.total, failed: k6.failed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
+    podStarts: recorder.podStarts,
+  };
+  const bounds = computeBounds(hpa, pipe, { baseRate: o.profile.baseRate, peakRate: o.profile.peakRate, stepAt: o.profile.stepAt, dropAt: o.profile.dropAt, endAt: o.profile.endAt });
+  const results: AssertionResult[] = checkRun(record, hpa, bounds);
+  const figures: Figures = computeFigures(record, hpa, pipe, bounds);
+  const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };
+  const files = await writeReport(o.reportDir, report);
+  for (const a of results) {
+    o.log(`${a.ok ? '✓' : '✗'} ${a.name}: ${a.observed} (bound: ${a.bound})`);
+    if (!a.ok && a.context) o.log(a.context);
+  }
+  for (const line of figureLines(figures, pipe)) o.log(line);
+  return { report, files, k6ExitCode };
+}

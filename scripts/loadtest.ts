@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import { parseFlags, runMain } from './lib/cli.ts';
+import { connect } from './lib/cluster/connect.ts';
+import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
+import { findK6 } from './lib/loadtest/k6-binary.ts';
+import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
+import { runLoadTest } from './lib/loadtest/run.ts';
+import { targetUrl } from './lib/loadtest/target.ts';
+import { ADAPTER_RELIST_SECONDS } from './lib/cluster/local-monitoring.ts';
+import { renderOverlay } from './lib/manifests/render.ts';
+import { sh } from './lib/shell.ts';
+
+const usage = `
+Usage: npx tsx scripts/loadtest.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [load flags]
+
+Runs a k6 load profile against the overlay's Service while watching the HPA, the Deployment
+and the pods, then checks the replica timeline against bounds computed from the rendered
+HPA and the metric pipeline, and writes a report (timeline.json, summary.md, chart.svg).
+Exits 1 when an assertion fails.
+
+  --overlay <dir>        the overlay that is deployed (default overlays/local)
+  --provider <name>      the cluster (default: the embedded cluster if it runs, else the current context)
+  --relist <s>           the adapter's relist interval (default ${ADAPTER_RELIST_SECONDS}, the embedded cluster's)${LOAD_USAGE}
+`;
+
+await runMain(async () => {
+  const flags = parseFlags(process.argv.slice(2), { ...LOAD_FLAGS, overlay: { type: 'string' }, provider: { type: 'string' }, relist: { type: 'string' } }, usage);
+  const profile = profileFromFlags(flags);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const overlay = flags.overlay ?? 'overlays/local';
+  const { kc, provider } = await connect(sh, parseProvider(flags.provider), log);
+  const { objects } = await renderOverlay(sh, overlay);
+  const reportDir = resolve(flags['report-dir'] ?? defaultReportDir(profile));
+  const { files, report } = await runLoadTest({
+    $: sh,
+    kc,
+    objects,
+    overlay,
+    k6: await findK6(sh),
+    targetUrl: await targetUrl(sh, provider?.name ?? 'existing', objects, flags['target-url']),
+    profile,
+    reportDir,
+    relistSeconds: Number(flags.relist ?? ADAPTER_RELIST_SECONDS),
+    log,
+  });
+  process.stdout.write(`${files.md}\n${files.svg}\n${files.json}\n`);
+  return report.results.every((r) => r.ok) ? 0 : 1;
+});

@@ -1,0 +1,171 @@
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ADAPTER_RELIST_SECONDS, prometheusDaemon, startPrometheus } from '../../scripts/lib/cluster/local-monitoring.ts';
+import { clusterPaths } from '../../scripts/lib/cluster/paths.ts';
+import { stopDaemon } from '../../scripts/lib/cluster/processes.ts';
+import { componentDir, prometheusComponent } from '../../scripts/lib/cluster/toolchain.ts';
+import { podMetricValues } from '../../scripts/lib/kube/custom-metrics.ts';
+import { loadKubeConfig, waitFor } from '../../scripts/lib/kube/client.ts';
+import { loadAdapterRules, rateWindowSeconds } from '../../scripts/lib/monitoring/adapter-rules.ts';
+import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
+import { durationSeconds } from '../../scripts/lib/manifests/objects.ts';
+import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
+import { sh } from '../../scripts/lib/shell.ts';
+import { runScript } from '../helpers/cli.ts';
+import { predict } from '../helpers/http.ts';
+
+const paths = clusterPaths();
+const NS = 'inferscale';
+const METRIC = 'inference_concurrency';
+const SELECTOR = 'app.kubernetes.io/name=inference';
+
+const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+const sm = objects.find((o) => o.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: { interval: string }[] } };
+const scrapeSeconds = durationSeconds(sm.spec.endpoints[0]!.interval);
+const windowSeconds = rateWindowSeconds((await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)))[0]!);
+
+const resourceVersions = async (kc: KubeConfig) => {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const hpa = kc.makeApiClient(AutoscalingV2Api);
+  return {
+    service: (await core.readNamespacedService({ name: 'inference', namespace: NS })).metadata?.resourceVersion,
+    deployment: (await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).metadata?.resourceVersion,
+    hpa: (await hpa.readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS })).metadata?.resourceVersion,
+  };
+};
+
+const reconcile = (...args: string[]) => runScript('scripts/reconcile.ts', ['--overlay', 'overlays/local', ...args]);
+const kubectl = (args: string[]) => sh({ nothrow: true, env: { ...process.env, KUBECONFIG: paths.kubeconfig } })`kubectl ${args}`;
+
+const pipeline = suite<{ kc: KubeConfig }>('the metrics pipeline and reconcile on the embedded cluster');
+
+pipeline.before(async (ctx) => {
+  const boot = await runScript('scripts/bootstrap.ts', ['--provider', 'local']);
+  if (boot.code !== 0) {
+    await runScript('scripts/teardown.ts', []);
+    throw new Error(`bootstrap failed:\n${boot.stderr}`);
+  }
+  ctx.kc = loadKubeConfig(paths.kubeconfig);
+});
+
+pipeline.after(async () => {
+  await runScript('scripts/teardown.ts', []);
+});
+
+pipeline('serves one numeric value per pod, 0 at idle, and the HPA is ScalingActive after reconcile', async ({ kc }) => {
+  const first = await reconcile('--timeout', '120');
+  assert.is(first.code, 0, first.stdout + first.stderr);
+  assert.match(first.stdout, /✓ HorizontalPodAutoscaler\/inference: ScalingActive=True/);
+  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
+  const { status, values } = await podMetricValues(kc, NS, METRIC, SELECTOR);
+  assert.is(status, 200);
+  assert.equal([...values.keys()].sort(), pods.items.map((p) => p.metadata?.name).sort());
+  assert.ok([...values.values()].every((v) => v === 0), `idle values: ${[...values.values()]}`);
+  const status2 = await runScript('scripts/status.ts', ['--overlay', 'overlays/local']);
+  assert.is(status2.code, 0, status2.stdout);
+  assert.match(status2.stdout, '✓ at idle it is 0: yes');
+});
+
+pipeline('raises the metric within scrape + window + relist of a burst, and brings it back to 0', async ({ kc }) => {
+  const budgetMs = (scrapeSeconds + windowSeconds + ADAPTER_RELIST_SECONDS) * 1000;
+  const start = Date.now();
+  let stop = false;
+  const burst = (async () => {
+    while (!stop) await Promise.all(Array.from({ length: 8 }, () => predict(30080)));
+  })();
+  const movedAfter = await waitFor('the metric to move', budgetMs, async () => {
+    const { values } = await podMetricValues(kc, NS, METRIC, SELECTOR);
+    return [...values.values()].some((v) => v > 0.5) ? Date.now() - start : undefined;
+  }, 250);
+  stop = true;
+  await burst;
+  assert.ok(movedAfter <= budgetMs, `moved after ${movedAfter} ms, budget ${budgetMs} ms`);
+  await waitFor('the metric to fall back to 0', (windowSeconds + 2 * scrapeSeconds) * 1000 + 10_000, async () => {
+    const { values } = await podMetricValues(kc, NS, METRIC, SELECTOR);
+    return values.size > 0 && [...values.values()].every((v) => v === 0) ? true : undefined;
+  });
+});
+
+pipeline('reports nothing changed when reconciled twice', async () => {
+  const again = await reconcile();
+  assert.is(again.code, 0, again.stderr);
+  assert.match(again.stdout, /0 created, 0 configured, \d+ unchanged, 0 pruned.* — nothing changed/);
+});
+
+pipeline('shows drift with --dry-run and changes nothing', async ({ kc }) => {
+  assert.is((await kubectl(['-n', NS, 'patch', 'service', 'inference', '--type=json', '-p', '[{"op":"replace","path":"/spec/ports/0/port","value":81}]'])).exitCode, 0);
+  const before = await resourceVersions(kc);
+  const dry = await reconcile('--dry-run');
+  assert.is(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /-\s+port: 81\n\+\s+port: 80/);
+  assert.match(dry.stdout, /1 would be configured/);
+  assert.equal(await resourceVersions(kc), before);
+});
+
+pipeline('restores a hand-edited Service port and HPA target, and leaves a hand-made ConfigMap alone', async ({ kc }) => {
+  assert.is((await kubectl(['-n', NS, 'patch', 'hpa', 'inference', '--type=json', '-p', '[{"op":"replace","path":"/spec/metrics/0/pods/target/averageValue","value":"9"}]'])).exitCode, 0);
+  assert.is((await kubectl(['-n', NS, 'create', 'configmap', 'by-hand', '--from-literal=owner=someone'])).exitCode, 0);
+  const fixed = await reconcile();
+  assert.is(fixed.code, 0, fixed.stdout + fixed.stderr);
+  assert.match(fixed.stdout, /2 configured/);
+  const svc = await kc.makeApiClient(CoreV1Api).readNamespacedService({ name: 'inference', namespace: NS });
+  assert.equal(svc.spec?.ports?.map((p) => p.port), [80, 9090]);
+  const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
+  assert.is(hpa.spec?.metrics?.[0]?.pods?.target.averageValue, '4');
+  const cm = await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'by-hand', namespace: NS });
+  assert.is(cm.data?.owner, 'someone');
+});
+
+pipeline('prunes an object removed from the overlay, and only it', async ({ kc }) => {
+  const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-overlay-'));
+  try {
+    await writeFile(
+      join(dir, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../../overlays/local\npatches:\n  - patch: |-\n      $patch: delete\n      apiVersion: networking.k8s.io/v1\n      kind: NetworkPolicy\n      metadata:\n        name: inference\n        namespace: inferscale\n`,
+    );
+    const pruned = await runScript('scripts/reconcile.ts', ['--overlay', relative(REPO_ROOT, dir)]);
+    assert.is(pruned.code, 0, pruned.stdout + pruned.stderr);
+    assert.match(pruned.stdout, /1 pruned/);
+    const policies = await kubectl(['-n', NS, 'get', 'networkpolicy', '-o', 'name']);
+    assert.is(policies.stdout.trim(), '');
+    const left = await kubectl(['-n', NS, 'get', 'deployment,service,hpa,pdb,configmap', '-o', 'name']);
+    for (const name of ['deployment.apps/inference', 'service/inference', 'horizontalpodautoscaler.autoscaling/inference', 'poddisruptionbudget.policy/inference', 'configmap/by-hand']) {
+      assert.match(left.stdout, name);
+    }
+    void kc;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+pipeline('says in words that the metric is unavailable when Prometheus stops, keeps replicas, and recovers', async ({ kc }) => {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const before = (await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas;
+  await stopDaemon(paths, prometheusDaemon(paths, '').name);
+  await waitFor('the HPA to report ScalingActive=False', 60_000, async () => {
+    const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
+    return hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'False') ? true : undefined;
+  });
+  const status = await runScript('scripts/status.ts', ['--overlay', 'overlays/local']);
+  assert.is(status.code, 1);
+  assert.match(status.stdout, /✗ the metric inference_concurrency is unavailable: /);
+  assert.match(status.stdout, /✗ HorizontalPodAutoscaler\/inference is not scaling; it keeps its \d+ current, \d+ desired replicas\. It says: .*ScalingActive=False/);
+  const t0 = Date.now();
+  const failed = await reconcile('--timeout', '10');
+  assert.is(failed.code, 1);
+  assert.match(failed.stderr, /error: overlays\/local is applied but not healthy: .*metric inference_concurrency: not served/);
+  assert.ok(Date.now() - t0 < 60_000, 'reconcile gave up within its timeouts');
+  assert.is((await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas, before, 'replicas stay as they were');
+
+  await startPrometheus(paths, componentDir(paths, prometheusComponent()));
+  await waitFor('ScalingActive=True again', 120_000, async () => {
+    const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
+    return hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ? true : undefined;
+  });
+});
+
+pipeline.run();
