@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiregistrationV1Api } from '@kubernetes/client-node';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { progress } from '../cli.ts';
 import { serverSideApply } from '../kube/apply.ts';
@@ -125,8 +125,14 @@ export async function startLocalMonitoring(opts: {
   const step = progress('starting Prometheus and prometheus-adapter on the host', opts.log);
   await writePrometheusConfig(p, opts.objects);
   await startPrometheus(p, opts.bins.prometheus);
-  await writeFile(join(p.config, 'adapter.yaml'), adapterConfigYaml(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE))));
+  const config = adapterConfigYaml(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)));
+  const configFile = join(p.config, 'adapter.yaml');
   const adapter = adapterDaemon(p, opts.bins.adapter);
+  // The adapter reads its rules once, at start: new rules need a restart.
+  if ((await readFile(configFile, 'utf8').catch(() => '')) !== config) {
+    await stopDaemon(p, adapter.name);
+    await writeFile(configFile, config);
+  }
   await startDaemon(p, adapter);
   await waitHealthy(p, adapter, 60_000);
   for (const obj of registrationObjects()) await serverSideApply(opts.kc, obj);

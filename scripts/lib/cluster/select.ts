@@ -1,6 +1,8 @@
 import { UserError } from '../cli.ts';
 import type { Sh } from '../shell.ts';
+import { ExistingProvider } from './existing.ts';
 import { LocalProvider } from './local.ts';
+import { MinikubeProvider } from './minikube.ts';
 import { clusterPaths } from './paths.ts';
 import type { ClusterProvider, ProviderName } from './provider.ts';
 
@@ -28,7 +30,9 @@ export function makeProvider(name: ProviderName, $: Sh, log: (line: string) => v
   switch (name) {
     case 'local':
       return new LocalProvider({ $, paths: clusterPaths(), log });
-    default:
-      throw new UserError(`the ${name} provider is not available yet; use --provider local.`);
+    case 'minikube':
+      return new MinikubeProvider($, log);
+    case 'existing':
+      return new ExistingProvider($, log);
   }
 }

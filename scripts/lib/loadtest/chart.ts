@@ -4,7 +4,7 @@ import type { RunRecord } from './timeline.ts';
 // with the step and the drop marked. People look at this first.
 
 const W = 960;
-const PAD = { left: 56, right: 64, top: 36, bottom: 34 };
+const PAD = { left: 56, right: 64, top: 56, bottom: 34 };
 const TOP_H = 260;
 const BOTTOM_H = 130;
 const GAP = 40;
@@ -80,9 +80,9 @@ export function renderChart(record: RunRecord, opts: { maxReplicas: number; sloS
     ['#999', '', 'achieved req/s (right axis; offered shaded)'],
   ];
   legend.forEach(([color, dash, label], i) => {
-    const lx = PAD.left + 200 + i * 150;
-    parts.push(`<line x1="${lx}" x2="${lx + 22}" y1="16" y2="16" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
-    parts.push(`<text x="${lx + 27}" y="20" fill="#333">${esc(label)}</text>`);
+    const lx = PAD.left + [0, 110, 250, 370][i]!;
+    parts.push(`<line x1="${lx}" x2="${lx + 22}" y1="36" y2="36" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    parts.push(`<text x="${lx + 27}" y="40" fill="#333">${esc(label)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -1,0 +1,39 @@
+import { UserError } from '../cli.ts';
+import type { KObject } from '../manifests/objects.ts';
+import { installCharts } from '../monitoring/helm.ts';
+import type { Sh } from '../shell.ts';
+import type { ClusterInfo, ClusterProvider } from './provider.ts';
+import { INFERENCE_IMAGE } from './versions.ts';
+
+// The current kube context, usually a cloud cluster. It never creates or deletes a
+// cluster; the image comes from the registry the overlay names.
+
+export class ExistingProvider implements ClusterProvider {
+  readonly name = 'existing' as const;
+
+  constructor(
+    private readonly $: Sh,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async create(): Promise<ClusterInfo> {
+    const out = await this.$({ nothrow: true })`kubectl cluster-info --request-timeout=10s`;
+    if (out.exitCode !== 0) throw new UserError(`the current kube context does not answer (${out.stderr.trim().split('\n')[0]}); check KUBECONFIG or use --provider local.`);
+    const context = (await this.$({ nothrow: true })`kubectl config current-context`).stdout.trim();
+    this.log(`using the existing cluster of context ${context}`);
+    return { kubeconfig: process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`, alreadyRunning: true };
+  }
+
+  async loadImage(): Promise<void> {
+    this.log(`an existing cluster pulls the image from its registry: push ${INFERENCE_IMAGE} where the overlay's images: entry points`);
+  }
+
+  async installMonitoring(_objects: KObject[]): Promise<void> {
+    await installCharts(this.$, this.log);
+  }
+
+  async teardown(): Promise<{ wasRunning: boolean }> {
+    this.log('the existing cluster is left as it is: inferscale never deletes a cluster it did not create');
+    return { wasRunning: true };
+  }
+}
