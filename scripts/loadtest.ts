@@ -8,6 +8,7 @@ import { runLoadTest } from './lib/loadtest/run.ts';
 import { targetUrl } from './lib/loadtest/target.ts';
 import { ADAPTER_RELIST_SECONDS } from './lib/cluster/local-monitoring.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
+import { relistSeconds } from './lib/monitoring/relist.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
@@ -20,7 +21,7 @@ Exits 1 when an assertion fails.
 
   --overlay <dir>        the overlay that is deployed (default overlays/local)
   --provider <name>      the cluster (default: the embedded cluster if it runs, else the current context)
-  --relist <s>           the adapter's relist interval (default ${ADAPTER_RELIST_SECONDS}, the embedded cluster's)${LOAD_USAGE}
+  --relist <s>           the adapter's relist interval (default: the embedded cluster's ${ADAPTER_RELIST_SECONDS} s, else the chart values')${LOAD_USAGE}
 `;
 
 await runMain(async () => {
@@ -40,7 +41,7 @@ await runMain(async () => {
     targetUrl: await targetUrl(sh, provider?.name ?? 'existing', objects, flags['target-url']),
     profile,
     reportDir,
-    relistSeconds: Number(flags.relist ?? ADAPTER_RELIST_SECONDS),
+    relistSeconds: flags.relist !== undefined ? Number(flags.relist) : await relistSeconds(provider?.name ?? 'existing'),
     log,
   });
   process.stdout.write(`${files.md}\n${files.svg}\n${files.json}\n`);

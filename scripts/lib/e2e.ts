@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { progress } from './cli.ts';
 import { bootstrapCluster } from './cluster/bootstrap.ts';
-import { ADAPTER_RELIST_SECONDS } from './cluster/local-monitoring.ts';
 import type { ClusterProvider } from './cluster/provider.ts';
 import { loadKubeConfig } from './kube/client.ts';
 import { findK6 } from './loadtest/k6-binary.ts';
@@ -9,6 +8,7 @@ import type { Profile } from './loadtest/profiles.ts';
 import { runLoadTest, type LoadTestResult } from './loadtest/run.ts';
 import { targetUrl } from './loadtest/target.ts';
 import { renderOverlay } from './manifests/render.ts';
+import { relistSeconds } from './monitoring/relist.ts';
 import { runReconcile } from './reconcile/command.ts';
 import { pipelineStatus, statusWords } from './reconcile/status.ts';
 import type { Sh } from './shell.ts';
@@ -52,7 +52,7 @@ export async function runE2E(o: E2EOptions): Promise<LoadTestResult> {
       targetUrl: await targetUrl(o.$, o.provider.name, objects, o.targetUrl),
       profile: o.profile,
       reportDir: resolve(o.reportDir),
-      relistSeconds: ADAPTER_RELIST_SECONDS,
+      relistSeconds: await relistSeconds(o.provider.name),
       log: o.log,
       signal: abort.signal,
     });

@@ -5,7 +5,7 @@ import type { KObject } from '../manifests/objects.ts';
 import { prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './local-monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
-import { removeCgroups, removeChains, removeLinks, unmountAll } from './cleanup.ts';
+import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './cleanup.ts';
 import {
   apiserverDaemon,
   apiserverUrl,
@@ -107,6 +107,14 @@ export class LocalProvider implements ClusterProvider {
     return bins;
   }
 
+  /** State, mounts, links or iptables chains of ours, with no daemon running. */
+  private async leftovers(): Promise<boolean> {
+    if (await access(this.paths.state).then(() => true, () => false)) return true;
+    if ((await ourMounts(this.paths)).length > 0) return true;
+    const chains = await ourChains(this.$);
+    return Object.values(chains).some((c) => c.length > 0);
+  }
+
   async running(): Promise<string[]> {
     const up: string[] = [];
     for (const name of DAEMON_ORDER) if (await runningPid(this.paths, name)) up.push(name);
@@ -120,6 +128,11 @@ export class LocalProvider implements ClusterProvider {
       await waitNodeReady(loadKubeConfig(this.paths.kubeconfig), NODE_NAME, 30_000);
       this.log(`the embedded cluster is already running; kubeconfig: ${this.paths.kubeconfig}`);
       return { kubeconfig: this.paths.kubeconfig, alreadyRunning: true };
+    }
+    if (up.length === 0 && (await this.leftovers())) {
+      // A run killed before teardown (a session that ended, a crash) left state behind.
+      this.log('cleaning up what an earlier run left behind');
+      await this.teardown();
     }
     await checkKernel(this.$);
     const bins = await this.prepare();

@@ -111,7 +111,7 @@ export interface Bounds {
   firstIncreaseLatest: number;
   /** The replicas the peak rate needs; the run must reach it within one. */
   expectedPeak: number;
-  /** No decrease before this, after the load drops. */
+  /** No decrease before this: the scale-down window after the last sync that saw the load. */
   firstDecreaseEarliest: number;
   /** Back at minReplicas by this. */
   backAtMinBy: number;
@@ -138,7 +138,9 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, load: Lo
     firstIncreaseEarliest: load.stepAt + U,
     firstIncreaseLatest: load.stepAt + U + S + W + H + P + buffer,
     expectedPeak,
-    firstDecreaseEarliest: load.dropAt + D,
+    // The HPA keeps the highest recommendation of the last D seconds; the last high one can
+    // come from the last sync before the drop, up to one sync period earlier.
+    firstDecreaseEarliest: load.dropAt + D - H,
     backAtMinBy: load.dropAt + D + S + W + H + scaleDownExtraSeconds(expectedPeak + 1, hpa.minReplicas, hpa.scaleDown) + buffer,
     stableSeconds: H,
     reactionFloor: S / 2 + crossSeconds + H / 2 + P,

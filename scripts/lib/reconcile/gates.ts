@@ -1,6 +1,6 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { waitApiServicesAvailable } from '../cluster/local-monitoring.ts';
+import { waitFor } from '../kube/client.ts';
 import { podMetricValues } from '../kube/custom-metrics.ts';
 import type { KObject } from '../manifests/objects.ts';
 
@@ -14,13 +14,7 @@ export interface GateResult {
 
 /** Polls check each second; its words when it passes, undefined at the timeout. */
 async function until(timeoutMs: number, check: () => Promise<string | undefined>): Promise<string | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const done = await check().catch(() => undefined);
-    if (done !== undefined) return done;
-    await sleep(1000);
-  }
-  return undefined;
+  return waitFor('a health gate', timeoutMs, check, 1000).catch(() => undefined);
 }
 
 export async function rolloutGate(kc: KubeConfig, ns: string, name: string, timeoutMs: number): Promise<GateResult> {

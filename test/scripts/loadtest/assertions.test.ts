@@ -61,7 +61,7 @@ const assertions = suite('the e2e assertions on recorded timelines');
 
 assertions('computes its bounds from the rendered HPA and the pipeline settings', () => {
   assert.is(bounds.firstIncreaseEarliest, load.stepAt + hpa.scaleUp.stabilizationWindowSeconds);
-  assert.is(bounds.firstDecreaseEarliest, load.dropAt + hpa.scaleDown.stabilizationWindowSeconds);
+  assert.is(bounds.firstDecreaseEarliest, load.dropAt + hpa.scaleDown.stabilizationWindowSeconds - pipe.syncSeconds);
   assert.is(bounds.expectedPeak, Math.ceil((load.peakRate * pipe.serviceSeconds) / hpa.target));
   assert.ok(bounds.firstIncreaseLatest > bounds.firstIncreaseEarliest + pipe.rateWindowSeconds + pipe.syncSeconds);
   assert.is(pipe.scrapeSeconds, 5, 'from the ServiceMonitor of overlays/local');
