@@ -61,12 +61,15 @@ cluster("runs overlays/local's Deployment of the inference image, pinned to 2 re
 });
 
 cluster('answers the predict route and /metrics on its NodePorts at 127.0.0.1', async () => {
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+  const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
+  const slots = deployment.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'INFERENCE_SLOTS')?.value;
   const reply = await predict(30080, { inputs: [1, 2, 3] });
   assert.is(reply.status, 200, reply.body);
   assert.is((JSON.parse(reply.body) as { outputs: number[] }).outputs.length, 4);
   const metrics = await request(30090, { path: '/metrics' });
   assert.is(metrics.status, 200);
-  assert.match(metrics.body, /^inference_slots 4$/m);
+  assert.match(metrics.body, new RegExp(`^inference_slots ${slots}$`, 'm'), 'the slots overlays/local sets');
 });
 
 cluster('spreads requests through the NodePort over both pods', async ({ kc }) => {
