@@ -4,7 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { progress } from '../cli.ts';
 import { serverSideApply } from '../kube/apply.ts';
-import { apiErrorCode, waitFor } from '../kube/client.ts';
+import { apiErrorCode } from '../kube/client.ts';
+import { CUSTOM_METRICS_VERSIONS, waitApiServicesAvailable } from '../kube/custom-metrics.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { adapterConfigYaml, loadAdapterRules } from '../monitoring/adapter-rules.ts';
 import { prometheusConfig } from '../monitoring/prometheus-config.ts';
@@ -22,7 +23,6 @@ export const ADAPTER_PORT = 6445;
 /** New series (new pods) show up in the custom metrics API within this. */
 export const ADAPTER_RELIST_SECONDS = 5;
 export const MONITORING_NAMESPACE = 'monitoring';
-export const CUSTOM_METRICS_VERSIONS = ['v1beta1', 'v1beta2'];
 export const MONITORING_DAEMONS = ['prometheus-adapter', 'prometheus'];
 
 export const prometheusUrl = () => `http://127.0.0.1:${PROMETHEUS_PORT}`;
@@ -102,16 +102,6 @@ export async function startPrometheus(p: ClusterPaths, prometheusBin: string): P
   const { started } = await startDaemon(p, daemon);
   if (!started) await fetch(`${prometheusUrl()}/-/reload`, { method: 'POST' });
   await waitHealthy(p, daemon, 30_000);
-}
-
-export async function waitApiServicesAvailable(kc: KubeConfig, timeoutMs: number): Promise<void> {
-  const api = kc.makeApiClient(ApiregistrationV1Api);
-  for (const version of CUSTOM_METRICS_VERSIONS) {
-    await waitFor(`APIService ${version}.custom.metrics.k8s.io to be Available`, timeoutMs, async () => {
-      const svc = await api.readAPIService({ name: `${version}.custom.metrics.k8s.io` });
-      return svc.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? true : undefined;
-    });
-  }
 }
 
 export async function startLocalMonitoring(opts: {

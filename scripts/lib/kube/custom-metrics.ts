@@ -1,9 +1,21 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiregistrationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { waitFor } from './client.ts';
 import { kubeGet } from './raw.ts';
 
 // Reading the custom metrics API the way the HPA does.
 
 export const CUSTOM_METRICS_PATH = '/apis/custom.metrics.k8s.io/v1beta2';
+export const CUSTOM_METRICS_VERSIONS = ['v1beta1', 'v1beta2'];
+
+export async function waitApiServicesAvailable(kc: KubeConfig, timeoutMs: number): Promise<void> {
+  const api = kc.makeApiClient(ApiregistrationV1Api);
+  for (const version of CUSTOM_METRICS_VERSIONS) {
+    await waitFor(`APIService ${version}.custom.metrics.k8s.io to be Available`, timeoutMs, async () => {
+      const svc = await api.readAPIService({ name: `${version}.custom.metrics.k8s.io` });
+      return svc.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? true : undefined;
+    });
+  }
+}
 
 /** Parses a Kubernetes quantity ("2500m", "3", "1.5k") into a number. */
 export function parseQuantity(q: string): number {

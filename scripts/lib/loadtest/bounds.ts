@@ -1,6 +1,5 @@
 import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from '@kubernetes/client-node';
-import { durationSeconds, type KObject } from '../manifests/objects.ts';
-import type { ServiceMonitor } from '../validate/crosscheck.ts';
+import { durationSeconds, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { parseQuantity } from '../kube/custom-metrics.ts';
 
 // Every bound the e2e asserts is computed here, from the rendered HPA and Deployment and

@@ -16,6 +16,14 @@ export interface KObject {
   [key: string]: unknown;
 }
 
+/** The fields of a prometheus-operator ServiceMonitor that inferscale reads. */
+export interface ServiceMonitor extends KObject {
+  spec: {
+    selector?: { matchLabels?: Record<string, string> };
+    endpoints?: { port?: string; path?: string; interval?: string; scrapeTimeout?: string }[];
+  };
+}
+
 export function isKObject(value: unknown): value is KObject {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;

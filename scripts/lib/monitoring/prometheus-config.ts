@@ -1,7 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { selectorMatches, type KObject } from '../manifests/objects.ts';
-import type { ServiceMonitor } from '../validate/crosscheck.ts';
+import { selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 
 // The embedded cluster has no prometheus-operator, so its host Prometheus is configured
 // from the overlay's ServiceMonitors the way the operator would: each endpoint becomes a
@@ -35,8 +34,8 @@ export function scrapeJobs(objects: KObject[], kubeconfig: string): ScrapeJob[] 
           {
             job_name: `serviceMonitor/${namespace}/${sm.metadata.name}/${i}`,
             scrape_interval: ep.interval ?? '30s',
-            scrape_timeout: (ep as { scrapeTimeout?: string }).scrapeTimeout ?? '10s',
-            metrics_path: (ep as { path?: string }).path ?? '/metrics',
+            scrape_timeout: ep.scrapeTimeout ?? '10s',
+            metrics_path: ep.path ?? '/metrics',
             kubernetes_sd_configs: [
               { role: 'pod', kubeconfig_file: kubeconfig, namespaces: { names: [namespace] }, selectors: [{ role: 'pod', label: podSelector }] },
             ],

@@ -1,7 +1,6 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { waitApiServicesAvailable } from '../cluster/local-monitoring.ts';
 import { waitFor } from '../kube/client.ts';
-import { podMetricValues } from '../kube/custom-metrics.ts';
+import { podMetricValues, waitApiServicesAvailable } from '../kube/custom-metrics.ts';
 import type { KObject } from '../manifests/objects.ts';
 
 // Health gates after an apply, each with a timeout and a verdict in words.

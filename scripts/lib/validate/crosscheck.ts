@@ -5,12 +5,8 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import { describe, findObject, selectorMatches, type KObject } from '../manifests/objects.ts';
+import { describe, findObject, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
-
-export interface ServiceMonitor extends KObject {
-  spec: { selector?: { matchLabels?: Record<string, string> }; endpoints?: { port?: string; interval?: string }[] };
-}
 
 export interface CrossCheckContext {
   /** Where the objects were rendered from, for the findings. */
