@@ -1,4 +1,4 @@
-import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ApiregistrationV1Api, AppsV1Api, AutoscalingV2Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
@@ -11,7 +11,7 @@ import { podMetricValues } from '../../scripts/lib/kube/custom-metrics.ts';
 import { loadKubeConfig, waitFor } from '../../scripts/lib/kube/client.ts';
 import { loadAdapterRules, rateWindowSeconds } from '../../scripts/lib/monitoring/adapter-rules.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
-import { durationSeconds } from '../../scripts/lib/manifests/objects.ts';
+import { durationSeconds, type KObject } from '../../scripts/lib/manifests/objects.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
 import { sh } from '../../scripts/lib/shell.ts';
 import { runScript } from '../helpers/cli.ts';
@@ -37,6 +37,10 @@ const resourceVersions = async (kc: KubeConfig) => {
     hpa: (await hpa.readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS })).metadata?.resourceVersion,
   };
 };
+
+async function serverSideApplyAs(kc: KubeConfig, manager: string, obj: KObject): Promise<void> {
+  await KubernetesObjectApi.makeApiClient(kc).patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
+}
 
 const reconcile = (...args: string[]) => runScript('scripts/reconcile.ts', ['--overlay', 'overlays/local', ...args]);
 const kubectl = (args: string[]) => sh({ nothrow: true, env: { ...process.env, KUBECONFIG: paths.kubeconfig } })`kubectl ${args}`;
@@ -142,6 +146,38 @@ pipeline('prunes an object removed from the overlay, and only it', async ({ kc }
   }
 });
 
+pipeline('serves every request through a rolling update', async ({ kc }) => {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const statuses = new Map<number, number>();
+  let stop = false;
+  const clients = Array.from({ length: 4 }, async () => {
+    while (!stop) {
+      const status = await predict(30080).then((r) => r.status, () => 0);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  });
+  // A template change by another field manager than reconcile's, as a CI image bump would be.
+  const before = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
+  await serverSideApplyAs(kc, 'rollout-test', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'inference', namespace: NS },
+    spec: { template: { metadata: { annotations: { 'inferscale.dev/restarted-by': 'pipeline-test' } } } },
+  });
+  await waitFor('the rollout to finish', 180_000, async () => {
+    const d = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
+    const s = d.status ?? {};
+    const want = d.spec?.replicas ?? 0;
+    return (d.metadata?.generation ?? 0) > (before.metadata?.generation ?? 0) && s.observedGeneration === d.metadata?.generation && s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want ? true : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 3000));
+  stop = true;
+  await Promise.all(clients);
+  const served = statuses.get(200) ?? 0;
+  assert.ok(served > 50, `served ${served} requests during the rollout`);
+  assert.equal(Object.fromEntries(statuses), { 200: served }, 'no request failed');
+});
+
 pipeline('says in words that the metric is unavailable when Prometheus stops, keeps replicas, and recovers', async ({ kc }) => {
   const apps = kc.makeApiClient(AppsV1Api);
   const before = (await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas;
@@ -166,6 +202,20 @@ pipeline('says in words that the metric is unavailable when Prometheus stops, ke
     const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
     return hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ? true : undefined;
   });
+});
+
+pipeline('freezes scaling when prometheus-adapter stops, and still tears down', async ({ kc }) => {
+  await stopDaemon(paths, 'prometheus-adapter');
+  await waitFor('the APIService to turn unavailable', 60_000, async () => {
+    const svc = await kc.makeApiClient(ApiregistrationV1Api).readAPIService({ name: 'v1beta2.custom.metrics.k8s.io' });
+    return svc.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'False') ? true : undefined;
+  });
+  const status = await runScript('scripts/status.ts', ['--overlay', 'overlays/local']);
+  assert.is(status.code, 1);
+  assert.match(status.stdout, /✗ the metric inference_concurrency is unavailable/);
+  const down = await runScript('scripts/teardown.ts', []);
+  assert.is(down.code, 0, down.stderr);
+  assert.match(down.stderr, /the embedded cluster is down/);
 });
 
 pipeline.run();
