@@ -55,19 +55,23 @@ export function createInferenceService(
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
     requireJson(req);
     const request = parsePredict(await readBody(req, config.maxBodyBytes), config.maxInputs);
-    const abandoned = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abandoned.abort();
-    });
     const queuedAt = performance.now();
-    let release: () => void;
-    try {
-      release = await slots.acquire(abandoned.signal);
-    } catch (error) {
-      if (error instanceof QueueFullError) {
-        throw new HttpError(429, 'all slots are busy and the queue is full', { 'retry-after': retryAfterSeconds });
+    // The common case takes a free slot at once; only a queued request watches for its
+    // client going away.
+    let release = slots.tryAcquire();
+    if (!release) {
+      const abandoned = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) abandoned.abort();
+      });
+      try {
+        release = await slots.acquire(abandoned.signal);
+      } catch (error) {
+        if (error instanceof QueueFullError) {
+          throw new HttpError(429, 'all slots are busy and the queue is full', { 'retry-after': retryAfterSeconds });
+        }
+        throw new HttpError(499, 'client went away while queued');
       }
-      throw new HttpError(499, 'client went away while queued');
     }
     const startedAt = performance.now();
     try {

@@ -46,6 +46,14 @@ export class SlotPool {
     return this.running;
   }
 
+  /** A slot now, without queueing, or undefined when all are busy. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.running >= this.slots) return undefined;
+    this.running += 1;
+    this.changed();
+    return this.releaser();
+  }
+
   /**
    * Resolves once a slot is held; the caller must call the returned release exactly once.
    * Rejects with QueueFullError when no room is left, or AbortedWhileQueuedError when the

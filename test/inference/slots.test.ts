@@ -30,4 +30,14 @@ slots('drops a queued request whose client went away', async () => {
   assert.is(pool.inFlight, 0);
 });
 
+slots('takes a free slot at once with tryAcquire and never queues', () => {
+  const pool = new SlotPool(1, 4);
+  const release = pool.tryAcquire();
+  assert.ok(release);
+  assert.is(pool.tryAcquire(), undefined);
+  assert.is(pool.queued, 0);
+  release?.();
+  assert.is(pool.busy, 0);
+});
+
 slots.run();
