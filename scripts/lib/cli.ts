@@ -8,6 +8,9 @@ export class UsageError extends Error {}
 /** A failure the user can act on: printed as one sentence, without a stack. */
 export class UserError extends Error {}
 
+/** Ctrl-C: what was started has been stopped; exit 130 as shells expect. */
+export class InterruptedError extends UserError {}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseFlags<O extends Options>(argv: string[], options: O, usage: string) {
@@ -33,6 +36,9 @@ export async function runMain(body: () => Promise<number | void>): Promise<void>
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);
       process.exitCode = 2;
+    } else if (error instanceof InterruptedError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 130;
     } else if (error instanceof UserError) {
       process.stderr.write(`error: ${error.message}\n`);
       process.exitCode = 1;

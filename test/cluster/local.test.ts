@@ -1,21 +1,40 @@
+import { spawn } from 'node:child_process';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ourChains, ourMounts } from '../../scripts/lib/cluster/cleanup.ts';
 import { BRIDGE, NODE_NAME } from '../../scripts/lib/cluster/network.ts';
 import { clusterPaths } from '../../scripts/lib/cluster/paths.ts';
-import { alive } from '../../scripts/lib/cluster/processes.ts';
+import { alive, runningPid } from '../../scripts/lib/cluster/processes.ts';
 import { DAEMON_ORDER } from '../../scripts/lib/cluster/components.ts';
 import { serverSideApply } from '../../scripts/lib/kube/apply.ts';
 import { apiErrorMessage, loadKubeConfig, waitFor } from '../../scripts/lib/kube/client.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
-import { repoPath } from '../../scripts/lib/paths.ts';
+import { REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
 import { sh } from '../../scripts/lib/shell.ts';
 import { runScript } from '../helpers/cli.ts';
 import { predict, request, sample } from '../helpers/http.ts';
 
 const paths = clusterPaths();
 const NS = 'inferscale';
+
+const interrupted = suite('an interrupted bootstrap');
+
+interrupted('stops what it started on Ctrl-C, and leaves nothing that stops the next run', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bootstrap.ts', '--provider', 'local'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await waitFor('etcd to have started', 600_000, async () => (await runningPid(paths, 'etcd')) ?? undefined, 100);
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.is(code, 130, stderr);
+  assert.match(stderr, 'interrupted: stopping what this bootstrap started');
+  for (const name of DAEMON_ORDER) assert.is(await runningPid(paths, name), undefined, `${name} is stopped`);
+  assert.equal(await ourMounts(paths), []);
+});
+
+interrupted.run();
 
 const cluster = suite<{ kc: KubeConfig; pids: number[] }>('the embedded cluster');
 

@@ -1,3 +1,4 @@
+import { InterruptedError } from '../cli.ts';
 import { renderOverlay } from '../manifests/render.ts';
 import type { Sh } from '../shell.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
@@ -11,23 +12,32 @@ export async function bootstrapCluster(provider: ClusterProvider, $: Sh, overlay
   let info: ClusterInfo | undefined;
   let interrupted = false;
   const onSigint = (): void => {
+    if (interrupted) return;
     interrupted = true;
-    log('interrupted: stopping what this bootstrap started');
-    void provider.teardown().finally(() => process.exit(130));
+    if (provider.interrupt) {
+      // The step under way notices, fails, and the catch below cleans up once.
+      provider.interrupt();
+    } else {
+      log('interrupted: stopping what this bootstrap started');
+      void provider.teardown().finally(() => process.exit(130));
+    }
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   try {
     info = await provider.create();
+    if (interrupted) throw new InterruptedError('interrupted');
     await provider.loadImage();
     const { objects } = await renderOverlay($, overlay);
+    if (interrupted) throw new InterruptedError('interrupted');
     await provider.installMonitoring(objects);
     return info;
   } catch (error) {
-    if (!interrupted && info && !info.alreadyRunning) {
-      log('bootstrap failed; stopping what it started so the next run starts cleanly');
+    // create() cleans up after itself; later steps are cleaned up here.
+    if (info && !info.alreadyRunning) {
+      log(interrupted ? 'interrupted: stopping what this bootstrap started' : 'bootstrap failed; stopping what it started so the next run starts cleanly');
       await provider.teardown();
     }
-    throw error;
+    throw interrupted && !(error instanceof InterruptedError) ? new InterruptedError(`interrupted: ${(error as Error).message}`) : error;
   } finally {
     process.off('SIGINT', onSigint);
   }

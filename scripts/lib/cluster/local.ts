@@ -1,6 +1,6 @@
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { progress } from '../cli.ts';
+import { InterruptedError, progress } from '../cli.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './local-monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
@@ -84,6 +84,7 @@ export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
   readonly timings: LocalTimings = { builds: [] };
   private bins: Binaries | undefined;
+  private interrupted = false;
   private readonly $: Sh;
   private readonly paths: ClusterPaths;
   private readonly log: (line: string) => void;
@@ -94,6 +95,10 @@ export class LocalProvider implements ClusterProvider {
     this.paths = opts.paths;
     this.log = opts.log;
     this.startTimeoutMs = opts.startTimeoutMs ?? 90_000;
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
   }
 
   /** Installs packages and builds binaries when missing; nothing when everything is cached. */
@@ -139,7 +144,7 @@ export class LocalProvider implements ClusterProvider {
     try {
       await this.start(bins, up);
     } catch (error) {
-      this.log('bootstrap failed; stopping what it started so the next run starts cleanly');
+      this.log(error instanceof InterruptedError ? 'interrupted: stopping what this bootstrap started' : 'bootstrap failed; stopping what it started so the next run starts cleanly');
       await this.teardown();
       throw error;
     }
@@ -170,10 +175,11 @@ export class LocalProvider implements ClusterProvider {
       [kubeProxyDaemon(spec), async () => {}],
     ];
     for (const [daemon, after] of daemons) {
+      if (this.interrupted) throw new InterruptedError(`interrupted before ${daemon.name} started`);
       const step = progress(`starting ${daemon.name}`, this.log);
       try {
         const { pid } = await startDaemon(p, daemon);
-        await waitHealthy(p, daemon, this.startTimeoutMs);
+        await waitHealthy(p, daemon, this.startTimeoutMs, () => this.interrupted);
         step.done(`pid ${pid}`);
       } catch (error) {
         step.fail();

@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../cli.ts';
+import { InterruptedError, UserError } from '../cli.ts';
 import { tail } from '../shell.ts';
 import type { ClusterPaths } from './paths.ts';
 
@@ -68,9 +68,10 @@ export async function startDaemon(paths: ClusterPaths, d: Daemon): Promise<{ pid
   return { pid, started: true };
 }
 
-export async function waitHealthy(paths: ClusterPaths, d: Daemon, timeoutMs: number): Promise<void> {
+export async function waitHealthy(paths: ClusterPaths, d: Daemon, timeoutMs: number, interrupted: () => boolean = () => false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (interrupted()) throw new InterruptedError(`interrupted while ${d.name} was starting`);
     if (!(await runningPid(paths, d.name))) {
       const log = await readFile(logFile(paths, d.name), 'utf8').catch(() => '');
       throw new UserError(`${d.name} exited while starting; the end of ${logFile(paths, d.name)}:\n${tail(log, 15)}`);

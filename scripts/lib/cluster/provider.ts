@@ -30,6 +30,8 @@ export interface ClusterProvider {
   handles?(obj: KObject): string | undefined;
   /** Bring provider-side configuration in line with the overlay; starts nothing. */
   syncMonitoring?(objects: KObject[]): Promise<void>;
+  /** Ctrl-C: stop starting things; the step under way fails with InterruptedError. */
+  interrupt?(): void;
   /** Stop and remove what create() made; safe to call twice. */
   teardown(): Promise<{ wasRunning: boolean }>;
 }
