@@ -40,6 +40,8 @@ export interface LoadProfile {
   /** Seconds from the start of the run. */
   stepAt: number;
   dropAt: number;
+  /** When the load is back at the baseline (dropAt for an instant drop). */
+  dropEndsAt: number;
   endAt: number;
 }
 
@@ -140,9 +142,15 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, load: Lo
     // The HPA keeps the highest recommendation of the last D seconds; the last high one can
     // come from the last sync before the drop, up to one sync period earlier.
     firstDecreaseEarliest: load.dropAt + D - H,
-    backAtMinBy: load.dropAt + D + S + W + H + scaleDownExtraSeconds(expectedPeak + 1, hpa.minReplicas, hpa.scaleDown) + buffer,
+    backAtMinBy: load.dropEndsAt + D + S + W + H + scaleDownExtraSeconds(expectedPeak + 1, hpa.minReplicas, hpa.scaleDown) + buffer,
     stableSeconds: H,
     reactionFloor: S / 2 + crossSeconds + H / 2 + P,
     crossSeconds,
   };
+}
+
+/** The offered rate above which minReplicas are past the scale-up threshold. */
+export function minReplicasCapacity(hpa: HpaSettings, pipe: PipelineSettings): number {
+  const tolerance = hpa.scaleUp.tolerance !== undefined ? parseQuantity(String(hpa.scaleUp.tolerance)) : HPA_TOLERANCE;
+  return (hpa.minReplicas * hpa.target * (1 + tolerance)) / pipe.serviceSeconds;
 }

@@ -19,6 +19,8 @@ export interface Profile {
   /** Seconds after the load starts. */
   stepAt: number;
   dropAt: number;
+  /** When the load is back at the baseline (the drop is instant for step, a descent for ramp). */
+  dropEndsAt: number;
   endAt: number;
 }
 
@@ -58,6 +60,7 @@ export function stepProfile(p: ProfileParams): Profile {
     peakRate: p.peakRate,
     stepAt: p.baselineSeconds,
     dropAt: p.baselineSeconds + 1 + p.holdSeconds,
+    dropEndsAt: p.baselineSeconds + 2 + p.holdSeconds,
     endAt: stages.reduce((n, s) => n + s.seconds, 0),
   };
 }
@@ -79,6 +82,7 @@ export function rampProfile(p: ProfileParams): Profile {
     peakRate: p.peakRate,
     stepAt: 0,
     dropAt: ramp + p.holdSeconds,
+    dropEndsAt: 2 * ramp + p.holdSeconds,
     endAt: stages.reduce((n, s) => n + s.seconds, 0),
   };
 }
@@ -94,4 +98,14 @@ export function offeredAt(profile: Profile, t: number): number {
     from = stage.target;
   }
   return 0;
+}
+
+/**
+ * When the load first asks for more than `capacity` req/s: the moment scaling is due. For
+ * the step that is the step itself; for the ramp, the point on the climb.
+ */
+export function loadExceeds(profile: Profile, capacity: number): number {
+  if (profile.name === 'step') return profile.stepAt;
+  for (let t = 0; t < profile.endAt; t += 0.1) if (offeredAt(profile, t) > capacity) return Math.round(t * 10) / 10;
+  return profile.endAt;
 }

@@ -8,10 +8,10 @@ import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adap
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { Sh } from '../shell.ts';
 import { checkRun, type AssertionResult } from './assertions.ts';
-import { computeBounds, hpaSettings, pipelineSettings } from './bounds.ts';
+import { computeBounds, hpaSettings, minReplicasCapacity, pipelineSettings } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
-import { offeredAt, type Profile } from './profiles.ts';
+import { loadExceeds, offeredAt, type Profile } from './profiles.ts';
 import { ClusterRecorder } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
 import type { RunRecord, Sample } from './timeline.ts';
@@ -96,11 +96,12 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     });
   }
   const minReplicas = hpa.minReplicas;
-  const firstNewReady = recorder.readyEvents.find((e) => toT(e.at) >= o.profile.stepAt && e.ready > minReplicas);
+  const stepAt = loadExceeds(o.profile, minReplicasCapacity(hpa, pipe));
+  const firstNewReady = recorder.readyEvents.find((e) => toT(e.at) >= stepAt && e.ready > minReplicas);
   const sloMs = pipe.latencySloSeconds * 1000;
   const record: RunRecord = {
     profile: o.profile.name,
-    stepAt: o.profile.stepAt,
+    stepAt,
     dropAt: o.profile.dropAt,
     endAt: o.profile.endAt,
     samples,
@@ -109,7 +110,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     requests: { total: k6.total, failed: k6.failed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
   };
-  const bounds = computeBounds(hpa, pipe, { baseRate: o.profile.baseRate, peakRate: o.profile.peakRate, stepAt: o.profile.stepAt, dropAt: o.profile.dropAt, endAt: o.profile.endAt });
+  const bounds = computeBounds(hpa, pipe, { baseRate: o.profile.baseRate, peakRate: o.profile.peakRate, stepAt, dropAt: o.profile.dropAt, dropEndsAt: o.profile.dropEndsAt, endAt: o.profile.endAt });
   const results: AssertionResult[] = checkRun(record, hpa, bounds);
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };

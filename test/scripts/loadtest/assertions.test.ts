@@ -16,7 +16,7 @@ const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
 const [rule] = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
 const hpa: HpaSettings = hpaSettings(objects);
 const pipe = pipelineSettings(objects, { rateWindowSeconds: rateWindowSeconds(rule!), relistSeconds: 5, podStartSeconds: 2 });
-const load = { baseRate: 10, peakRate: 90, stepAt: 30, dropAt: 180, endAt: 330 };
+const load = { baseRate: 10, peakRate: 90, stepAt: 30, dropAt: 180, dropEndsAt: 181, endAt: 330 };
 const bounds: Bounds = computeBounds(hpa, pipe, load);
 
 /** A run that meets every bound: up once within the budget, down once after the window. */
