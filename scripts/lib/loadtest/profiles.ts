@@ -106,6 +106,6 @@ export function offeredAt(profile: Profile, t: number): number {
  */
 export function loadExceeds(profile: Profile, capacity: number): number {
   if (profile.name === 'step') return profile.stepAt;
-  for (let t = 0; t < profile.endAt; t += 0.1) if (offeredAt(profile, t) > capacity) return Math.round(t * 10) / 10;
+  for (let tenth = 0; tenth < profile.endAt * 10; tenth++) if (offeredAt(profile, tenth / 10) > capacity) return tenth / 10;
   return profile.endAt;
 }
