@@ -43,6 +43,10 @@ const versions = async (kc: KubeConfig) => {
   };
 };
 
+async function serverSideApplyAs(kc: KubeConfig, manager: string, obj: KObject): Promise<void> {
+  await KubernetesObjectApi.makeApiClient(kc).patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
+}
+
 const reconcile = (...args: string[]) => runScript('scripts/reconcile.ts', ['--overlay', 'overlays/local', ...args]);
 const kubectl = (args: string[]) => sh({ nothrow: true, env: { ...process.env, KUBECONFIG: paths.kubeconfig } })`kubectl ${args}`;
 
