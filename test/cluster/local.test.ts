@@ -83,8 +83,11 @@ cluster('answers the predict route and /metrics on its NodePorts at 127.0.0.1', 
   const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
   const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
   const slots = deployment.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'INFERENCE_SLOTS')?.value;
-  const reply = await predict(30080, { inputs: [1, 2, 3] });
-  assert.is(reply.status, 200, reply.body);
+  // kube-proxy programs the NodePort shortly after the endpoints turn ready.
+  const reply = await waitFor('the NodePort to answer', 30_000, async () => {
+    const r = await predict(30080, { inputs: [1, 2, 3] }).catch(() => undefined);
+    return r?.status === 200 ? r : undefined;
+  });
   assert.is((JSON.parse(reply.body) as { outputs: number[] }).outputs.length, 4);
   const metrics = await request(30090, { path: '/metrics' });
   assert.is(metrics.status, 200);

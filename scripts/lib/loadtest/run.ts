@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KObject } from '../manifests/objects.ts';
 import { UserError } from '../cli.ts';
+import { waitFor } from '../kube/client.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { Sh } from '../shell.ts';
@@ -50,6 +51,11 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
 
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
   await mkdir(o.reportDir, { recursive: true });
+  // kube-proxy programs a new Service's rules shortly after its endpoints turn ready.
+  await waitFor(`${o.targetUrl} to answer`, 60_000, async () => {
+    const res = await fetch(o.targetUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[1]}' }).catch(() => undefined);
+    return res?.status === 200 ? true : undefined;
+  });
   await recorder.start();
   const csv = join(o.reportDir, 'k6.csv');
   const summary = join(o.reportDir, 'k6-summary.json');
