@@ -8,18 +8,36 @@ function weight(layer: number, row: number, col: number): number {
   return Math.sin(layer * 7919 + row * 104729 + col * 1299709) * 0.5;
 }
 
+// Weights are computed once per input width, not per request: the first layer has one
+// column per input (plus the bias at -1), the second is fixed.
+const firstLayer = new Map<number, Float64Array>();
+function firstLayerFor(width: number): Float64Array {
+  let w = firstLayer.get(width);
+  if (!w) {
+    w = new Float64Array(HIDDEN * (width + 1));
+    for (let h = 0; h < HIDDEN; h++) for (let i = -1; i < width; i++) w[h * (width + 1) + i + 1] = weight(0, h, i);
+    firstLayer.set(width, w);
+  }
+  return w;
+}
+const second = Float64Array.from({ length: CLASSES * (HIDDEN + 1) }, (_, k) => weight(1, Math.floor(k / (HIDDEN + 1)), (k % (HIDDEN + 1)) - 1));
+
 export function forward(inputs: readonly number[]): number[] {
+  const width = inputs.length;
+  const w0 = firstLayerFor(width);
   const hidden = new Float64Array(HIDDEN);
   for (let h = 0; h < HIDDEN; h++) {
-    let sum = weight(0, h, -1);
-    for (let i = 0; i < inputs.length; i++) sum += weight(0, h, i) * (inputs[i] as number);
+    const row = h * (width + 1);
+    let sum = w0[row] as number;
+    for (let i = 0; i < width; i++) sum += (w0[row + i + 1] as number) * (inputs[i] as number);
     hidden[h] = Math.tanh(sum);
   }
   const logits = new Float64Array(CLASSES);
   let max = -Infinity;
   for (let c = 0; c < CLASSES; c++) {
-    let sum = weight(1, c, -1);
-    for (let h = 0; h < HIDDEN; h++) sum += weight(1, c, h) * (hidden[h] as number);
+    const row = c * (HIDDEN + 1);
+    let sum = second[row] as number;
+    for (let h = 0; h < HIDDEN; h++) sum += (second[row + h + 1] as number) * (hidden[h] as number);
     logits[c] = sum;
     if (sum > max) max = sum;
   }
