@@ -1,6 +1,7 @@
 import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from '@kubernetes/client-node';
 import { durationSeconds, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { parseQuantity } from '../kube/custom-metrics.ts';
+import type { Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here, from the rendered HPA and Deployment and
 // from the metric pipeline's settings; none is typed in by hand.
@@ -34,16 +35,8 @@ export interface PipelineSettings {
   latencySloSeconds: number;
 }
 
-export interface LoadProfile {
-  baseRate: number;
-  peakRate: number;
-  /** Seconds from the start of the run. */
-  stepAt: number;
-  dropAt: number;
-  /** When the load is back at the baseline (dropAt for an instant drop). */
-  dropEndsAt: number;
-  endAt: number;
-}
+/** What the bounds need of a load profile (stepAt: when scaling is due). */
+export type LoadProfile = Pick<Profile, 'baseRate' | 'peakRate' | 'stepAt' | 'dropAt' | 'dropEndsAt' | 'endAt'>;
 
 export function hpaSettings(objects: KObject[]): HpaSettings {
   const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as (V2HorizontalPodAutoscaler & KObject) | undefined;

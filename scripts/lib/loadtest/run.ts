@@ -116,7 +116,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     requests: { total: k6.total, failed: k6.failed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
   };
-  const bounds = computeBounds(hpa, pipe, { baseRate: o.profile.baseRate, peakRate: o.profile.peakRate, stepAt, dropAt: o.profile.dropAt, dropEndsAt: o.profile.dropEndsAt, endAt: o.profile.endAt });
+  const bounds = computeBounds(hpa, pipe, { ...o.profile, stepAt });
   const results: AssertionResult[] = checkRun(record, hpa, bounds);
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };
