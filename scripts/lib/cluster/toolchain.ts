@@ -112,7 +112,7 @@ export interface BuildResult {
   cached: boolean;
 }
 
-export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent): Promise<BuildResult> {
+export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent, log: (line: string) => void): Promise<BuildResult> {
   const started = Date.now();
   if (await isBuilt(paths, c)) {
     // A cached build reports how long it took when it was made.
@@ -124,16 +124,16 @@ export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent)
   await mkdir(src, { recursive: true });
   await mkdir(out, { recursive: true });
   await writeFile(join(src, 'go.mod'), c.goMod);
-  const log = join(src, 'build.log');
-  await writeFile(log, '');
-  const step = progress(`building ${c.name} ${c.version} (log: ${log})`);
+  const logFile = join(src, 'build.log');
+  await writeFile(logFile, '');
+  const step = progress(`building ${c.name} ${c.version} (log: ${logFile})`, log);
   for (const args of c.steps) {
     const argv = args.map((a) => a.replace(OUT, out));
     const result = await $({ cwd: src, env: goEnv(), nothrow: true })`go ${argv}`;
-    await writeFile(log, `$ go ${argv.join(' ')}\n${result.stdout}${result.stderr}`, { flag: 'a' });
+    await writeFile(logFile, `$ go ${argv.join(' ')}\n${result.stdout}${result.stderr}`, { flag: 'a' });
     if (result.exitCode !== 0) {
       step.fail();
-      throw new UserError(`building ${c.name} ${c.version} failed (go ${argv[0]}); the end of ${log}:\n${tail(result.stdout + result.stderr)}`);
+      throw new UserError(`building ${c.name} ${c.version} failed (go ${argv[0]}); the end of ${logFile}:\n${tail(result.stdout + result.stderr)}`);
     }
   }
   const seconds = (Date.now() - started) / 1000;
@@ -170,7 +170,7 @@ export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) =
   const k8s = kubernetesComponent(await resolveKubernetesVersion($, paths, log));
   const components = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), k6: k6Component() };
   const builds: BuildResult[] = [];
-  for (const c of Object.values(components)) builds.push(await buildComponent($, paths, c));
+  for (const c of Object.values(components)) builds.push(await buildComponent($, paths, c, log));
   const bins = Object.fromEntries(Object.entries(components).map(([k, c]) => [k, componentDir(paths, c)])) as unknown as Binaries;
   return { bins, builds };
 }

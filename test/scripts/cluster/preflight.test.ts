@@ -60,7 +60,7 @@ preflight('shows the end of the build log when a Go build fails', async () => {
     goMod: 'module inferscale.local/broken-build\n\ngo 1.26\n',
     steps: [['build', '-o', '{OUT}/broken', './does-not-exist']],
   };
-  await rejects(buildComponent(sh, paths, broken), userError(/^building broken v0\.0\.1 failed \(go build\); the end of .*build\.log:\n.*does-not-exist/s));
+  await rejects(buildComponent(sh, paths, broken, () => {}), userError(/^building broken v0\.0\.1 failed \(go build\); the end of .*build\.log:\n.*does-not-exist/s));
 });
 
 preflight.run();
