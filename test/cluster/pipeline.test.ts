@@ -183,6 +183,42 @@ pipeline('serves every request through a rolling update', async ({ kc }) => {
   assert.equal(Object.fromEntries(statuses), { 200: served }, 'no request failed');
 });
 
+pipeline('replaces a pod deleted by hand under load without overreacting', async ({ kc }) => {
+  const core = kc.makeApiClient(CoreV1Api);
+  const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+  const statuses = new Map<number, number>();
+  let stop = false;
+  // Three clients in a closed loop: about 15 req/s, a concurrency of 3, under one pod's target.
+  const clients = Array.from({ length: 3 }, async () => {
+    while (!stop) {
+      const status = await predict(30080).then((r) => r.status, () => 0);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  });
+  const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
+  const victim = pods.items[0]?.metadata?.name ?? '';
+  const replicas = pods.items.length;
+  await core.deleteNamespacedPod({ name: victim, namespace: NS });
+  let maxDesired = 0;
+  const watchUntil = Date.now() + 45_000;
+  await waitFor('a replacement pod to be Ready', 60_000, async () => {
+    const now = await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
+    const ready = now.items.filter((p) => p.metadata?.name !== victim && !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return ready.length >= replicas ? true : undefined;
+  });
+  while (Date.now() < watchUntil) {
+    const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
+    maxDesired = Math.max(maxDesired, hpa.status?.desiredReplicas ?? 0);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  stop = true;
+  await Promise.all(clients);
+  // A concurrency of 3 needs one pod at the target of 4; minReplicas keeps 2. One more is the
+  // most a lost pod's share of the window may justify.
+  assert.ok(maxDesired <= replicas + 1, `the HPA asked for ${maxDesired} replicas`);
+  assert.equal(Object.fromEntries(statuses), { 200: statuses.get(200) ?? 0 }, 'no request failed');
+});
+
 pipeline('says in words that the metric is unavailable when Prometheus stops, keeps replicas, and recovers', async ({ kc }) => {
   const apps = kc.makeApiClient(AppsV1Api);
   const before = (await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas;
