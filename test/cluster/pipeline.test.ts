@@ -195,9 +195,10 @@ pipeline('replaces a pod deleted by hand under load without overreacting', async
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   });
+  // Pods of an earlier rollout may still be terminating: count what the Deployment wants.
+  const replicas = (await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas ?? 0;
   const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
-  const victim = pods.items[0]?.metadata?.name ?? '';
-  const replicas = pods.items.length;
+  const victim = pods.items.find((p) => !p.metadata?.deletionTimestamp)?.metadata?.name ?? '';
   await core.deleteNamespacedPod({ name: victim, namespace: NS });
   let maxDesired = 0;
   const watchUntil = Date.now() + 45_000;
