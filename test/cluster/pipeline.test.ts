@@ -43,6 +43,27 @@ const versions = async (kc: KubeConfig) => {
   };
 };
 
+/**
+ * Runs body while `clients` closed-loop clients send predict requests through the NodePort;
+ * the clients always stop, even when body throws, so a failed test cannot hang the run.
+ */
+async function underLoad<T>(clients: number, body: () => Promise<T>): Promise<{ result: T; statuses: Map<number, number> }> {
+  const statuses = new Map<number, number>();
+  let stop = false;
+  const loops = Array.from({ length: clients }, async () => {
+    while (!stop) {
+      const status = await predict(30080).then((r) => r.status, () => 0);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  });
+  try {
+    return { result: await body(), statuses };
+  } finally {
+    stop = true;
+    await Promise.all(loops);
+  }
+}
+
 async function serverSideApplyAs(kc: KubeConfig, manager: string, obj: KObject): Promise<void> {
   await KubernetesObjectApi.makeApiClient(kc).patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply);
 }
@@ -82,16 +103,12 @@ pipeline('serves one numeric value per pod, 0 at idle, and the HPA is ScalingAct
 pipeline('raises the metric within scrape + window + relist of a burst, and brings it back to 0', async ({ kc }) => {
   const budgetMs = (scrapeSeconds + windowSeconds + ADAPTER_RELIST_SECONDS) * 1000;
   const start = Date.now();
-  let stop = false;
-  const burst = (async () => {
-    while (!stop) await Promise.all(Array.from({ length: 8 }, () => predict(30080)));
-  })();
-  const movedAfter = await waitFor('the metric to move', budgetMs, async () => {
-    const { values } = await podMetricValues(kc, NS, METRIC, SELECTOR);
-    return [...values.values()].some((v) => v > 0.5) ? Date.now() - start : undefined;
-  }, 250);
-  stop = true;
-  await burst;
+  const { result: movedAfter } = await underLoad(8, () =>
+    waitFor('the metric to move', budgetMs, async () => {
+      const { values } = await podMetricValues(kc, NS, METRIC, SELECTOR);
+      return [...values.values()].some((v) => v > 0.5) ? Date.now() - start : undefined;
+    }, 250),
+  );
   assert.ok(movedAfter <= budgetMs, `moved after ${movedAfter} ms, budget ${budgetMs} ms`);
   await waitFor('the metric to fall back to 0', (windowSeconds + 2 * scrapeSeconds) * 1000 + 10_000, async () => {
     const { values } = await podMetricValues(kc, NS, METRIC, SELECTOR);
@@ -153,31 +170,23 @@ pipeline('prunes an object removed from the overlay, and only it', async ({ kc }
 
 pipeline('serves every request through a rolling update', async ({ kc }) => {
   const apps = kc.makeApiClient(AppsV1Api);
-  const statuses = new Map<number, number>();
-  let stop = false;
-  const clients = Array.from({ length: 4 }, async () => {
-    while (!stop) {
-      const status = await predict(30080).then((r) => r.status, () => 0);
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    }
+  const { statuses } = await underLoad(4, async () => {
+    // A template change by another field manager than reconcile's, as a CI image bump would be.
+    const before = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
+    await serverSideApplyAs(kc, 'rollout-test', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'inference', namespace: NS },
+      spec: { template: { metadata: { annotations: { 'inferscale.dev/restarted-by': 'pipeline-test' } } } },
+    });
+    await waitFor('the rollout to finish', 180_000, async () => {
+      const d = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
+      const s = d.status ?? {};
+      const want = d.spec?.replicas ?? 0;
+      return (d.metadata?.generation ?? 0) > (before.metadata?.generation ?? 0) && s.observedGeneration === d.metadata?.generation && s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 3000));
   });
-  // A template change by another field manager than reconcile's, as a CI image bump would be.
-  const before = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
-  await serverSideApplyAs(kc, 'rollout-test', {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'inference', namespace: NS },
-    spec: { template: { metadata: { annotations: { 'inferscale.dev/restarted-by': 'pipeline-test' } } } },
-  });
-  await waitFor('the rollout to finish', 180_000, async () => {
-    const d = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
-    const s = d.status ?? {};
-    const want = d.spec?.replicas ?? 0;
-    return (d.metadata?.generation ?? 0) > (before.metadata?.generation ?? 0) && s.observedGeneration === d.metadata?.generation && s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want ? true : undefined;
-  });
-  await new Promise((r) => setTimeout(r, 3000));
-  stop = true;
-  await Promise.all(clients);
   const served = statuses.get(200) ?? 0;
   assert.ok(served > 50, `served ${served} requests during the rollout`);
   assert.equal(Object.fromEntries(statuses), { 200: served }, 'no request failed');
@@ -186,34 +195,27 @@ pipeline('serves every request through a rolling update', async ({ kc }) => {
 pipeline('replaces a pod deleted by hand under load without overreacting', async ({ kc }) => {
   const core = kc.makeApiClient(CoreV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-  const statuses = new Map<number, number>();
-  let stop = false;
-  // Three clients in a closed loop: about 15 req/s, a concurrency of 3, under one pod's target.
-  const clients = Array.from({ length: 3 }, async () => {
-    while (!stop) {
-      const status = await predict(30080).then((r) => r.status, () => 0);
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    }
-  });
   // Pods of an earlier rollout may still be terminating: count what the Deployment wants.
   const replicas = (await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas ?? 0;
-  const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
-  const victim = pods.items.find((p) => !p.metadata?.deletionTimestamp)?.metadata?.name ?? '';
-  await core.deleteNamespacedPod({ name: victim, namespace: NS });
-  let maxDesired = 0;
-  const watchUntil = Date.now() + 45_000;
-  await waitFor('a replacement pod to be Ready', 60_000, async () => {
-    const now = await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
-    const ready = now.items.filter((p) => p.metadata?.name !== victim && !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    return ready.length >= replicas ? true : undefined;
+  // Three closed-loop clients: about 15 req/s, a concurrency of 3, under one pod's target.
+  const { result: maxDesired, statuses } = await underLoad(3, async () => {
+    const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
+    const victim = pods.items.find((p) => !p.metadata?.deletionTimestamp)?.metadata?.name ?? '';
+    await core.deleteNamespacedPod({ name: victim, namespace: NS });
+    const watchUntil = Date.now() + 45_000;
+    await waitFor('a replacement pod to be Ready', 60_000, async () => {
+      const now = await core.listNamespacedPod({ namespace: NS, labelSelector: SELECTOR });
+      const ready = now.items.filter((p) => p.metadata?.name !== victim && !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length >= replicas ? true : undefined;
+    });
+    let most = 0;
+    while (Date.now() < watchUntil) {
+      const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
+      most = Math.max(most, hpa.status?.desiredReplicas ?? 0);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return most;
   });
-  while (Date.now() < watchUntil) {
-    const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
-    maxDesired = Math.max(maxDesired, hpa.status?.desiredReplicas ?? 0);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  stop = true;
-  await Promise.all(clients);
   // A concurrency of 3 needs one pod at the target of 4; minReplicas keeps 2. One more is the
   // most a lost pod's share of the window may justify.
   assert.ok(maxDesired <= replicas + 1, `the HPA asked for ${maxDesired} replicas`);
