@@ -36,7 +36,7 @@ interrupted('stops what it started on Ctrl-C, and leaves nothing that stops the 
 
 interrupted.run();
 
-const cluster = suite<{ kc: KubeConfig; pids: number[] }>('the embedded cluster');
+const cluster = suite<{ kc: KubeConfig }>('the embedded cluster');
 
 cluster.before(async (ctx) => {
   const { code, stderr } = await runScript('scripts/bootstrap.ts', ['--provider', 'local']);
@@ -99,9 +99,7 @@ cluster('spreads requests through the NodePort over both pods', async ({ kc }) =
   const ips = pods.items.map((p) => p.status?.podIP).filter((ip): ip is string => Boolean(ip));
   assert.is(ips.length, 2);
   const count = async (ip: string) => {
-    const text = await new Promise<string>((resolve, reject) => {
-      fetch(`http://${ip}:9090/metrics`).then((r) => r.text()).then(resolve, reject);
-    });
+    const text = await (await fetch(`http://${ip}:9090/metrics`)).text();
     return text.includes('inference_requests_total{code="200"}') ? sample(text, 'inference_requests_total{code="200"}') : 0;
   };
   const before = await Promise.all(ips.map(count));

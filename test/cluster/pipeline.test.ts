@@ -146,7 +146,7 @@ pipeline('restores a hand-edited Service port and HPA target, and leaves a hand-
   assert.is(cm.data?.owner, 'someone');
 });
 
-pipeline('prunes an object removed from the overlay, and only it', async ({ kc }) => {
+pipeline('prunes an object removed from the overlay, and only it', async () => {
   const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-overlay-'));
   try {
     await writeFile(
@@ -162,7 +162,6 @@ pipeline('prunes an object removed from the overlay, and only it', async ({ kc }
     for (const name of ['deployment.apps/inference', 'service/inference', 'horizontalpodautoscaler.autoscaling/inference', 'poddisruptionbudget.policy/inference', 'configmap/by-hand']) {
       assert.match(left.stdout, name);
     }
-    void kc;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

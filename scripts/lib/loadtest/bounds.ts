@@ -22,6 +22,11 @@ export interface HpaSettings {
   scaleDown: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
 }
 
+/** The ratio above 1 the HPA ignores before scaling up: the HPA's own, else the default. */
+export function scaleUpTolerance(hpa: HpaSettings): number {
+  return hpa.scaleUp.tolerance !== undefined ? parseQuantity(String(hpa.scaleUp.tolerance)) : HPA_TOLERANCE;
+}
+
 export interface PipelineSettings {
   scrapeSeconds: number;
   rateWindowSeconds: number;
@@ -125,7 +130,7 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, load: Lo
   const startReplicas = hpa.minReplicas;
   const basePerPod = (load.baseRate * pipe.serviceSeconds) / startReplicas;
   const peakPerPod = (load.peakRate * pipe.serviceSeconds) / startReplicas;
-  const threshold = hpa.target * (1 + (hpa.scaleUp.tolerance !== undefined ? parseQuantity(String(hpa.scaleUp.tolerance)) : HPA_TOLERANCE));
+  const threshold = hpa.target * (1 + scaleUpTolerance(hpa));
   const crossSeconds = peakPerPod > basePerPod ? (W * Math.max(0, threshold - basePerPod)) / (peakPerPod - basePerPod) : Number.POSITIVE_INFINITY;
   const expectedPeak = replicasFor(load.peakRate, hpa, pipe);
   return {
@@ -144,6 +149,5 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, load: Lo
 
 /** The offered rate above which minReplicas are past the scale-up threshold. */
 export function minReplicasCapacity(hpa: HpaSettings, pipe: PipelineSettings): number {
-  const tolerance = hpa.scaleUp.tolerance !== undefined ? parseQuantity(String(hpa.scaleUp.tolerance)) : HPA_TOLERANCE;
-  return (hpa.minReplicas * hpa.target * (1 + tolerance)) / pipe.serviceSeconds;
+  return (hpa.minReplicas * hpa.target * (1 + scaleUpTolerance(hpa))) / pipe.serviceSeconds;
 }

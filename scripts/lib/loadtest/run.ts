@@ -2,7 +2,7 @@ import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KObject } from '../manifests/objects.ts';
+import { labelSelector, type KObject } from '../manifests/objects.ts';
 import { UserError } from '../cli.ts';
 import { waitFor } from '../kube/client.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
@@ -47,7 +47,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
   const hpaObj = o.objects.find((x) => x.kind === 'HorizontalPodAutoscaler') as KObject;
   const deployment = o.objects.find((x) => x.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
   const namespace = hpaObj.metadata.namespace ?? 'default';
-  const podSelector = Object.entries(deployment?.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const podSelector = labelSelector(deployment?.spec?.selector.matchLabels);
 
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
   await mkdir(o.reportDir, { recursive: true });

@@ -44,6 +44,18 @@ export function selectorMatches(selector: Record<string, string> | undefined, la
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
+/** matchLabels as a label selector string ("a=b,c=d"). */
+export function labelSelector(matchLabels: Record<string, string> | undefined): string {
+  return Object.entries(matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/** The pod selector of the workload an HPA scales, from the rendered objects. */
+export function scaleTargetSelector(objects: KObject[], hpa: { spec?: { scaleTargetRef: { kind: string; name: string } } }): string {
+  const ref = hpa.spec?.scaleTargetRef;
+  const target = objects.find((o) => o.kind === ref?.kind && o.metadata.name === ref?.name) as { spec?: { selector?: { matchLabels?: Record<string, string> } } } | undefined;
+  return labelSelector(target?.spec?.selector?.matchLabels);
+}
+
 /** Go-style duration ("5s", "1m30s", "250ms") in seconds. */
 export function durationSeconds(text: string): number {
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;

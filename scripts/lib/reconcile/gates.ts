@@ -1,7 +1,7 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { waitFor } from '../kube/client.ts';
 import { podMetricValues, waitApiServicesAvailable } from '../kube/custom-metrics.ts';
-import type { KObject } from '../manifests/objects.ts';
+import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
 
 // Health gates after an apply, each with a timeout and a verdict in words.
 
@@ -103,10 +103,7 @@ export async function healthGates(kc: KubeConfig, objects: KObject[], timeoutMs:
   }
   for (const hpa of hpas) {
     const ns = hpa.metadata.namespace ?? 'default';
-    const target = objects.find((o) => o.kind === hpa.spec?.scaleTargetRef.kind && o.metadata.name === hpa.spec?.scaleTargetRef.name) as
-      | { spec?: { selector?: { matchLabels?: Record<string, string> } } }
-      | undefined;
-    const selector = Object.entries(target?.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = scaleTargetSelector(objects, hpa);
     for (const metric of hpaMetricNames(hpa)) {
       const gate = await metricGate(kc, ns, metric, selector, budget);
       results.push(gate);

@@ -1,6 +1,6 @@
 import { AutoscalingV2Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { metricListed, podMetricValues } from '../kube/custom-metrics.ts';
-import type { KObject } from '../manifests/objects.ts';
+import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
 import { hpaConditionWords, hpaMetricNames } from './gates.ts';
 
 // The preflight: for each HPA of an overlay, is its metric served and numeric for every
@@ -27,10 +27,7 @@ export async function pipelineStatus(kc: KubeConfig, objects: KObject[]): Promis
   for (const declared of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
     const ns = declared.metadata.namespace ?? 'default';
     const hpa: V2HorizontalPodAutoscaler = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: declared.metadata.name, namespace: ns });
-    const target = objects.find((o) => o.kind === hpa.spec?.scaleTargetRef.kind && o.metadata.name === hpa.spec?.scaleTargetRef.name) as
-      | { spec?: { selector?: { matchLabels?: Record<string, string> } } }
-      | undefined;
-    const selector = Object.entries(target?.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = scaleTargetSelector(objects, hpa);
     for (const metric of hpaMetricNames(hpa)) {
       const listed = await metricListed(kc, metric).catch(() => false);
       const read = await podMetricValues(kc, ns, metric, selector).catch((e: Error) => ({ status: 0, message: e.message, values: new Map<string, number>() }));
