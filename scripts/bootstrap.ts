@@ -1,10 +1,10 @@
-import { parseFlags, runMain } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { bootstrapCluster } from './lib/cluster/bootstrap.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx tsx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}]
+Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}]
 
 Creates (or connects to) a cluster, makes the inference image available to it, and
 installs the metrics pipeline (Prometheus, prometheus-adapter).
@@ -22,7 +22,7 @@ else local. Running it again while the cluster runs says so and succeeds.
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), { provider: { type: 'string' }, overlay: { type: 'string' } }, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { provider: { type: 'string' }, overlay: { type: 'string' } }, usage);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
   const provider = makeProvider(name, sh, log);

@@ -1,11 +1,11 @@
-import { parseFlags, runMain } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runE2E } from './lib/e2e.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx tsx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--keep] [load flags]
+Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--keep] [load flags]
        npm run e2e -- [flags]
 
 The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
@@ -23,7 +23,7 @@ Exits 0 only when every assertion holds.
 
 await runMain(async () => {
   const flags = parseFlags(
-    process.argv.slice(2),
+    scriptArgv(import.meta.url),
     { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, keep: { type: 'boolean' }, 'gate-timeout': { type: 'string' } },
     usage,
   );

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseFlags, runMain } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { findK6 } from './lib/loadtest/k6-binary.ts';
@@ -12,7 +12,7 @@ import { relistSeconds } from './lib/monitoring/relist.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx tsx scripts/loadtest.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [load flags]
+Usage: npx zx scripts/loadtest.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [load flags]
 
 Runs a k6 load profile against the overlay's Service while watching the HPA, the Deployment
 and the pods, then checks the replica timeline against bounds computed from the rendered
@@ -25,7 +25,7 @@ Exits 1 when an assertion fails.
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), { ...LOAD_FLAGS, overlay: { type: 'string' }, provider: { type: 'string' }, relist: { type: 'string' } }, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { ...LOAD_FLAGS, overlay: { type: 'string' }, provider: { type: 'string' }, relist: { type: 'string' } }, usage);
   const profile = profileFromFlags(flags);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const overlay = flags.overlay ?? 'overlays/local';

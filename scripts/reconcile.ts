@@ -1,11 +1,11 @@
-import { parseFlags, runMain, UsageError } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runReconcile } from './lib/reconcile/command.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx tsx scripts/reconcile.ts --overlay <dir> [--dry-run] [--timeout <seconds>] [--provider ${PROVIDERS.join('|')}]
+Usage: npx zx scripts/reconcile.ts --overlay <dir> [--dry-run] [--timeout <seconds>] [--provider ${PROVIDERS.join('|')}]
 
 Renders the overlay with kubectl kustomize, validates it (nothing is applied on error),
 applies it server-side with the field manager "inferscale" (namespaces and CRDs first),
@@ -22,7 +22,7 @@ spec.replicas is never set: the HPA owns it.
 
 await runMain(async () => {
   const flags = parseFlags(
-    process.argv.slice(2),
+    scriptArgv(import.meta.url),
     { overlay: { type: 'string' }, 'dry-run': { type: 'boolean' }, timeout: { type: 'string' }, provider: { type: 'string' } },
     usage,
   );

@@ -1,4 +1,4 @@
-import { parseFlags, runMain, UsageError } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
@@ -6,7 +6,7 @@ import { pipelineStatus, statusWords } from './lib/reconcile/status.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx tsx scripts/status.ts --overlay <dir> [--provider ${PROVIDERS.join('|')}]
+Usage: npx zx scripts/status.ts --overlay <dir> [--provider ${PROVIDERS.join('|')}]
 
 The metrics pipeline's preflight, in words: for each HPA of the overlay, whether its metric
 is listed by the custom metrics API, numeric for every pod and 0 at idle, and what the HPA
@@ -14,7 +14,7 @@ says (its conditions, current and desired replicas). Exits 1 when the HPA is not
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), { overlay: { type: 'string' }, provider: { type: 'string' } }, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { overlay: { type: 'string' }, provider: { type: 'string' } }, usage);
   if (!flags.overlay) throw new UsageError('--overlay is required. Run with --help for usage.');
   const { kc } = await connect(sh, parseProvider(flags.provider), (l) => process.stderr.write(`${l}\n`));
   const { objects } = await renderOverlay(sh, flags.overlay);

@@ -1,10 +1,10 @@
-import { parseFlags, runMain } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { LocalProvider } from './lib/cluster/local.ts';
 import { clusterPaths } from './lib/cluster/paths.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx tsx scripts/toolchain.ts
+Usage: npx zx scripts/toolchain.ts
 
 Installs the Debian packages and builds the Go components the embedded cluster needs
 (Kubernetes, etcd, prometheus-adapter, k6) into version-keyed cache folders, without
@@ -13,7 +13,7 @@ Cache folder: $INFERSCALE_CACHE (default ~/.cache/inferscale).
 `;
 
 await runMain(async () => {
-  parseFlags(process.argv.slice(2), {}, usage);
+  parseFlags(scriptArgv(import.meta.url), {}, usage);
   const provider = new LocalProvider({ $: sh, paths: clusterPaths(), log: (l) => process.stderr.write(`${l}\n`) });
   await provider.prepare();
   for (const b of provider.timings.builds) {

@@ -1,11 +1,11 @@
 import { relative, resolve } from 'node:path';
-import { parseFlags, runMain } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath } from './lib/paths.ts';
 import { sh } from './lib/shell.ts';
 import { validate } from './lib/validate/run.ts';
 
 const usage = `
-Usage: npx tsx scripts/validate.ts [--overlay <dir>]...
+Usage: npx zx scripts/validate.ts [--overlay <dir>]...
 
 Checks the manifests in phases: parse every YAML file, build every overlay with
 kubectl kustomize (warnings count as errors), schema-check every rendered object,
@@ -18,7 +18,7 @@ PDB room, pinned images, restricted security context). Exits 1 on any error.
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(process.argv.slice(2), { overlay: { type: 'string', multiple: true }, rules: { type: 'string' } }, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { overlay: { type: 'string', multiple: true }, rules: { type: 'string' } }, usage);
   const { errors } = await validate({
     root: REPO_ROOT,
     overlays: flags.overlay?.map((dir) => relative(REPO_ROOT, resolve(dir))) ?? OVERLAYS,

@@ -8,14 +8,11 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-// In the bundled image worker.js sits beside the bundle. Under tsx (tests, development)
-// workers do not inherit tsx's loader hooks on Node 20, so the worker registers them first.
+// In the bundled image worker.js sits beside the bundle; from source (tests, development)
+// Node strips the types of worker.ts itself.
 function spawnWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
-  const source = new URL('./worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(bootstrap, { eval: true });
+  const file = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js';
+  return new Worker(new URL(file, import.meta.url));
 }
 
 export class ComputePool {
@@ -28,7 +25,7 @@ export class ComputePool {
     for (let i = 0; i < size; i++) {
       const worker = spawnWorker();
       worker.on('message', (msg: { id: number; outputs: number[] }) => this.settle(worker, msg.id, msg.outputs));
-      worker.on('error', (error) => this.fail(worker, error));
+      worker.on('error', (error) => this.fail(worker, error instanceof Error ? error : new Error(String(error))));
       worker.unref();
       this.idle.push(worker);
     }

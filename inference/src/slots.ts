@@ -27,12 +27,17 @@ export class SlotPool {
   private running = 0;
   private readonly waiting: Waiter[] = [];
 
-  constructor(
-    readonly slots: number,
-    readonly queueLimit: number,
-    private readonly observe: SlotObserver = () => {},
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+  readonly slots: number;
+  readonly queueLimit: number;
+  private readonly observe: SlotObserver;
+  private readonly now: () => number;
+
+  constructor(slots: number, queueLimit: number, observe: SlotObserver = () => {}, now: () => number = () => performance.now()) {
+    this.slots = slots;
+    this.queueLimit = queueLimit;
+    this.observe = observe;
+    this.now = now;
+  }
 
   get inFlight(): number {
     return this.running + this.waiting.length;

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 // Every script: flags parsed strictly, --help, one clear sentence and a non-zero exit on
@@ -10,6 +12,16 @@ export class UserError extends Error {}
 
 /** Ctrl-C: what was started has been stopped; exit 130 as shells expect. */
 export class InterruptedError extends UserError {}
+
+/**
+ * The arguments after the script itself, however it was started: `node scripts/x.ts` puts
+ * the script at argv[1], `npx zx scripts/x.ts` puts zx there and the script after it.
+ */
+export function scriptArgv(scriptUrl: string, argv: string[] = process.argv): string[] {
+  const file = fileURLToPath(scriptUrl);
+  const at = argv.findIndex((arg, i) => i > 0 && resolve(arg) === file);
+  return argv.slice(at < 0 ? 2 : at + 1);
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -59,6 +59,6 @@ export async function runE2E(o: E2EOptions): Promise<LoadTestResult> {
   } finally {
     process.off('SIGINT', onSigint);
     if (bootstrapped && !o.keep) await o.provider.teardown();
-    else if (o.keep) o.log('--keep: the cluster stays up; tear it down with `npx tsx scripts/teardown.ts`');
+    else if (o.keep) o.log('--keep: the cluster stays up; tear it down with `npx zx scripts/teardown.ts`');
   }
 }

@@ -14,7 +14,7 @@ export async function bundleInference(outdir = BUNDLE_DIR): Promise<string[]> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node26',
     minify: false,
     legalComments: 'none',
     metafile: true,

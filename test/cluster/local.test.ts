@@ -21,7 +21,7 @@ const NS = 'inferscale';
 const interrupted = suite('an interrupted bootstrap');
 
 interrupted('stops what it started on Ctrl-C, and leaves nothing that stops the next run', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bootstrap.ts', '--provider', 'local'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/bootstrap.ts', '--provider', 'local'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -9,7 +9,7 @@ import { TEST_SETTINGS } from '../helpers/service.ts';
 const main = fileURLToPath(new URL('../../inference/src/main.ts', import.meta.url));
 
 function startProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, [main], {
     env: { ...process.env, ...TEST_SETTINGS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

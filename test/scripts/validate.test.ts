@@ -44,7 +44,7 @@ cli('refuses an unknown flag with one sentence and exit code 2', async () => {
 cli('prints its usage with --help', async () => {
   const { code, stdout } = await runScript('scripts/validate.ts', ['--help']);
   assert.is(code, 0);
-  assert.match(stdout, /^Usage: npx tsx scripts\/validate\.ts/);
+  assert.match(stdout, /^Usage: npx zx scripts\/validate\.ts/);
 });
 
 cli.run();

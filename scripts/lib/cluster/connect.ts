@@ -15,7 +15,7 @@ export async function connect($: Sh, name: ProviderName | undefined, log: (line:
   const local = clusterPaths().kubeconfig;
   const localRuns = await access(local).then(() => true, () => false);
   if (name === 'local' || (name === undefined && localRuns)) {
-    if (!localRuns) throw new UserError('the embedded cluster is not running; start it with `npx tsx scripts/bootstrap.ts --provider local`.');
+    if (!localRuns) throw new UserError('the embedded cluster is not running; start it with `npx zx scripts/bootstrap.ts --provider local`.');
     return { kc: loadKubeConfig(local), provider: makeProvider('local', $, log) };
   }
   try {

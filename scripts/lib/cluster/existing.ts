@@ -11,10 +11,13 @@ import { INFERENCE_IMAGE } from './versions.ts';
 export class ExistingProvider implements ClusterProvider {
   readonly name = 'existing' as const;
 
-  constructor(
-    private readonly $: Sh,
-    private readonly log: (line: string) => void,
-  ) {}
+  private readonly $: Sh;
+  private readonly log: (line: string) => void;
+
+  constructor($: Sh, log: (line: string) => void) {
+    this.$ = $;
+    this.log = log;
+  }
 
   async create(): Promise<ClusterInfo> {
     const out = await this.$({ nothrow: true })`kubectl cluster-info --request-timeout=10s`;

@@ -85,6 +85,7 @@ export class LocalProvider implements ClusterProvider {
   readonly timings: LocalTimings = { builds: [] };
   private bins: Binaries | undefined;
   private interrupted = false;
+  private packagesInstalled = false;
   private readonly $: Sh;
   private readonly paths: ClusterPaths;
   private readonly log: (line: string) => void;
@@ -104,8 +105,7 @@ export class LocalProvider implements ClusterProvider {
   /** Installs packages and builds binaries when missing; nothing when everything is cached. */
   async prepare(): Promise<Binaries> {
     if (this.bins) return this.bins;
-    requireRootOnLinux();
-    await installDebianPackages(this.$, this.log);
+    await this.installPackages();
     const { bins, builds } = await buildAll(this.$, this.paths, this.log);
     this.timings.builds = builds;
     this.bins = bins;
@@ -126,8 +126,16 @@ export class LocalProvider implements ClusterProvider {
     return up;
   }
 
-  async create(): Promise<ClusterInfo> {
+  /** The Debian packages come first: the preflight and the leftover cleanup use their commands. */
+  private async installPackages(): Promise<void> {
     requireRootOnLinux();
+    if (this.packagesInstalled) return;
+    await installDebianPackages(this.$, this.log);
+    this.packagesInstalled = true;
+  }
+
+  async create(): Promise<ClusterInfo> {
+    await this.installPackages();
     const up = await this.running();
     if (up.length === DAEMON_ORDER.length) {
       await waitNodeReady(loadKubeConfig(this.paths.kubeconfig), NODE_NAME, 30_000);

@@ -19,10 +19,13 @@ async function run($: Sh, what: string, cmd: Promise<{ exitCode: number | null; 
 export class MinikubeProvider implements ClusterProvider {
   readonly name = 'minikube' as const;
 
-  constructor(
-    private readonly $: Sh,
-    private readonly log: (line: string) => void,
-  ) {}
+  private readonly $: Sh;
+  private readonly log: (line: string) => void;
+
+  constructor($: Sh, log: (line: string) => void) {
+    this.$ = $;
+    this.log = log;
+  }
 
   async create(): Promise<ClusterInfo> {
     const $ = this.$({ nothrow: true });

@@ -185,6 +185,9 @@ export async function installDebianPackages($: Sh, log: (line: string) => void):
     if (!found) missing.push(pkg);
   }
   if (missing.length === 0) return [];
+  if ((await $({ nothrow: true })`command -v apt-get`).exitCode !== 0) {
+    throw new UserError(`this machine lacks ${missing.join(', ')} and has no apt-get to install them; install them with its package manager, then run again.`);
+  }
   const step = progress(`installing Debian packages: ${missing.join(' ')}`, log);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   let result = await $({ env, nothrow: true })`apt-get install -y --no-install-recommends ${missing}`;

@@ -10,5 +10,5 @@ export async function findK6($: Sh): Promise<string> {
   const built = join(componentDir(clusterPaths(), k6Component()), 'k6');
   if (await access(built).then(() => true, () => false)) return built;
   if ((await $({ nothrow: true })`command -v k6`).exitCode === 0) return 'k6';
-  throw new UserError('k6 is not installed; build it with `npx tsx scripts/toolchain.ts` or install it from https://k6.io.');
+  throw new UserError('k6 is not installed; build it with `npx zx scripts/toolchain.ts` or install it from https://k6.io.');
 }

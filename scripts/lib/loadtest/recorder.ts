@@ -40,7 +40,11 @@ export class ClusterRecorder {
   private readonly aborts: AbortController[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: RecorderOptions) {}
+  private readonly o: RecorderOptions;
+
+  constructor(o: RecorderOptions) {
+    this.o = o;
+  }
 
   get readyPods(): number {
     return [...this.pods.values()].filter((p) => p.readyAt !== undefined).length;

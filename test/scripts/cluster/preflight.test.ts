@@ -43,7 +43,7 @@ preflight('names a taken port, what needs it and who holds it', async () => {
   try {
     await rejects(
       requirePortsFree(sh, { 'kube-apiserver': port }),
-      userError(new RegExp(`^port ${port}, which kube-apiserver needs, is taken( by node \\(pid ${process.pid}\\))?; stop that process or run teardown first\\.$`)),
+      userError(new RegExp(`^port ${port}, which kube-apiserver needs, is taken( by \\S+ \\(pid ${process.pid}\\))?; stop that process or run teardown first\\.$`)),
     );
   } finally {
     server.close();
