@@ -2,7 +2,7 @@ import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
-import { pipelineStatus, statusWords } from './lib/reconcile/status.ts';
+import { healthy, pipelineStatus, statusWords } from './lib/reconcile/status.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
@@ -10,7 +10,8 @@ Usage: npx zx scripts/status.ts --overlay <dir> [--provider ${PROVIDERS.join('|'
 
 The metrics pipeline's preflight, in words: for each HPA of the overlay, whether its metric
 is listed by the custom metrics API, numeric for every pod and 0 at idle, and what the HPA
-says (its conditions, current and desired replicas). Exits 1 when the HPA is not scaling.
+says (its conditions, current and desired replicas). Exits 0 only when every HPA's metric is served and numeric for every running pod and the
+HPA is scaling on it; 1 otherwise, and when the cluster does not answer.
 `;
 
 await runMain(async () => {
@@ -20,5 +21,5 @@ await runMain(async () => {
   const { objects } = await renderOverlay(sh, flags.overlay);
   const statuses = await pipelineStatus(kc, objects);
   for (const s of statuses) for (const line of statusWords(s)) process.stdout.write(`${line}\n`);
-  return statuses.every((s) => s.scalingActive && s.numeric) ? 0 : 1;
+  return statuses.every(healthy) ? 0 : 1;
 });

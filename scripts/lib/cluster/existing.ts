@@ -1,7 +1,9 @@
-import { UserError } from '../cli.ts';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { KObject } from '../manifests/objects.ts';
 import { installCharts } from '../monitoring/helm.ts';
 import type { Sh } from '../shell.ts';
+import { chooseKubeConfig } from './choice.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
 import { INFERENCE_IMAGE } from './versions.ts';
 
@@ -20,11 +22,9 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   async create(): Promise<ClusterInfo> {
-    const out = await this.$({ nothrow: true })`kubectl cluster-info --request-timeout=10s`;
-    if (out.exitCode !== 0) throw new UserError(`the current kube context does not answer (${out.stderr.trim().split('\n')[0]}); check KUBECONFIG or use --provider local.`);
-    const context = (await this.$({ nothrow: true })`kubectl config current-context`).stdout.trim();
-    this.log(`using the existing cluster of context ${context}`);
-    return { kubeconfig: process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`, alreadyRunning: true };
+    const { kc, source } = await chooseKubeConfig('existing');
+    this.log(`using the existing cluster of context ${kc.getCurrentContext()} (${kc.getCurrentCluster()?.server})`);
+    return { kubeconfig: source === 'KUBECONFIG' ? (process.env.KUBECONFIG ?? '') : join(homedir(), '.kube', 'config'), alreadyRunning: true };
   }
 
   async loadImage(): Promise<void> {

@@ -1,5 +1,6 @@
-import { UserError } from '../cli.ts';
+import { UsageError } from '../cli.ts';
 import type { Sh } from '../shell.ts';
+import { chooseKubeConfig } from './choice.ts';
 import { ExistingProvider } from './existing.ts';
 import { LocalProvider } from './local.ts';
 import { MinikubeProvider } from './minikube.ts';
@@ -10,17 +11,19 @@ export const PROVIDERS: ProviderName[] = ['local', 'minikube', 'existing'];
 
 export function parseProvider(value: string | undefined): ProviderName | undefined {
   if (value === undefined) return undefined;
-  if (!(PROVIDERS as string[]).includes(value)) throw new UserError(`unknown provider "${value}"; use one of ${PROVIDERS.join(', ')}.`);
+  if (!(PROVIDERS as string[]).includes(value)) throw new UsageError(`unknown provider "${value}"; use one of ${PROVIDERS.join(', ')}. Run with --help for usage.`);
   return value as ProviderName;
 }
 
 /**
- * The provider when none is named: the current kube context if it answers, else minikube
- * if it is installed, else the embedded cluster.
+ * The provider when none is named: existing when KUBECONFIG is set (the user chose it;
+ * create() then says if it does not answer) or ~/.kube/config's current context answers,
+ * else minikube if it is installed, else the embedded cluster.
  */
-export async function defaultProvider($: Sh): Promise<ProviderName> {
-  const context = await $({ nothrow: true, timeout: '5s' })`kubectl version --request-timeout=3s -o json`;
-  if (context.exitCode === 0 && context.stdout.includes('serverVersion')) return 'existing';
+export async function defaultProvider($: Sh, env: NodeJS.ProcessEnv = process.env): Promise<ProviderName> {
+  if (env.KUBECONFIG) return 'existing';
+  const answers = await chooseKubeConfig('existing', env).then(() => true, () => false);
+  if (answers) return 'existing';
   const minikube = await $({ nothrow: true })`command -v minikube`;
   if (minikube.exitCode === 0) return 'minikube';
   return 'local';

@@ -1,4 +1,6 @@
 import { KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
+import { UserError } from '../cli.ts';
+import { apiErrorCode, apiErrorMessage } from './client.ts';
 
 /** KubernetesObjectApi that also says whether a kind is namespaced (from its cached discovery). */
 export class ObjectApi extends KubernetesObjectApi {
@@ -13,8 +15,10 @@ export class ObjectApi extends KubernetesObjectApi {
   async serves(apiVersion: string, kind: string): Promise<boolean> {
     try {
       return (await this.resource(apiVersion, kind)) !== undefined;
-    } catch {
-      return false;
+    } catch (error) {
+      // Only "this group/version is not served" means no; a broken connection is not an answer.
+      if (apiErrorCode(error) === 404) return false;
+      throw new UserError(`cannot ask the API server whether it serves ${apiVersion} ${kind}: ${apiErrorMessage(error)}.`);
     }
   }
 }

@@ -1,4 +1,6 @@
-import { AutoscalingV2Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { UserError } from '../cli.ts';
+import { apiErrorCode, apiErrorMessage } from '../kube/client.ts';
 import { metricListed, podMetricValues } from '../kube/custom-metrics.ts';
 import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
 import { hpaConditionWords, hpaMetricNames } from './gates.ts';
@@ -13,6 +15,8 @@ export interface HpaStatus {
   /** The API's sentence when the values cannot be read. */
   unavailable?: string;
   values: Record<string, number>;
+  /** The running pods the HPA's target selects; the metric must be numeric for each. */
+  pods: string[];
   numeric: boolean;
   idle: boolean;
   scalingActive: boolean;
@@ -21,30 +25,50 @@ export interface HpaStatus {
   conditions: string;
 }
 
+/** True only when the HPA's metric was seen served and numeric for every pod, and it scales on it. */
+export const healthy = (s: HpaStatus): boolean => s.listed && s.unavailable === undefined && s.numeric && s.scalingActive;
+
 export async function pipelineStatus(kc: KubeConfig, objects: KObject[]): Promise<HpaStatus[]> {
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const declaredHpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
+  if (declaredHpas.length === 0) throw new UserError('the overlay declares no HorizontalPodAutoscaler, so there is no metric pipeline to check.');
   const statuses: HpaStatus[] = [];
-  for (const declared of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
+  for (const declared of declaredHpas) {
     const ns = declared.metadata.namespace ?? 'default';
-    const hpa: V2HorizontalPodAutoscaler = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: declared.metadata.name, namespace: ns });
+    const name = `HorizontalPodAutoscaler/${declared.metadata.name}`;
+    const hpa: V2HorizontalPodAutoscaler = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: declared.metadata.name, namespace: ns }).catch((e: unknown) => {
+      if (apiErrorCode(e) === 404) throw new UserError(`${name} is not in namespace ${ns}; reconcile the overlay first.`);
+      throw new UserError(`cannot read ${name} in namespace ${ns}: ${apiErrorMessage(e)}.`);
+    });
     const selector = scaleTargetSelector(objects, hpa);
-    for (const metric of hpaMetricNames(hpa)) {
+    const listedPods = await core.listNamespacedPod({ namespace: ns, labelSelector: selector });
+    const pods = listedPods.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name ?? '');
+    const common = {
+      hpa: name,
+      pods,
+      scalingActive: hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ?? false,
+      currentReplicas: hpa.status?.currentReplicas,
+      desiredReplicas: hpa.status?.desiredReplicas,
+      conditions: hpaConditionWords(hpa),
+    };
+    const metrics = hpaMetricNames(hpa);
+    if (metrics.length === 0) {
+      statuses.push({ ...common, metric: '(none)', listed: false, unavailable: 'the HPA has no Pods metric, and this preflight checks the custom metrics pipeline', values: {}, numeric: false, idle: false });
+    }
+    for (const metric of metrics) {
       const listed = await metricListed(kc, metric).catch(() => false);
       const read = await podMetricValues(kc, ns, metric, selector).catch((e: Error) => ({ status: 0, message: e.message, values: new Map<string, number>() }));
       const values = Object.fromEntries(read.values);
       const numbers = Object.values(values);
       statuses.push({
-        hpa: `HorizontalPodAutoscaler/${declared.metadata.name}`,
+        ...common,
         metric,
         listed,
         unavailable: read.status === 200 ? undefined : read.message ?? `HTTP ${read.status}`,
         values,
-        numeric: read.status === 200 && numbers.length > 0 && numbers.every(Number.isFinite),
+        numeric: read.status === 200 && pods.length > 0 && pods.every((p) => Number.isFinite(values[p])),
         idle: numbers.length > 0 && numbers.every((v) => v === 0),
-        scalingActive: hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ?? false,
-        currentReplicas: hpa.status?.currentReplicas,
-        desiredReplicas: hpa.status?.desiredReplicas,
-        conditions: hpaConditionWords(hpa),
       });
     }
   }
@@ -56,8 +80,8 @@ export function statusWords(s: HpaStatus): string[] {
   if (s.unavailable !== undefined || !s.listed) {
     lines.push(`✗ the metric ${s.metric} is unavailable: ${s.unavailable ?? 'the custom metrics API does not list it'}`);
   } else {
-    const values = Object.entries(s.values).map(([pod, v]) => `${pod}=${v}`).join(', ');
-    lines.push(`${s.numeric ? '✓' : '✗'} the metric ${s.metric} is ${s.numeric ? 'numeric' : 'not numeric'} for every pod: ${values || 'no pods'}`);
+    const values = s.pods.map((pod) => `${pod}=${s.values[pod] ?? 'none'}`).join(', ');
+    lines.push(`${s.numeric ? '✓' : '✗'} the metric ${s.metric} is ${s.numeric ? 'numeric' : 'not numeric'} for every pod: ${values || 'no running pods'}`);
     lines.push(`${s.idle ? '✓' : '•'} at idle it is 0: ${s.idle ? 'yes' : 'no (the pods are busy, or it is not 0 at idle)'}`);
   }
   const replicas = `${s.currentReplicas ?? '?'} current, ${s.desiredReplicas ?? '?'} desired replicas`;

@@ -1,0 +1,86 @@
+import { access } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { UserError } from '../cli.ts';
+import { loadKubeConfig } from '../kube/client.ts';
+import { reachApiServer } from '../kube/reach.ts';
+import { clusterPaths } from './paths.ts';
+import type { ProviderName } from './provider.ts';
+
+/** A kubeconfig a script may talk to, in the order they are tried. */
+export interface Candidate {
+  /** Where the choice came from, for the sentences. */
+  source: 'KUBECONFIG' | '~/.kube/config' | 'the embedded cluster';
+  files: string[];
+  /** A later candidate is tried when this one is absent or does not answer. */
+  fallThrough: boolean;
+}
+
+/**
+ * The order the README gives: a named provider decides; else $KUBECONFIG when it is set
+ * (the user chose it: no fallback); else ~/.kube/config's current context if it answers;
+ * else the embedded cluster if it runs.
+ */
+export function candidates(name: ProviderName | undefined, env: NodeJS.ProcessEnv = process.env, home = homedir()): Candidate[] {
+  const local: Candidate = { source: 'the embedded cluster', files: [clusterPaths(env).kubeconfig], fallThrough: false };
+  const fromEnv = env.KUBECONFIG?.split(delimiter).filter((f) => f !== '');
+  const context: Candidate = fromEnv?.length
+    ? { source: 'KUBECONFIG', files: fromEnv, fallThrough: false }
+    : { source: '~/.kube/config', files: [join(home, '.kube', 'config')], fallThrough: name === undefined };
+  if (name === 'local') return [local];
+  if (name !== undefined) return [context];
+  return context.fallThrough ? [context, local] : [context];
+}
+
+const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false);
+
+/** No kubeconfig file where a candidate looks. */
+class NoKubeconfig extends UserError {}
+
+const NOTHING = 'no cluster to talk to: KUBECONFIG is not set, ~/.kube/config does not exist and the embedded cluster is not running; run `npx zx scripts/bootstrap.ts` first or set KUBECONFIG.';
+
+function missing(c: Candidate, absent: string[]): NoKubeconfig {
+  if (c.source === 'the embedded cluster') return new NoKubeconfig('the embedded cluster is not running; start it with `npx zx scripts/bootstrap.ts --provider local`.');
+  if (c.source === 'KUBECONFIG') return new NoKubeconfig(`KUBECONFIG names ${absent.join(', ')}, which does not exist; set it to a kubeconfig file or unset it.`);
+  return new NoKubeconfig(`${c.files[0]} does not exist; set KUBECONFIG or run \`npx zx scripts/bootstrap.ts\` first.`);
+}
+
+/** Loads the candidate's kubeconfig and asks its API server for /version (UserError if it cannot). */
+async function open(c: Candidate): Promise<KubeConfig> {
+  const absent: string[] = [];
+  for (const f of c.files) if (!(await exists(f))) absent.push(f);
+  if (absent.length === c.files.length) throw missing(c, absent);
+  let kc: KubeConfig;
+  try {
+    kc = c.source === 'KUBECONFIG' ? loadKubeConfig() : loadKubeConfig(c.files[0]);
+  } catch (error) {
+    throw new UserError(`${c.files.join(', ')} is not a readable kubeconfig (${(error as Error).message.split('\n')[0]}); check the file.`);
+  }
+  if (!kc.getCurrentCluster()) throw new UserError(`${c.files.join(', ')} has no current context with a cluster; set one with \`kubectl config use-context\`.`);
+  await reachApiServer(kc);
+  return kc;
+}
+
+/**
+ * The kubeconfig a script talks to, checked to answer as a Kubernetes API before anything
+ * is applied, deleted or loaded; a UserError naming the server and the cause otherwise.
+ */
+export async function chooseKubeConfig(name: ProviderName | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ kc: KubeConfig; source: Candidate['source'] }> {
+  const list = candidates(name, env);
+  let contextFailure: unknown;
+  for (const c of list) {
+    try {
+      return { kc: await open(c), source: c.source };
+    } catch (error) {
+      if (c.fallThrough) {
+        if (!(error instanceof NoKubeconfig)) contextFailure = error;
+        continue;
+      }
+      // The embedded cluster was the last resort: say why the context did not do either.
+      if (list.length > 1 && error instanceof NoKubeconfig) throw contextFailure ?? new UserError(NOTHING);
+      throw error;
+    }
+  }
+  throw new UserError(NOTHING);
+}
