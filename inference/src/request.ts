@@ -19,10 +19,39 @@ export interface PredictRequest {
   inputs: number[];
 }
 
+/**
+ * After a 413, how long and how much of the rest of the body is read and dropped before the
+ * socket is closed. A client that writes its whole body before reading the answer (Python's
+ * requests does) would otherwise meet a reset instead of the 413; nginx's lingering close
+ * exists for the same reason.
+ */
+export const LINGER_MS = 5_000;
+export const LINGER_BYTES = 16 * 1024 * 1024;
+
+/** Reads and drops what is left of the body, within LINGER_MS and LINGER_BYTES; then closes. */
+function discardRest(req: IncomingMessage): void {
+  let dropped = 0;
+  const close = (): void => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) close();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 /** Reads the body, refusing with 413 as soon as it passes the limit (never buffering more). */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
+    discardRest(req);
     return Promise.reject(new HttpError(413, `request body is ${declared} bytes, the limit is ${limit}`));
   }
   return new Promise((resolve, reject) => {
@@ -31,8 +60,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        req.off('data', onData);
-        req.pause();
+        chunks.length = 0;
+        discardRest(req);
         reject(new HttpError(413, `request body passed the limit of ${limit} bytes`));
         return;
       }

@@ -110,7 +110,9 @@ export function createInferenceService(
     } catch (error) {
       if (error instanceof HttpError) {
         status = error.status;
-        const close: Record<string, string> = status === 413 || draining ? { connection: 'close' } : {};
+        // A 413 keeps the connection until the rest of the body is read and dropped (see
+        // discardRest): closing now would reset a client still writing it.
+        const close: Record<string, string> = draining ? { connection: 'close' } : {};
         if (!res.headersSent && !res.destroyed) send(res, status, { error: error.message }, { ...error.headers, ...close });
       } else {
         log('error', 'predict failed', { error: (error as Error).message });

@@ -1,7 +1,10 @@
 import { request as httpRequest } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { predict, rawSocket, request, sample, scrape, until } from '../helpers/http.ts';
+import { LINGER_BYTES } from '../../inference/src/request.ts';
 import { startService, type Running } from '../helpers/service.ts';
 
 const bad = suite<{ svc: Running }>('the inference service under bad input');
@@ -67,6 +70,76 @@ bad('refuses a huge chunked body with 413 before the client has sent it', async 
   });
   assert.is(status, 413);
   assert.ok(sent < total / 4, `the server answered after ${sent} of ${total} bytes`);
+});
+
+/**
+ * Writes the whole request before reading anything, as Python's requests does: a write that
+ * fails (the server reset the connection while the body was still arriving) is a failure
+ * even if some bytes of an answer arrived first, because such a client never reads them.
+ */
+async function writeAllThenRead(svc: Running, head: string, body: Buffer): Promise<string> {
+  const { socket, closed } = rawSocket(svc.port);
+  const written = await new Promise<Error | undefined>((r) => socket.write(Buffer.concat([Buffer.from(head), body]), (error) => r(error ?? undefined)));
+  assert.is(written, undefined, `the server reset the connection while the body was still being written: ${written?.message}`);
+  return (await closed).data;
+}
+
+const OVER = 10 * 1024 * 1024;
+const overLimitJson = (): Buffer => Buffer.from(`{"inputs":[1],"id":"${'x'.repeat(OVER - 22)}"}`);
+
+bad('answers 413 to a client that writes a whole 10 MiB body before reading', async ({ svc }) => {
+  const body = overLimitJson();
+  const answer = await writeAllThenRead(svc, `POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`, body);
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+});
+
+bad('answers 413 to a client that writes a whole chunked body past the limit before reading', async ({ svc }) => {
+  const data = overLimitJson();
+  const chunked = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n0\r\n\r\n')]);
+  const answer = await writeAllThenRead(svc, 'POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n', chunked);
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+});
+
+bad('drops at most LINGER_BYTES of an over-limit body, then closes the connection', async ({ svc }) => {
+  const { socket, closed } = rawSocket(svc.port);
+  const total = 4 * LINGER_BYTES;
+  socket.write(`POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\n\r\n`);
+  const chunk = Buffer.alloc(256 * 1024, 0x20);
+  let sent = 0;
+  let open = true;
+  void closed.then(() => (open = false));
+  while (open && sent < total) {
+    sent += chunk.length;
+    if (!socket.write(chunk)) {
+      await new Promise<void>((r) => {
+        const go = (): void => {
+          socket.off('drain', go).off('close', go);
+          r();
+        };
+        socket.on('drain', go).on('close', go);
+      });
+    }
+  }
+  const { data } = await closed;
+  assert.match(data, /^HTTP\/1\.1 413 /);
+  assert.ok(sent < total, `the server read all ${total} bytes instead of closing after ${LINGER_BYTES}`);
+});
+
+bad('keeps its memory flat while it drops over-limit bodies', async ({ svc }) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const body = overLimitJson();
+  const head = `POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
+  const used = (): number => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  await writeAllThenRead(svc, head, body);
+  const before = used();
+  for (let i = 0; i < 6; i++) assert.match(await writeAllThenRead(svc, head, body), /^HTTP\/1\.1 413 /);
+  const grown = used() - before;
+  assert.ok(grown < OVER, `memory grew by ${(grown / 2 ** 20).toFixed(1)} MiB over six 10 MiB bodies`);
 });
 
 bad('answers valid JSON of the wrong shape with 422 and never pollutes a prototype', async ({ svc }) => {
