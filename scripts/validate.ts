@@ -7,7 +7,8 @@ import { validate } from './lib/validate/run.ts';
 const usage = `
 Usage: npx zx scripts/validate.ts [--overlay <dir>]...
 
-Checks the manifests in phases: parse every YAML file, build every overlay with
+Checks the manifests in phases: parse every YAML file (with --overlay, the files those
+overlays build from), build every overlay with
 kubectl kustomize (warnings count as errors), schema-check every rendered object,
 then cross-check each overlay (HPA target and metrics, replicas, selectors, ports,
 PDB room, pinned images, restricted security context). Exits 1 on any error.
@@ -19,10 +20,11 @@ PDB room, pinned images, restricted security context). Exits 1 on any error.
 
 await runMain(async () => {
   const flags = parseFlags(scriptArgv(import.meta.url), { overlay: { type: 'string', multiple: true }, rules: { type: 'string' } }, usage);
+  // With --overlay, only the files those overlays build from are parsed.
   const { errors } = await validate({
     root: REPO_ROOT,
     overlays: flags.overlay?.map((dir) => relative(REPO_ROOT, resolve(dir))) ?? OVERLAYS,
-    scanDirs: ['base', 'overlays', 'gitops'],
+    scanDirs: flags.overlay ? [] : ['base', 'overlays', 'gitops'],
     rulesFile: flags.rules ? resolve(flags.rules) : repoPath(ADAPTER_RULES_FILE),
     $: sh,
   });

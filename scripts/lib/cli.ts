@@ -42,6 +42,10 @@ export function parseFlags<O extends Options>(argv: string[], options: O, usage:
 
 /** Runs a script's body; maps errors to one line on stderr and an exit code. */
 export async function runMain(body: () => Promise<number | void>): Promise<void> {
+  // Output piped into `head` that has seen enough: stop quietly, as other CLIs do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   try {
     process.exitCode = (await body()) ?? 0;
   } catch (error) {

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
 import { sh } from '../../scripts/lib/shell.ts';
 import { validate } from '../../scripts/lib/validate/run.ts';
+import { overlaySources } from '../../scripts/lib/validate/sources.ts';
 import { runScript } from '../helpers/cli.ts';
 
 async function errorsOf(overlay: string): Promise<string[]> {
@@ -41,6 +42,22 @@ cli('refuses an unknown flag with one sentence and exit code 2', async () => {
   assert.is(stderr.trim(), "error: Unknown option '--overlays'. Run with --help for usage.");
 });
 
+cli('with --overlay parses only the files that overlay builds from', async () => {
+  const sources = await overlaySources(REPO_ROOT, 'overlays/local');
+  assert.ok(sources.includes('base/app/hpa.yaml') && sources.includes('overlays/local/kustomization.yaml'), sources.join(' '));
+  assert.not.ok(sources.some((f) => f.startsWith('overlays/minikube/') || f.startsWith('overlays/cloud/') || f.startsWith('gitops/')), sources.join(' '));
+  const { code, stdout } = await runScript('scripts/validate.ts', ['--overlay', 'overlays/local']);
+  assert.is(code, 0, stdout);
+  assert.match(stdout, `INFO  [parse] ${sources.length} YAML files: ok`);
+});
+
+cli('prints a YAML error once, whole, and does not build the overlay it breaks', async () => {
+  const { code, stdout } = await runScript('scripts/validate.ts', ['--overlay', 'test/fixtures/overlays/yaml-syntax']);
+  assert.is(code, 1);
+  assert.is(stdout.split('\n').filter((l) => l.startsWith('ERROR')).length, 1, stdout);
+  assert.match(stdout, 'INFO  [build] test/fixtures/overlays/yaml-syntax: not built: test/fixtures/overlays/yaml-syntax/patch.yaml does not parse (above)');
+});
+
 cli('prints its usage with --help', async () => {
   const { code, stdout } = await runScript('scripts/validate.ts', ['--help']);
   assert.is(code, 0);
@@ -64,6 +81,9 @@ const CASES: [string, RegExp][] = [
   ['pdb-no-room', /PodDisruptionBudget\/inference: allows 0 disruptions at minReplicas 2/],
   ['image-latest', /Deployment\/inference: container "inference" image "inferscale\/inference:latest" uses latest/],
   ['image-untagged', /Deployment\/inference: container "inference" image "registry\.example\.com\/inference" has no tag/],
+  ['yaml-syntax', /^ERROR \[parse\] test\/fixtures\/overlays\/yaml-syntax\/patch\.yaml: All mapping items must start at the same column at line 5, column 1:\n\n {2}name: inference\n spec:\n\^$/],
+  ['patch-unparsable', /\[build\] .*patch-unparsable: does not build: trouble configuring builtin PatchTransformer with config: `\npatch: \|-\n {2}kind: HorizontalPodAutoscaler\n(.*\n)+`: unable to parse SM or JSON patch/],
+  ['hpa-min-above-max', /HorizontalPodAutoscaler\/inference: minReplicas 5 is above maxReplicas 3$/],
   ['security-context', /Deployment\/inference: container "inference" does not set allowPrivilegeEscalation: false/],
 ];
 

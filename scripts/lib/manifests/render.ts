@@ -13,14 +13,23 @@ export class RenderError extends Error {}
 /** `kubectl kustomize <dir>`, parsed. A failed build throws RenderError with kustomize's reason. */
 export async function renderOverlay($: Sh, dir: string): Promise<Rendered> {
   const out = await $({ nothrow: true })`kubectl kustomize ${dir}`;
-  if (out.exitCode !== 0) {
-    const last = out.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${out.exitCode}`;
-    // kubectl wraps the reason in a klog line: keep only err="...".
-    const reason = /err="(.*)"\s*$/.exec(last)?.[1]?.replace(/\\"/g, '"') ?? last.replace(/^error: /, '');
-    throw new RenderError(reason);
-  }
+  if (out.exitCode !== 0) throw new RenderError(kustomizeReason(out.stderr) || `exit code ${out.exitCode}`);
   const warnings = out.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   return { objects: parseObjects(out.stdout), warnings };
+}
+
+/**
+ * kustomize's whole reason, however many lines it spans. kubectl wraps it in a klog line,
+ * `E1201 ... run.go:72] "command failed" err="..."` with quotes escaped, or, for a reason of
+ * several lines, `err=<` and tab-indented lines; an older kubectl prints `error: ...`.
+ */
+export function kustomizeReason(stderr: string): string {
+  const klog = /"command failed" err="((?:[^"\\]|\\.)*)"/s.exec(stderr);
+  if (klog?.[1] !== undefined) return JSON.parse(`"${klog[1]}"`) as string;
+  // A reason of several lines: `err=<`, each line indented by a tab, then ` >`.
+  const block = /"command failed" err=<\n((?:\t.*\n)*) >/.exec(stderr);
+  if (block?.[1] !== undefined) return block[1].replace(/^\t/gm, '').trimEnd();
+  return stderr.trim().replace(/^error: /, '');
 }
 
 export function parseObjects(text: string): KObject[] {

@@ -39,6 +39,13 @@ const hpaMetricsServed: Check = ({ objects, servedMetrics, rulesFile }) =>
     }),
   );
 
+const hpaReplicaRange: Check = ({ objects }) =>
+  of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
+    const min = hpa.spec?.minReplicas ?? 1;
+    const max = hpa.spec?.maxReplicas;
+    return max !== undefined && min > max ? [{ object: hpa, message: `minReplicas ${min} is above maxReplicas ${max}` }] : [];
+  });
+
 const hpaTargetHasNoReplicas: Check = ({ objects }) =>
   of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
     const ref = hpa.spec?.scaleTargetRef;
@@ -133,6 +140,7 @@ const restrictedSecurityContext: Check = ({ objects }) =>
 export const CHECKS: Record<string, Check> = {
   hpaTargetExists,
   hpaMetricsServed,
+  hpaReplicaRange,
   hpaTargetHasNoReplicas,
   selectorsMatchPods,
   serviceMonitorPortsExist,

@@ -38,7 +38,7 @@ export async function parseFiles(root: string, files: string[]): Promise<{ parse
     const bad = docs.flatMap((d) => d.errors);
     if (bad.length > 0) {
       const e = bad[0];
-      errors.push({ phase: 'parse', file, message: `${e?.message.split('\n')[0]}` });
+      errors.push({ phase: 'parse', file, message: (e?.message ?? 'invalid YAML').trimEnd() });
       continue;
     }
     parsed.push({ file, objects: docs.map((d) => d.toJS() as unknown).filter(isKObject) });

@@ -6,13 +6,17 @@ import type { Sh } from '../shell.ts';
 import { crossCheck } from './crosscheck.ts';
 import { formatFinding, type Finding, type Phase } from './findings.ts';
 import { parseFiles, yamlFiles } from './parse.ts';
+import { overlaySources } from './sources.ts';
 import { schemaFindings } from './schema.ts';
 
 export interface ValidateOptions {
   root: string;
   /** Overlay directories, relative to root. */
   overlays: string[];
-  /** Directories whose YAML files are all parsed; files under gitops/ are schema-checked too. */
+  /**
+   * Directories whose YAML files are all parsed, besides the files the overlays build from;
+   * files under gitops/ are schema-checked too.
+   */
   scanDirs: string[];
   rulesFile: string;
   $: Sh;
@@ -35,12 +39,21 @@ export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
     write(formatFinding('INFO', { phase, file: summary, message: found.length === 0 ? 'ok' : `${found.length} error(s)` }));
   };
 
-  const files = await yamlFiles(opts.root, [...new Set([...opts.scanDirs, ...opts.overlays])]);
+  const sources = new Map<string, string[]>();
+  for (const overlay of opts.overlays) sources.set(overlay, await overlaySources(opts.root, overlay));
+  const files = [...new Set([...(await yamlFiles(opts.root, opts.scanDirs)), ...[...sources.values()].flat().map((f) => join(opts.root, f))])].sort();
   const { parsed, errors: parseErrors } = await parseFiles(opts.root, files);
   report('parse', parseErrors, `${files.length} YAML files`);
+  const unparsable = new Set(parseErrors.map((e) => e.file));
 
   const buildErrors: Finding[] = [];
   for (const overlay of opts.overlays) {
+    // Its YAML error is reported once, above; kustomize would only repeat it.
+    const broken = (sources.get(overlay) ?? []).filter((f) => unparsable.has(f));
+    if (broken.length > 0) {
+      write(formatFinding('INFO', { phase: 'build', file: overlay, message: `not built: ${broken.join(', ')} does not parse (above)` }));
+      continue;
+    }
     try {
       const { objects, warnings } = await renderOverlay(opts.$, join(opts.root, overlay));
       for (const warning of warnings) buildErrors.push({ phase: 'build', file: overlay, message: `kustomize warned: ${warning}` });
