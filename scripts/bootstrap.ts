@@ -4,7 +4,7 @@ import { bootstrapCluster } from './lib/cluster/bootstrap.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}]
+Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>]
 
 Creates (or connects to) a cluster, makes the inference image available to it, and
 installs the metrics pipeline (Prometheus, prometheus-adapter).

@@ -1,11 +1,11 @@
-import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runE2E } from './lib/e2e.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--keep] [load flags]
+Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--keep] [--gate-timeout <s>] [load flags]
        npm run e2e -- [flags]
 
 The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
@@ -20,6 +20,12 @@ Exits 0 only when every assertion holds.
   --keep                 leave the cluster running
   --gate-timeout <s>     how long each reconcile health gate may take (default 180)${LOAD_USAGE}
 `;
+
+function gateTimeout(raw = '180'): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--gate-timeout must be a positive number of seconds, got "${raw}".`);
+  return value;
+}
 
 await runMain(async () => {
   const flags = parseFlags(
@@ -40,7 +46,7 @@ await runMain(async () => {
     reportDir,
     targetUrl: flags['target-url'],
     keep: Boolean(flags.keep),
-    gateTimeoutSeconds: Number(flags['gate-timeout'] ?? '180'),
+    gateTimeoutSeconds: gateTimeout(flags['gate-timeout']),
     log,
   });
   const failed = report.results.filter((r) => !r.ok);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { findK6 } from './lib/loadtest/k6-binary.ts';
@@ -12,7 +12,7 @@ import { relistSeconds } from './lib/monitoring/relist.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/loadtest.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [load flags]
+Usage: npx zx scripts/loadtest.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [--relist <s>] [load flags]
 
 Runs a k6 load profile against the overlay's Service while watching the HPA, the Deployment
 and the pods, then checks the replica timeline against bounds computed from the rendered
@@ -23,6 +23,12 @@ Exits 1 when an assertion fails.
   --provider <name>      the cluster (default: the embedded cluster if it runs, else the current context)
   --relist <s>           the adapter's relist interval (default: the embedded cluster's ${ADAPTER_RELIST_SECONDS} s, else the chart values')${LOAD_USAGE}
 `;
+
+function relistFlag(raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--relist must be a positive number of seconds, got "${raw}".`);
+  return value;
+}
 
 await runMain(async () => {
   const flags = parseFlags(scriptArgv(import.meta.url), { ...LOAD_FLAGS, overlay: { type: 'string' }, provider: { type: 'string' }, relist: { type: 'string' } }, usage);
@@ -41,7 +47,7 @@ await runMain(async () => {
     targetUrl: await targetUrl(sh, provider?.name ?? 'existing', objects, flags['target-url']),
     profile,
     reportDir,
-    relistSeconds: flags.relist !== undefined ? Number(flags.relist) : await relistSeconds(provider?.name ?? 'existing'),
+    relistSeconds: flags.relist !== undefined ? relistFlag(flags.relist) : await relistSeconds(provider?.name ?? 'existing'),
     log,
   });
   process.stdout.write(`${files.md}\n${files.svg}\n${files.json}\n`);

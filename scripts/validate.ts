@@ -5,7 +5,7 @@ import { sh } from './lib/shell.ts';
 import { validate } from './lib/validate/run.ts';
 
 const usage = `
-Usage: npx zx scripts/validate.ts [--overlay <dir>]...
+Usage: npx zx scripts/validate.ts [--overlay <dir>]... [--rules <file>]
 
 Checks the manifests in phases: parse every YAML file (with --overlay, the files those
 overlays build from), build every overlay with
