@@ -1,32 +1,40 @@
-// Shared by every profile: the request, the thresholds, the summary export. Parameters come
-// from the environment (k6 -e NAME=value), so the scripts stay the same everywhere.
+// Shared by every profile: the request, the options, the summary export. The schedule comes
+// from the profile as one JSON environment value (k6 -e SCHEDULE=...), so the scripts hold
+// no schedule of their own.
 import http from 'k6/http';
 import { check } from 'k6';
 import type { Options } from 'k6/options';
+import { k6Stages, parseSchedule, peakOf } from './schedule.ts';
 
 export const TARGET_URL = __ENV.TARGET_URL || 'http://127.0.0.1:30080/v1/predict';
-
-export function num(name: string, fallback: number): number {
-  const raw = __ENV[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
 
 const BODY = JSON.stringify({ inputs: [0.1, 0.5, -0.3, 0.9, 0.2, -0.7, 0.4, 0.8] });
 const PARAMS = { headers: { 'content-type': 'application/json' }, timeout: '10s' };
 
-export const baseOptions: Options = {
-  // A new connection per request, so new pods get traffic as soon as they are endpoints.
-  noConnectionReuse: true,
-  discardResponseBodies: true,
-  thresholds: {
-    http_req_failed: ['rate<0.001'],
-    dropped_iterations: ['count<1'],
-  },
-  summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max'],
-};
+/** A profile's options: its schedule as an open-model scenario, the run's thresholds. */
+export function scheduledOptions(scenario: string): Options {
+  const schedule = parseSchedule(__ENV.SCHEDULE);
+  return {
+    // A new connection per request, so new pods get traffic as soon as they are endpoints.
+    noConnectionReuse: true,
+    discardResponseBodies: true,
+    thresholds: {
+      http_req_failed: [`rate<=${schedule.maxFailedShare}`],
+      dropped_iterations: ['count<1'],
+    },
+    summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max'],
+    scenarios: {
+      [scenario]: {
+        // Open model (arrival rate): the offered load does not drop when latency rises.
+        executor: 'ramping-arrival-rate',
+        startRate: schedule.startRate,
+        timeUnit: '1s',
+        ...vusFor(peakOf(schedule)),
+        stages: k6Stages(schedule),
+      },
+    },
+  };
+}
 
 export function predict(): void {
   const res = http.post(TARGET_URL, BODY, PARAMS);

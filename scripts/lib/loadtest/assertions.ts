@@ -1,4 +1,5 @@
 import type { Bounds, HpaSettings } from './bounds.ts';
+import { MAX_FAILED_SHARE } from './profiles.ts';
 import { around, type RunRecord } from './timeline.ts';
 
 // The six claims of an e2e run. Each compares the record with a computed bound and, when
@@ -15,7 +16,6 @@ export interface AssertionResult {
 
 const fmt = (s: number) => `${s.toFixed(1)} s`;
 
-export const MAX_FAILED_SHARE = 0.001;
 
 export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds): AssertionResult[] {
   const results: AssertionResult[] = [];

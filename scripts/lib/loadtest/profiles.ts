@@ -1,11 +1,18 @@
+import type { Schedule, ScheduleStage } from '../../../loadtests/schedule.ts';
 import { repoPath } from '../paths.ts';
 
 // The load profiles: which k6 script, with which parameters, and the arrival-rate schedule
 // that script follows, so the run can say what load was offered at every second.
 
-export interface Stage {
-  target: number;
-  seconds: number;
+export type Stage = ScheduleStage;
+
+/** The share of requests that may fail: k6's threshold and assertion 6 both read it. */
+export const MAX_FAILED_SHARE = 0.001;
+
+/** What k6 is given: the schedule as one JSON value (loadtests/schedule.ts reads it). */
+export function k6Env(startRate: number, stages: Stage[]): Record<string, string> {
+  const schedule: Schedule = { startRate, stages, maxFailedShare: MAX_FAILED_SHARE };
+  return { SCHEDULE: JSON.stringify(schedule) };
 }
 
 export interface Profile {
@@ -47,13 +54,7 @@ export function stepProfile(p: ProfileParams): Profile {
   return {
     name: 'step',
     script: repoPath('loadtests/step.ts'),
-    env: {
-      BASE_RATE: String(p.baseRate),
-      PEAK_RATE: String(p.peakRate),
-      BASELINE_SECONDS: String(p.baselineSeconds),
-      HOLD_SECONDS: String(p.holdSeconds),
-      AFTER_SECONDS: String(p.afterSeconds),
-    },
+    env: k6Env(p.baseRate, stages),
     startRate: p.baseRate,
     stages,
     baseRate: p.baseRate,
@@ -75,7 +76,7 @@ export function rampProfile(p: ProfileParams): Profile {
   return {
     name: 'ramp',
     script: repoPath('loadtests/ramp.ts'),
-    env: { BASE_RATE: String(p.baseRate), PEAK_RATE: String(p.peakRate), RAMP_SECONDS: String(ramp), HOLD_SECONDS: String(p.holdSeconds) },
+    env: k6Env(p.baseRate, stages),
     startRate: p.baseRate,
     stages,
     baseRate: p.baseRate,
