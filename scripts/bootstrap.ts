@@ -26,7 +26,7 @@ await runMain(async () => {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
   const provider = makeProvider(name, sh, log);
-  const overlay = flags.overlay ?? `overlays/${name === 'existing' ? 'cloud' : name}`;
+  const overlay = flags.overlay ?? provider.defaultOverlay;
   const info = await bootstrapCluster(provider, sh, overlay, log);
   process.stdout.write(`${info.kubeconfig}\n`);
 });

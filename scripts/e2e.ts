@@ -37,11 +37,12 @@ await runMain(async () => {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
   log(`provider: ${name}`);
+  const provider = makeProvider(name, sh, log);
   const reportDir = flags['report-dir'] ?? defaultReportDir(profile);
   const { report, files } = await runE2E({
     $: sh,
-    provider: makeProvider(name, sh, log),
-    overlay: flags.overlay ?? `overlays/${name === 'existing' ? 'cloud' : name}`,
+    provider,
+    overlay: flags.overlay ?? provider.defaultOverlay,
     profile,
     reportDir,
     targetUrl: flags['target-url'],

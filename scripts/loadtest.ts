@@ -2,13 +2,10 @@ import { resolve } from 'node:path';
 import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
-import { findK6 } from './lib/loadtest/k6-binary.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { runLoadTest } from './lib/loadtest/run.ts';
-import { targetUrl } from './lib/loadtest/target.ts';
 import { ADAPTER_RELIST_SECONDS } from './lib/cluster/local-monitoring.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
-import { relistSeconds } from './lib/monitoring/relist.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
@@ -41,13 +38,13 @@ await runMain(async () => {
   const { files, report } = await runLoadTest({
     $: sh,
     kc,
+    provider,
     objects,
     overlay,
-    k6: await findK6(sh),
-    targetUrl: await targetUrl(sh, provider?.name ?? 'existing', objects, flags['target-url']),
     profile,
     reportDir,
-    relistSeconds: flags.relist !== undefined ? relistFlag(flags.relist) : await relistSeconds(provider?.name ?? 'existing'),
+    targetUrl: flags['target-url'],
+    relistSeconds: flags.relist !== undefined ? relistFlag(flags.relist) : undefined,
     log,
   });
   process.stdout.write(`${files.md}\n${files.svg}\n${files.json}\n`);

@@ -3,12 +3,9 @@ import { progress } from './cli.ts';
 import { bootstrapCluster } from './cluster/bootstrap.ts';
 import type { ClusterProvider } from './cluster/provider.ts';
 import { loadKubeConfig } from './kube/client.ts';
-import { findK6 } from './loadtest/k6-binary.ts';
 import type { Profile } from './loadtest/profiles.ts';
 import { runLoadTest, type LoadTestResult } from './loadtest/run.ts';
-import { targetUrl } from './loadtest/target.ts';
 import { renderOverlay } from './manifests/render.ts';
-import { relistSeconds } from './monitoring/relist.ts';
 import { runReconcile } from './reconcile/command.ts';
 import { pipelineStatus, statusWords } from './reconcile/status.ts';
 import type { Sh } from './shell.ts';
@@ -46,13 +43,12 @@ export async function runE2E(o: E2EOptions): Promise<LoadTestResult> {
     return await runLoadTest({
       $: o.$,
       kc,
+      provider: o.provider,
       objects,
       overlay: o.overlay,
-      k6: await findK6(o.$),
-      targetUrl: await targetUrl(o.$, o.provider.name, objects, o.targetUrl),
       profile: o.profile,
       reportDir: resolve(o.reportDir),
-      relistSeconds: await relistSeconds(o.provider.name),
+      targetUrl: o.targetUrl,
       log: o.log,
       signal: abort.signal,
     });

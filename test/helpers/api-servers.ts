@@ -11,6 +11,8 @@ import { sh } from '../../scripts/lib/shell.ts';
 // point at them: what a script sees when the cluster is not there.
 
 export type Case = 'refused' | 'timeout' | 'untrusted' | 'unauthorized' | 'forbidden' | 'not-found' | 'not-json' | 'missing-kubeconfig';
+/** `kubernetes`: a trusted server that answers /version as an API server does, and nothing else. */
+export type Listen = Case | 'kubernetes';
 
 export interface Listener {
   server: string;
@@ -52,16 +54,19 @@ function tracked(server: Server): Set<Socket> {
   return sockets;
 }
 
-const ANSWERS: Partial<Record<Case, (res: ServerResponse) => void>> = {
+const version = (res: ServerResponse): void => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"major":"1","minor":"37","gitVersion":"v1.37.2"}');
+
+const ANSWERS: Partial<Record<Listen, (res: ServerResponse) => void>> = {
   unauthorized: (res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"kind":"Status","code":401,"message":"Unauthorized"}'),
   forbidden: (res) => res.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","code":403,"message":"forbidden"}'),
   'not-found': (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>404 Not Found</h1></body></html>'),
   'not-json': (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>It works!</body></html>'),
-  untrusted: (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"major":"1","minor":"37","gitVersion":"v1.37.2"}'),
+  untrusted: version,
+  kubernetes: version,
 };
 
 /** A listener that behaves as the case says, over TLS where a TLS server would answer. */
-export async function listenerFor(c: Case, pki: Pki): Promise<Listener> {
+export async function listenerFor(c: Listen, pki: Pki): Promise<Listener> {
   const requests: string[] = [];
   if (c === 'refused' || c === 'missing-kubeconfig') {
     // A port that was just free and is closed again: nothing listens there.
@@ -90,7 +95,7 @@ export async function listenerFor(c: Case, pki: Pki): Promise<Listener> {
 }
 
 /** A kubeconfig for the listener: it trusts the certificate except in the untrusted case. */
-export async function kubeconfigFor(c: Case, listener: Listener, pki: Pki): Promise<string> {
+export async function kubeconfigFor(c: Listen, listener: Listener, pki: Pki): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kubeconfig-'));
   const file = join(dir, 'config');
   if (c === 'missing-kubeconfig') return file;

@@ -53,7 +53,10 @@ async function open(c: Candidate): Promise<KubeConfig> {
   if (absent.length === c.files.length) throw missing(c, absent);
   let kc: KubeConfig;
   try {
-    kc = c.source === 'KUBECONFIG' ? loadKubeConfig() : loadKubeConfig(c.files[0]);
+    // KUBECONFIG's files merge as kubectl merges them: the first file's current context wins.
+    const present = c.files.filter((f) => !absent.includes(f));
+    kc = loadKubeConfig(present[0]);
+    for (const f of present.slice(1)) kc.mergeConfig(loadKubeConfig(f), true);
   } catch (error) {
     throw new UserError(`${c.files.join(', ')} is not a readable kubeconfig (${(error as Error).message.split('\n')[0]}); check the file.`);
   }

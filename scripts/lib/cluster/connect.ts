@@ -4,9 +4,12 @@ import { chooseKubeConfig, type Candidate } from './choice.ts';
 import type { ClusterProvider, ProviderName } from './provider.ts';
 import { makeProvider } from './select.ts';
 
-/** The cluster a script talks to (the order of choice.ts), and its provider when known. */
-export async function connect($: Sh, name: ProviderName | undefined, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<{ kc: KubeConfig; provider?: ClusterProvider; source: Candidate['source'] }> {
+/**
+ * The cluster a script talks to (the order of choice.ts) and the provider whose facts apply
+ * to it: the named one, else local for the embedded cluster, else existing.
+ */
+export async function connect($: Sh, name: ProviderName | undefined, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<{ kc: KubeConfig; provider: ClusterProvider; source: Candidate['source'] }> {
   const { kc, source } = await chooseKubeConfig(name, env);
-  const providerName = name ?? (source === 'the embedded cluster' ? 'local' : undefined);
-  return { kc, provider: providerName ? makeProvider(providerName, $, log) : undefined, source };
+  const providerName = name ?? (source === 'the embedded cluster' ? 'local' : 'existing');
+  return { kc, provider: makeProvider(providerName, $, log), source };
 }

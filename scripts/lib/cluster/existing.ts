@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KObject } from '../manifests/objects.ts';
 import { installCharts } from '../monitoring/helm.ts';
+import { chartRelistSeconds } from '../monitoring/relist.ts';
 import type { Sh } from '../shell.ts';
 import { chooseKubeConfig } from './choice.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
@@ -12,19 +13,31 @@ import { INFERENCE_IMAGE } from './versions.ts';
 
 export class ExistingProvider implements ClusterProvider {
   readonly name = 'existing' as const;
+  readonly defaultOverlay = 'overlays/cloud';
 
   private readonly $: Sh;
   private readonly log: (line: string) => void;
+  private readonly env: NodeJS.ProcessEnv;
 
-  constructor($: Sh, log: (line: string) => void) {
+  constructor($: Sh, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env) {
     this.$ = $;
     this.log = log;
+    this.env = env;
   }
 
   async create(): Promise<ClusterInfo> {
-    const { kc, source } = await chooseKubeConfig('existing');
+    const { kc, source } = await chooseKubeConfig('existing', this.env);
     this.log(`using the existing cluster of context ${kc.getCurrentContext()} (${kc.getCurrentCluster()?.server})`);
-    return { kubeconfig: source === 'KUBECONFIG' ? (process.env.KUBECONFIG ?? '') : join(homedir(), '.kube', 'config'), alreadyRunning: true };
+    return { kubeconfig: source === 'KUBECONFIG' ? (this.env.KUBECONFIG ?? '') : join(homedir(), '.kube', 'config'), alreadyRunning: true };
+  }
+
+  async nodeAddress(): Promise<string | undefined> {
+    // A cloud cluster's nodes are not this machine's to reach: the user names an ingress.
+    return undefined;
+  }
+
+  relistSeconds(): Promise<number> {
+    return chartRelistSeconds();
   }
 
   async loadImage(): Promise<void> {

@@ -2,7 +2,7 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, progress } from '../cli.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './local-monitoring.ts';
+import { ADAPTER_RELIST_SECONDS, prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './local-monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './cleanup.ts';
@@ -82,6 +82,7 @@ async function sysctl($: Sh, key: string, value: string): Promise<void> {
 
 export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
+  readonly defaultOverlay = 'overlays/local';
   readonly timings: LocalTimings = { builds: [] };
   private bins: Binaries | undefined;
   private interrupted = false;
@@ -205,6 +206,15 @@ export class LocalProvider implements ClusterProvider {
   private async importPause(): Promise<void> {
     const { path, image } = await buildPauseImage(this.$, this.paths);
     await importImage(this.$, this.paths, PAUSE_IMAGE, path, image.digest);
+  }
+
+  async nodeAddress(): Promise<string | undefined> {
+    // kube-proxy answers NodePorts on loopback here, and k6 runs on this machine.
+    return '127.0.0.1';
+  }
+
+  async relistSeconds(): Promise<number> {
+    return ADAPTER_RELIST_SECONDS;
   }
 
   async loadImage(): Promise<void> {

@@ -1,6 +1,7 @@
 import { UserError } from '../cli.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { installCharts } from '../monitoring/helm.ts';
+import { chartRelistSeconds } from '../monitoring/relist.ts';
 import { repoPath } from '../paths.ts';
 import { tail, type Sh } from '../shell.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
@@ -18,6 +19,7 @@ async function run($: Sh, what: string, cmd: Promise<{ exitCode: number | null; 
 
 export class MinikubeProvider implements ClusterProvider {
   readonly name = 'minikube' as const;
+  readonly defaultOverlay = 'overlays/minikube';
 
   private readonly $: Sh;
   private readonly log: (line: string) => void;
@@ -40,6 +42,16 @@ export class MinikubeProvider implements ClusterProvider {
     }
     await run(this.$, 'enabling the metrics-server addon', $`minikube addons enable metrics-server`);
     return { kubeconfig: process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`, alreadyRunning: running };
+  }
+
+  async nodeAddress(): Promise<string | undefined> {
+    const ip = await this.$({ nothrow: true })`minikube ip`;
+    if (ip.exitCode !== 0) throw new UserError(`minikube ip failed; is minikube running?\n${tail(ip.stderr)}`);
+    return ip.stdout.trim();
+  }
+
+  relistSeconds(): Promise<number> {
+    return chartRelistSeconds();
   }
 
   async loadImage(): Promise<void> {

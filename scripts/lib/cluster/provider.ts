@@ -14,6 +14,12 @@ export interface ClusterInfo {
 
 export interface ClusterProvider {
   readonly name: ProviderName;
+  /** The overlay this provider deploys when none is named. */
+  readonly defaultOverlay: string;
+  /** The address a NodePort answers on from this machine; undefined when there is none to reach. */
+  nodeAddress(): Promise<string | undefined>;
+  /** The adapter's relist interval, seconds: how long a new pod's series takes to be served. */
+  relistSeconds(): Promise<number>;
   /** Create the cluster, or connect to it; safe to call when it already runs. */
   create(): Promise<ClusterInfo>;
   /** Make the inference image available to the cluster's nodes. */

@@ -7,27 +7,33 @@ import { UserError } from '../cli.ts';
 import { waitFor } from '../kube/client.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
+import type { ClusterProvider } from '../cluster/provider.ts';
 import type { Sh } from '../shell.ts';
 import { checkRun, type AssertionResult } from './assertions.ts';
 import { computeBounds, hpaSettings, minReplicasCapacity, pipelineSettings } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
+import { findK6 } from './k6-binary.ts';
 import { loadExceeds, offeredAt, type Profile } from './profiles.ts';
 import { ClusterRecorder } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
+import { targetUrl } from './target.ts';
 import type { RunRecord, Sample } from './timeline.ts';
 
 export interface LoadTestOptions {
   $: Sh;
   kc: KubeConfig;
+  /** The cluster's provider: where its NodePorts answer, its adapter's relist. */
+  provider: Pick<ClusterProvider, 'nodeAddress' | 'relistSeconds'>;
   /** The rendered overlay: the HPA, Deployment and ServiceMonitor the bounds come from. */
   objects: KObject[];
   overlay: string;
-  k6: string;
-  targetUrl: string;
   profile: Profile;
   reportDir: string;
-  relistSeconds: number;
+  /** Where k6 sends requests; default: the Service's NodePort on the provider's node. */
+  targetUrl?: string;
+  /** The adapter's relist; default: the provider's. */
+  relistSeconds?: number;
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -35,12 +41,24 @@ export interface LoadTestOptions {
 export interface LoadTestResult {
   report: RunReport;
   files: { json: string; md: string; svg: string };
-  k6ExitCode: number;
+}
+
+interface Resolved extends LoadTestOptions {
+  k6: string;
+  targetUrl: string;
+  relistSeconds: number;
 }
 
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number : Number.NaN);
 
-export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
+/** The one load-test entry point (scripts/loadtest.ts and the e2e): k6 load, timeline, assertions, report. */
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
+  const o: Resolved = {
+    ...options,
+    k6: await findK6(options.$),
+    targetUrl: await targetUrl(options.provider, options.objects, options.targetUrl),
+    relistSeconds: options.relistSeconds ?? (await options.provider.relistSeconds()),
+  };
   const hpa = hpaSettings(o.objects);
   const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
   if (!rule) throw new Error(`no adapter rule serves ${hpa.metric}`);
@@ -65,10 +83,8 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     const t = ((Date.now() - started) / 1000).toFixed(0);
     o.log(`… ${o.profile.name} load ${t}/${o.profile.endAt} s: offered ${offeredAt(o.profile, Number(t)).toFixed(0)} req/s, replicas ${s?.replicas}, desired ${s?.desired}, ready ${s?.ready}, ${hpa.metric} ${s?.metric.toFixed(2)}`);
   }, 15_000);
-  let k6ExitCode: number;
   try {
     const run = await runK6(o.$, o.k6, o.profile.script, { ...o.profile.env, TARGET_URL: o.targetUrl }, csv, summary, o.signal);
-    k6ExitCode = run.exitCode;
     if (run.exitCode !== 0 && run.exitCode !== 99) throw new UserError(`k6 failed (exit ${run.exitCode}):\n${run.output.trim().split('\n').slice(-15).join('\n')}`);
     await sleep(2000);
   } finally {
@@ -126,5 +142,5 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     if (!a.ok && a.context) o.log(a.context);
   }
   for (const line of figureLines(figures, pipe)) o.log(line);
-  return { report, files, k6ExitCode };
+  return { report, files };
 }

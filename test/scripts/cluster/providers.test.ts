@@ -6,9 +6,18 @@ import * as assert from 'uvu/assert';
 import { UserError } from '../../../scripts/lib/cli.ts';
 import { ExistingProvider } from '../../../scripts/lib/cluster/existing.ts';
 import { MinikubeProvider } from '../../../scripts/lib/cluster/minikube.ts';
+import type { V1Service } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { adapterDaemon } from '../../../scripts/lib/cluster/local-monitoring.ts';
+import { LocalProvider } from '../../../scripts/lib/cluster/local.ts';
+import { clusterPaths } from '../../../scripts/lib/cluster/paths.ts';
+import { targetUrl } from '../../../scripts/lib/loadtest/target.ts';
+import { durationSeconds, type KObject } from '../../../scripts/lib/manifests/objects.ts';
+import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { chartReleases } from '../../../scripts/lib/monitoring/helm.ts';
-import { repoPath } from '../../../scripts/lib/paths.ts';
+import { OVERLAYS, repoPath } from '../../../scripts/lib/paths.ts';
 import { createShell, sh } from '../../../scripts/lib/shell.ts';
+import { kubeconfigFor, listenerFor, selfSignedPki } from '../../helpers/api-servers.ts';
 import { rejects } from '../../helpers/assert.ts';
 
 // Fake minikube, docker, helm and kubectl on PATH record the commands the providers issue;
@@ -37,7 +46,7 @@ async function fakes(behaviour: { minikubeRunning: boolean; flux: boolean; clust
 }
 
 const quiet = () => {};
-const providers = suite('the minikube and existing providers');
+const providers = suite('the providers');
 
 providers('minikube starts as in the walkthrough, then enables metrics-server', async () => {
   const { $, calls } = await fakes({ minikubeRunning: false, flux: false, clusterAnswers: true });
@@ -84,19 +93,60 @@ providers('applies the HelmReleases and waits for them when Flux is installed', 
   ]);
 });
 
+const pki = await selfSignedPki();
+
 providers('existing never creates or deletes a cluster, and says so', async () => {
   const { $, calls } = await fakes({ minikubeRunning: false, flux: false, clusterAnswers: true });
-  const lines: string[] = [];
-  const p = new ExistingProvider($, (l) => lines.push(l));
-  assert.is((await p.create()).alreadyRunning, true);
-  assert.is((await p.teardown()).wasRunning, true);
-  assert.not.ok((await calls()).some((c) => /minikube|delete/.test(c)));
-  assert.match(lines.join('\n'), 'never deletes a cluster it did not create');
+  const server = await listenerFor('kubernetes', pki);
+  try {
+    const lines: string[] = [];
+    const kubeconfig = await kubeconfigFor('kubernetes', server, pki);
+    const p = new ExistingProvider($, (l) => lines.push(l), { ...process.env, KUBECONFIG: kubeconfig });
+    const info = await p.create();
+    assert.equal(info, { kubeconfig, alreadyRunning: true });
+    assert.is((await p.teardown()).wasRunning, true);
+    assert.not.ok((await calls()).some((c) => /minikube|delete/.test(c)));
+    assert.match(lines.join('\n'), `using the existing cluster of context target (${server.server})`);
+    assert.match(lines.join('\n'), 'never deletes a cluster it did not create');
+    assert.equal(server.requests, ['GET /version']);
+  } finally {
+    await server.close();
+  }
 });
 
 providers('existing refuses with one sentence when the context does not answer', async () => {
   const { $ } = await fakes({ minikubeRunning: false, flux: false, clusterAnswers: false });
-  await rejects(new ExistingProvider($, quiet).create(), (e) => e instanceof UserError && /^the current kube context does not answer \(The connection to the server was refused\)/.test(e.message));
+  const closed = await listenerFor('refused', pki);
+  const env = { ...process.env, KUBECONFIG: await kubeconfigFor('refused', closed, pki) };
+  await rejects(new ExistingProvider($, quiet, env).create(), (e) => e instanceof UserError && e.message.startsWith(`cannot reach the Kubernetes API server at ${closed.server}: the connection was refused`));
+});
+
+providers('each provider names an overlay that exists as its default', async () => {
+  const { $ } = await fakes({ minikubeRunning: true, flux: false, clusterAnswers: true });
+  const all = [new LocalProvider({ $, paths: clusterPaths(), log: quiet }), new MinikubeProvider($, quiet), new ExistingProvider($, quiet)];
+  assert.equal(all.map((p) => p.defaultOverlay).sort(), [...OVERLAYS].sort());
+});
+
+providers('the load goes to the NodePort on loopback, on the minikube IP, and nowhere by default on an existing cluster', async () => {
+  const { $ } = await fakes({ minikubeRunning: true, flux: false, clusterAnswers: true });
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+  const svc = objects.find((o) => o.kind === 'Service') as (V1Service & KObject) | undefined;
+  const nodePort = svc?.spec?.ports?.find((p) => p.name === 'http')?.nodePort;
+  assert.ok(nodePort);
+  assert.is(await targetUrl(new LocalProvider({ $, paths: clusterPaths(), log: quiet }), objects), `http://127.0.0.1:${nodePort}/v1/predict`);
+  assert.is(await targetUrl(new MinikubeProvider($, quiet), objects), `http://192.168.49.2:${nodePort}/v1/predict`);
+  await rejects(targetUrl(new ExistingProvider($, quiet), objects), (e) => e instanceof UserError && /pass --target-url/.test(e.message));
+  assert.is(await targetUrl(new ExistingProvider($, quiet), objects, 'https://ingress/v1/predict'), 'https://ingress/v1/predict');
+});
+
+providers("reads the relist from the host adapter's flag, or from the chart values", async () => {
+  const { $ } = await fakes({ minikubeRunning: true, flux: false, clusterAnswers: true });
+  const paths = clusterPaths();
+  const flag = adapterDaemon(paths, '/bin').args.find((a) => a.startsWith('--metrics-relist-interval='));
+  assert.is(await new LocalProvider({ $, paths, log: quiet }).relistSeconds(), durationSeconds(flag?.split('=')[1] ?? ''));
+  const values = parse(await readFile(repoPath('base/monitoring/prometheus-adapter-values.yaml'), 'utf8')) as { metricsRelistInterval: string };
+  assert.is(await new MinikubeProvider($, quiet).relistSeconds(), durationSeconds(values.metricsRelistInterval));
+  assert.is(await new ExistingProvider($, quiet).relistSeconds(), durationSeconds(values.metricsRelistInterval));
 });
 
 providers('reads chart references from the HelmRelease objects Flux would use', async () => {
