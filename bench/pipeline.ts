@@ -6,7 +6,8 @@ import { bootstrapCluster } from '../scripts/lib/cluster/bootstrap.ts';
 import { LocalProvider } from '../scripts/lib/cluster/local.ts';
 import { clusterPaths } from '../scripts/lib/cluster/paths.ts';
 import { podMetricValues } from '../scripts/lib/kube/custom-metrics.ts';
-import { loadKubeConfig, waitFor } from '../scripts/lib/kube/client.ts';
+import { loadKubeConfig } from '../scripts/lib/kube/client.ts';
+import { waitFor } from '../scripts/lib/wait.ts';
 import { runReconcile } from '../scripts/lib/reconcile/command.ts';
 import { sh } from '../scripts/lib/shell.ts';
 
@@ -54,7 +55,7 @@ try {
     const moved = await waitFor('the metric to move', 120_000, async () => {
       const { values } = await podMetricValues(kc, 'inferscale', 'inference_concurrency', selector);
       return [...values.values()].some((v) => v > 0) ? performance.now() - start : undefined;
-    }, 100);
+    }, { maxMs: 100 });
     stop = true;
     await burst;
     samples.push(moved / 1000);

@@ -15,7 +15,6 @@ export class AbortedWhileQueuedError extends Error {
 
 interface Waiter {
   grant: () => void;
-  refuse: (error: Error) => void;
 }
 
 export interface SlotObserver {
@@ -87,7 +86,6 @@ export class SlotPool {
           signal?.removeEventListener('abort', onAbort);
           resolve(this.releaser());
         },
-        refuse: reject,
       };
       this.waiting.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -8,7 +8,8 @@ import { clusterPaths } from '../../scripts/lib/cluster/paths.ts';
 import { alive, runningPid } from '../../scripts/lib/cluster/processes.ts';
 import { DAEMON_ORDER } from '../../scripts/lib/cluster/components.ts';
 import { serverSideApply } from '../../scripts/lib/kube/apply.ts';
-import { apiErrorMessage, loadKubeConfig, waitFor } from '../../scripts/lib/kube/client.ts';
+import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
+import { errorSentence, waitFor } from '../../scripts/lib/wait.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
 import { REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
 import { sh } from '../../scripts/lib/shell.ts';
@@ -25,7 +26,7 @@ interrupted('stops what it started on Ctrl-C, and leaves nothing that stops the 
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await waitFor('etcd to have started', 600_000, async () => (await runningPid(paths, 'etcd')) ?? undefined, 100);
+  await waitFor('etcd to have started', 600_000, async () => (await runningPid(paths, 'etcd')) ?? undefined, { maxMs: 100 });
   child.kill('SIGINT');
   const code = await exited;
   assert.is(code, 130, stderr);
@@ -124,7 +125,7 @@ cluster('enforces the restricted Pod Security profile: our pods are admitted, a 
       },
     });
   } catch (error) {
-    refusal = apiErrorMessage(error);
+    refusal = errorSentence(error);
   }
   assert.match(refusal, /violates PodSecurity "restricted:latest"/);
   assert.match(refusal, /privileged/);

@@ -8,7 +8,8 @@ import { clusterPaths } from '../../scripts/lib/cluster/paths.ts';
 import { stopDaemon } from '../../scripts/lib/cluster/processes.ts';
 import { componentDir, prometheusComponent } from '../../scripts/lib/cluster/toolchain.ts';
 import { podMetricValues } from '../../scripts/lib/kube/custom-metrics.ts';
-import { loadKubeConfig, waitFor } from '../../scripts/lib/kube/client.ts';
+import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
 import { loadAdapterRules, rateWindowSeconds } from '../../scripts/lib/monitoring/adapter-rules.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
 import { durationSeconds, type KObject } from '../../scripts/lib/manifests/objects.ts';
@@ -107,7 +108,7 @@ pipeline('raises the metric within scrape + window + relist of a burst, and brin
     waitFor('the metric to move', budgetMs, async () => {
       const { values } = await podMetricValues(kc, NS, METRIC, SELECTOR);
       return [...values.values()].some((v) => v > 0.5) ? Date.now() - start : undefined;
-    }, 250),
+    }, { maxMs: 250 }),
   );
   assert.ok(movedAfter <= budgetMs, `moved after ${movedAfter} ms, budget ${budgetMs} ms`);
   await waitFor('the metric to fall back to 0', (windowSeconds + 2 * scrapeSeconds) * 1000 + 10_000, async () => {

@@ -4,9 +4,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InterruptedError, UserError } from '../cli.ts';
 import { tail } from '../shell.ts';
+import { waitFor, waitOrUndefined } from '../wait.ts';
 import type { ClusterPaths } from './paths.ts';
 
 // Host daemons of the embedded cluster: started detached (they outlive the bootstrap
@@ -69,18 +69,13 @@ export async function startDaemon(paths: ClusterPaths, d: Daemon): Promise<{ pid
 }
 
 export async function waitHealthy(paths: ClusterPaths, d: Daemon, timeoutMs: number, interrupted: () => boolean = () => false): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const logEnd = async (): Promise<string> => `the end of ${logFile(paths, d.name)}:\n${tail(await readFile(logFile(paths, d.name), 'utf8').catch(() => ''), 15)}`;
+  const healthy = await waitOrUndefined(`${d.name} to turn healthy`, timeoutMs, async () => {
     if (interrupted()) throw new InterruptedError(`interrupted while ${d.name} was starting`);
-    if (!(await runningPid(paths, d.name))) {
-      const log = await readFile(logFile(paths, d.name), 'utf8').catch(() => '');
-      throw new UserError(`${d.name} exited while starting; the end of ${logFile(paths, d.name)}:\n${tail(log, 15)}`);
-    }
-    if (await d.healthy().catch(() => false)) return;
-    await sleep(250);
-  }
-  const log = await readFile(logFile(paths, d.name), 'utf8').catch(() => '');
-  throw new UserError(`${d.name} did not turn healthy within ${timeoutMs / 1000} s; the end of ${logFile(paths, d.name)}:\n${tail(log, 15)}`);
+    if (!(await runningPid(paths, d.name))) throw new UserError(`${d.name} exited while starting; ${await logEnd()}`);
+    return (await d.healthy().catch(() => false)) ? true : undefined;
+  });
+  if (!healthy) throw new UserError(`${d.name} did not turn healthy within ${timeoutMs / 1000} s; ${await logEnd()}`);
 }
 
 /** SIGTERM, then SIGKILL after the timeout. Resolves true if a daemon was running. */
@@ -88,11 +83,10 @@ export async function stopDaemon(paths: ClusterPaths, name: string, timeoutMs = 
   const pid = await runningPid(paths, name);
   if (!pid) return false;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await sleep(100);
-  if (alive(pid)) {
+  const gone = () => (alive(pid) ? undefined : true);
+  if (!(await waitOrUndefined(`${name} to exit`, timeoutMs, gone))) {
     process.kill(pid, 'SIGKILL');
-    while (alive(pid)) await sleep(50);
+    await waitFor(`${name} to exit after SIGKILL`, timeoutMs, gone);
   }
   await rm(pidFile(paths, name), { force: true });
   return true;

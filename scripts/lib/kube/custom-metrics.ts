@@ -1,6 +1,7 @@
 import { ApiregistrationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { waitFor } from './client.ts';
+import { waitFor } from '../wait.ts';
 import { kubeGet } from './raw.ts';
+import { parseQuantity } from '../manifests/objects.ts';
 
 // Reading the custom metrics API the way the HPA does.
 
@@ -15,14 +16,6 @@ export async function waitApiServicesAvailable(kc: KubeConfig, timeoutMs: number
       return svc.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ? true : undefined;
     });
   }
-}
-
-/** Parses a Kubernetes quantity ("2500m", "3", "1.5k") into a number. */
-export function parseQuantity(q: string): number {
-  const m = /^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(m|k|M|G|Ki|Mi|Gi)?$/.exec(q.trim());
-  if (!m) return Number.NaN;
-  const scale: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
-  return Number(m[1]) * (m[2] ? (scale[m[2]] as number) : 1);
 }
 
 /** Is `pods/<metric>` listed by the custom metrics API's discovery? */

@@ -1,6 +1,7 @@
 import { KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
-import { apiErrorCode, apiErrorMessage } from './client.ts';
+import { apiErrorCode } from './client.ts';
+import { errorSentence } from '../wait.ts';
 
 /** KubernetesObjectApi that also says whether a kind is namespaced (from its cached discovery). */
 export class ObjectApi extends KubernetesObjectApi {
@@ -18,7 +19,7 @@ export class ObjectApi extends KubernetesObjectApi {
     } catch (error) {
       // Only "this group/version is not served" means no; a broken connection is not an answer.
       if (apiErrorCode(error) === 404) return false;
-      throw new UserError(`cannot ask the API server whether it serves ${apiVersion} ${kind}: ${apiErrorMessage(error)}.`);
+      throw new UserError(`cannot ask the API server whether it serves ${apiVersion} ${kind}: ${errorSentence(error)}.`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from '@kubernetes/client-node';
-import { durationSeconds, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
-import { parseQuantity } from '../kube/custom-metrics.ts';
-import type { Profile } from './profiles.ts';
+import { UserError } from '../cli.ts';
+import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
+import { loadExceeds, type Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here, from the rendered HPA and Deployment and
 // from the metric pipeline's settings; none is typed in by hand.
@@ -46,7 +46,7 @@ export type LoadProfile = Pick<Profile, 'baseRate' | 'peakRate' | 'stepAt' | 'dr
 export function hpaSettings(objects: KObject[]): HpaSettings {
   const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as (V2HorizontalPodAutoscaler & KObject) | undefined;
   const metric = hpa?.spec?.metrics?.find((m) => m.type === 'Pods')?.pods;
-  if (!hpa?.spec || !metric?.target.averageValue) throw new Error('the overlay has no HPA with a Pods metric and an AverageValue target');
+  if (!hpa?.spec || !metric?.target.averageValue) throw new UserError('the overlay has no HPA with a Pods metric and an AverageValue target, which the load test asserts on.');
   const rules = (r: V2HPAScalingRules | undefined, fallbackWindow: number) => ({ ...r, stabilizationWindowSeconds: r?.stabilizationWindowSeconds ?? fallbackWindow });
   return {
     minReplicas: hpa.spec.minReplicas ?? 1,
@@ -69,7 +69,7 @@ export function pipelineSettings(
 ): PipelineSettings {
   const sm = objects.find((o) => o.kind === 'ServiceMonitor') as ServiceMonitor | undefined;
   const interval = sm?.spec.endpoints?.[0]?.interval;
-  if (!interval) throw new Error('the overlay has no ServiceMonitor endpoint with an interval');
+  if (!interval) throw new UserError('the overlay has no ServiceMonitor endpoint with an interval, from which the load test computes its bounds.');
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const slo = deployment?.metadata.annotations?.['inferscale.dev/latency-slo-ms'];
   return {
@@ -150,4 +150,18 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, load: Lo
 /** The offered rate above which minReplicas are past the scale-up threshold. */
 export function minReplicasCapacity(hpa: HpaSettings, pipe: PipelineSettings): number {
   return (hpa.minReplicas * hpa.target * (1 + scaleUpTolerance(hpa))) / pipe.serviceSeconds;
+}
+
+export interface RunBounds {
+  pipe: PipelineSettings;
+  /** When scaling is due: the step, or where a ramp climbs past minReplicas' capacity. */
+  stepAt: number;
+  bounds: Bounds;
+}
+
+/** Everything a finished run is checked against, from the overlay, the profile and what the run measured. */
+export function boundsForRun(objects: KObject[], hpa: HpaSettings, profile: Profile, measured: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number }): RunBounds {
+  const pipe = pipelineSettings(objects, measured);
+  const stepAt = loadExceeds(profile, minReplicasCapacity(hpa, pipe));
+  return { pipe, stepAt, bounds: computeBounds(hpa, pipe, { ...profile, stepAt }) };
 }

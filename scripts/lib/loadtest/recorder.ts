@@ -1,5 +1,6 @@
 import { Watch, type KubeConfig, type V1Deployment, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { podMetricValues } from '../kube/custom-metrics.ts';
+import { waitOrUndefined } from '../wait.ts';
 import type { ReplicaChange } from './timeline.ts';
 
 // Watches the Deployment, the HPA and the pods (client-node watches, so every change is
@@ -86,8 +87,7 @@ export class ClusterRecorder {
       if (this.readyPods !== before) this.readyEvents.push({ at: Date.now(), ready: this.readyPods });
     });
     // Wait until the first events have given us the current state.
-    const deadline = Date.now() + 10_000;
-    while (!Number.isFinite(this.replicas) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitOrUndefined('the first watch events', 10_000, () => (Number.isFinite(this.replicas) ? true : undefined));
     this.timer = setInterval(() => void this.sample(), 1000);
     await this.sample();
   }

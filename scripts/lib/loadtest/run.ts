@@ -4,17 +4,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labelSelector, type KObject } from '../manifests/objects.ts';
 import { UserError } from '../cli.ts';
-import { waitFor } from '../kube/client.ts';
+import { waitFor } from '../wait.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
-import type { Sh } from '../shell.ts';
+import { tail, type Sh } from '../shell.ts';
 import { checkRun, type AssertionResult } from './assertions.ts';
-import { computeBounds, hpaSettings, minReplicasCapacity, pipelineSettings } from './bounds.ts';
+import { boundsForRun, hpaSettings } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
 import { findK6 } from './k6-binary.ts';
-import { loadExceeds, offeredAt, type Profile } from './profiles.ts';
+import { offeredAt, type Profile } from './profiles.ts';
 import { ClusterRecorder } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
 import { targetUrl } from './target.ts';
@@ -61,7 +61,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   };
   const hpa = hpaSettings(o.objects);
   const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
-  if (!rule) throw new Error(`no adapter rule serves ${hpa.metric}`);
+  if (!rule) throw new UserError(`no rule in ${ADAPTER_RULES_FILE} serves ${hpa.metric}, the metric the HPA scales on.`);
   const hpaObj = o.objects.find((x) => x.kind === 'HorizontalPodAutoscaler') as KObject;
   const deployment = o.objects.find((x) => x.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
   const namespace = hpaObj.metadata.namespace ?? 'default';
@@ -85,7 +85,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   }, 15_000);
   try {
     const run = await runK6(o.$, o.k6, o.profile.script, { ...o.profile.env, TARGET_URL: o.targetUrl }, csv, summary, o.signal);
-    if (run.exitCode !== 0 && run.exitCode !== 99) throw new UserError(`k6 failed (exit ${run.exitCode}):\n${run.output.trim().split('\n').slice(-15).join('\n')}`);
+    if (run.exitCode !== 0 && run.exitCode !== 99) throw new UserError(`k6 failed (exit ${run.exitCode}):\n${tail(run.output, 15)}`);
     await sleep(2000);
   } finally {
     clearInterval(ticker);
@@ -93,7 +93,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   }
 
   const k6 = await readK6Csv(csv);
-  const pipe = pipelineSettings(o.objects, {
+  const { pipe, stepAt, bounds } = boundsForRun(o.objects, hpa, o.profile, {
     rateWindowSeconds: rateWindowSeconds(rule),
     relistSeconds: o.relistSeconds,
     podStartSeconds: median(recorder.podStarts),
@@ -118,7 +118,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     });
   }
   const minReplicas = hpa.minReplicas;
-  const stepAt = loadExceeds(o.profile, minReplicasCapacity(hpa, pipe));
   const firstNewReady = recorder.readyEvents.find((e) => toT(e.at) >= stepAt && e.ready > minReplicas);
   const sloMs = pipe.latencySloSeconds * 1000;
   const record: RunRecord = {
@@ -132,7 +131,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     requests: { total: k6.total, failed: k6.failed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
   };
-  const bounds = computeBounds(hpa, pipe, { ...o.profile, stepAt });
   const results: AssertionResult[] = checkRun(record, hpa, bounds);
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };

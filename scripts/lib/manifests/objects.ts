@@ -69,3 +69,11 @@ export function durationSeconds(text: string): number {
   if (consumed !== text.length || consumed === 0) throw new Error(`"${text}" is not a duration`);
   return total;
 }
+
+/** Parses a Kubernetes quantity ("2500m", "3", "1.5k") into a number. */
+export function parseQuantity(q: string): number {
+  const m = /^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(m|k|M|G|Ki|Mi|Gi)?$/.exec(q.trim());
+  if (!m) return Number.NaN;
+  const scale: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+  return Number(m[1]) * (m[2] ? (scale[m[2]] as number) : 1);
+}

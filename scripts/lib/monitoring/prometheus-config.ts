@@ -1,6 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
+import { type KObject, labelSelector, selectorMatches, type ServiceMonitor } from '../manifests/objects.ts';
 
 // The embedded cluster has no prometheus-operator, so its host Prometheus is configured
 // from the overlay's ServiceMonitors the way the operator would: each endpoint becomes a
@@ -23,7 +23,7 @@ export function scrapeJobs(objects: KObject[], kubeconfig: string): ScrapeJob[] 
     return (sm.spec.endpoints ?? []).flatMap((ep, i) =>
       selected.flatMap((svc) => {
         const port = svc.spec?.ports?.find((p) => p.name === ep.port);
-        const podSelector = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+        const podSelector = labelSelector(svc.spec?.selector);
         if (!port || !podSelector) return [];
         const target = port.targetPort ?? port.port;
         const keepPort =

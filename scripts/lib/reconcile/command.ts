@@ -52,7 +52,6 @@ export async function runReconcile(cmd: ReconcileCommand): Promise<{ result: Rec
     objects,
     dryRun: cmd.dryRun,
     handledByProvider: cmd.provider?.handles?.bind(cmd.provider),
-    log: () => {},
   });
   if (cmd.dryRun) {
     for (const diff of result.diffs) cmd.out(diff);

@@ -1,5 +1,5 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { waitFor } from '../kube/client.ts';
+import { waitOrUndefined } from '../wait.ts';
 import { podMetricValues, waitApiServicesAvailable } from '../kube/custom-metrics.ts';
 import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
 
@@ -11,10 +11,8 @@ export interface GateResult {
   detail: string;
 }
 
-/** Polls check each second; its words when it passes, undefined at the timeout. */
-async function until(timeoutMs: number, check: () => Promise<string | undefined>): Promise<string | undefined> {
-  return waitFor('a health gate', timeoutMs, check, 1000).catch(() => undefined);
-}
+/** Its words when the gate passes, undefined at the timeout (the gate then says what it saw last). */
+const until = (timeoutMs: number, check: () => Promise<string | undefined>): Promise<string | undefined> => waitOrUndefined('a health gate', timeoutMs, check);
 
 export async function rolloutGate(kc: KubeConfig, ns: string, name: string, timeoutMs: number): Promise<GateResult> {
   const apps = kc.makeApiClient(AppsV1Api);

@@ -1,6 +1,7 @@
-import { ApisApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
-import { FIELD_MANAGER } from '../kube/apply.ts';
-import { apiErrorCode, apiErrorMessage } from '../kube/client.ts';
+import { ApisApi, type KubeConfig } from '@kubernetes/client-node';
+import { applyWith, FIELD_MANAGER } from '../kube/apply.ts';
+import { apiErrorCode } from '../kube/client.ts';
+import { errorSentence } from '../wait.ts';
 import { objectApi, type ObjectApi } from '../kube/objects-api.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { UserError } from '../cli.ts';
@@ -25,7 +26,6 @@ export interface ReconcileOptions {
   dryRun: boolean;
   /** Why the provider handles an object itself instead of applying it, or undefined. */
   handledByProvider?: (obj: KObject) => string | undefined;
-  log: (line: string) => void;
 }
 
 export interface ReconcileResult {
@@ -92,7 +92,7 @@ async function restoreHandEdits(api: ObjectApi, live: KObject, desired: KObject)
 }
 
 export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult> {
-  const { kc, dryRun, log } = opts;
+  const { kc, dryRun } = opts;
   const api = objectApi(kc);
   const result: ReconcileResult = { created: [], configured: [], unchanged: [], pruned: [], skipped: [], diffs: [] };
 
@@ -126,9 +126,9 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     if (live && !dryRun) await restoreHandEdits(api, live, obj);
     let applied: KObject;
     try {
-      applied = (await api.patch(obj, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KObject;
+      applied = await applyWith(api, obj, dryRun);
     } catch (error) {
-      if (!dryRun || !live) throw new UserError(`applying ${label(obj)} failed: ${apiErrorMessage(error)}`);
+      if (!dryRun || !live) throw new UserError(`applying ${label(obj)} failed: ${errorSentence(error)}`);
       // A hand edit server-side apply cannot merge (a changed list key): show Git's fields against live.
       const diff = objectDiff(key(obj), project(live, obj) as KObject, obj);
       if (diff) result.diffs.push(diff);
@@ -150,7 +150,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   for (const obj of members.filter(isFoundation)) await applyOne(obj);
   // The parent records the union of old and new kinds before members change, as kubectl does,
   // so an interrupted run can still prune what it had applied.
-  if (!dryRun) await api.patch(parentConfigMap(namespace, allKinds, allNamespaces), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  if (!dryRun) await applyWith(api, parentConfigMap(namespace, allKinds, allNamespaces));
   // Layer 2: the rest.
   for (const obj of members.filter((o) => !isFoundation(o))) await applyOne(obj);
 
@@ -175,7 +175,6 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       }
     }
   }
-  if (!dryRun) await api.patch(parentConfigMap(namespace, kinds, namespaces), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-  log(`applyset ${id} in namespace ${namespace}`);
+  if (!dryRun) await applyWith(api, parentConfigMap(namespace, kinds, namespaces));
   return result;
 }

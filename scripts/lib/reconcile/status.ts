@@ -1,6 +1,7 @@
 import { AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
-import { apiErrorCode, apiErrorMessage } from '../kube/client.ts';
+import { apiErrorCode } from '../kube/client.ts';
+import { errorSentence } from '../wait.ts';
 import { metricListed, podMetricValues } from '../kube/custom-metrics.ts';
 import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
 import { hpaConditionWords, hpaMetricNames } from './gates.ts';
@@ -39,7 +40,7 @@ export async function pipelineStatus(kc: KubeConfig, objects: KObject[]): Promis
     const name = `HorizontalPodAutoscaler/${declared.metadata.name}`;
     const hpa: V2HorizontalPodAutoscaler = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: declared.metadata.name, namespace: ns }).catch((e: unknown) => {
       if (apiErrorCode(e) === 404) throw new UserError(`${name} is not in namespace ${ns}; reconcile the overlay first.`);
-      throw new UserError(`cannot read ${name} in namespace ${ns}: ${apiErrorMessage(e)}.`);
+      throw new UserError(`cannot read ${name} in namespace ${ns}: ${errorSentence(e)}.`);
     });
     const selector = scaleTargetSelector(objects, hpa);
     const listedPods = await core.listNamespacedPod({ namespace: ns, labelSelector: selector });
