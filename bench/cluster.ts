@@ -2,10 +2,10 @@
 // pod Ready, and the control plane's resident memory. Prints figures; asserts nothing.
 import { AppsV1Api, CoreV1Api, Watch, type V1Pod } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
-import { DAEMON_ORDER } from '../scripts/lib/cluster/components.ts';
+import { DAEMON_ORDER } from '../scripts/lib/cluster/embedded/components.ts';
 import { LocalProvider } from '../scripts/lib/cluster/local.ts';
-import { clusterPaths } from '../scripts/lib/cluster/paths.ts';
-import { runningPid } from '../scripts/lib/cluster/processes.ts';
+import { clusterPaths } from '../scripts/lib/cluster/embedded/paths.ts';
+import { runningPid } from '../scripts/lib/cluster/embedded/processes.ts';
 import { loadKubeConfig } from '../scripts/lib/kube/client.ts';
 import { sh } from '../scripts/lib/shell.ts';
 

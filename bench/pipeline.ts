@@ -4,10 +4,12 @@
 import { request } from 'node:http';
 import { bootstrapCluster } from '../scripts/lib/cluster/bootstrap.ts';
 import { LocalProvider } from '../scripts/lib/cluster/local.ts';
-import { clusterPaths } from '../scripts/lib/cluster/paths.ts';
+import { clusterPaths } from '../scripts/lib/cluster/embedded/paths.ts';
 import { podMetricValues } from '../scripts/lib/kube/custom-metrics.ts';
 import { loadKubeConfig } from '../scripts/lib/kube/client.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
+import { nodePortOf } from '../scripts/lib/manifests/objects.ts';
+import { renderOverlay } from '../scripts/lib/manifests/render.ts';
 import { runReconcile } from '../scripts/lib/reconcile/command.ts';
 import { sh } from '../scripts/lib/shell.ts';
 
@@ -16,10 +18,11 @@ const quiet = () => {};
 const provider = new LocalProvider({ $: sh, paths, log: quiet });
 const overlay = 'overlays/local';
 const selector = 'app.kubernetes.io/name=inference';
+const port = nodePortOf((await renderOverlay(sh, overlay)).objects, 'http');
 
 const predict = () =>
   new Promise<void>((resolve) => {
-    const req = request({ host: '127.0.0.1', port: 30080, path: '/v1/predict', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/v1/predict', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
       res.resume();
       res.on('end', resolve);
     });

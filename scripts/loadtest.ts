@@ -4,7 +4,7 @@ import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { runLoadTest } from './lib/loadtest/run.ts';
-import { ADAPTER_RELIST_SECONDS } from './lib/cluster/local-monitoring.ts';
+import { ADAPTER_RELIST_SECONDS } from './lib/cluster/embedded/monitoring.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { sh } from './lib/shell.ts';
 

@@ -1,6 +1,6 @@
 import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { LocalProvider } from './lib/cluster/local.ts';
-import { clusterPaths } from './lib/cluster/paths.ts';
+import { clusterPaths } from './lib/cluster/embedded/paths.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `

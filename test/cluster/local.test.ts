@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ourChains, ourMounts } from '../../scripts/lib/cluster/cleanup.ts';
-import { BRIDGE, NODE_NAME } from '../../scripts/lib/cluster/network.ts';
-import { clusterPaths } from '../../scripts/lib/cluster/paths.ts';
-import { alive, runningPid } from '../../scripts/lib/cluster/processes.ts';
-import { DAEMON_ORDER } from '../../scripts/lib/cluster/components.ts';
+import { ourChains, ourMounts } from '../../scripts/lib/cluster/embedded/cleanup.ts';
+import { BRIDGE, NODE_NAME } from '../../scripts/lib/cluster/embedded/network.ts';
+import { clusterPaths } from '../../scripts/lib/cluster/embedded/paths.ts';
+import { alive, runningPid } from '../../scripts/lib/cluster/embedded/processes.ts';
+import { DAEMON_ORDER } from '../../scripts/lib/cluster/embedded/components.ts';
 import { serverSideApply } from '../../scripts/lib/kube/apply.ts';
 import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
 import { errorSentence, waitFor } from '../../scripts/lib/wait.ts';
+import { nodePortOf } from '../../scripts/lib/manifests/objects.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
 import { REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
 import { sh } from '../../scripts/lib/shell.ts';
@@ -18,6 +19,9 @@ import { predict, request, sample } from '../helpers/http.ts';
 
 const paths = clusterPaths();
 const NS = 'inferscale';
+const { objects: localObjects } = await renderOverlay(sh, repoPath('overlays/local'));
+const HTTP_PORT = nodePortOf(localObjects, 'http') ?? 0;
+const METRICS_PORT = nodePortOf(localObjects, 'metrics') ?? 0;
 
 const interrupted = suite('an interrupted bootstrap');
 
@@ -86,11 +90,11 @@ cluster('answers the predict route and /metrics on its NodePorts at 127.0.0.1', 
   const slots = deployment.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'INFERENCE_SLOTS')?.value;
   // kube-proxy programs the NodePort shortly after the endpoints turn ready.
   const reply = await waitFor('the NodePort to answer', 30_000, async () => {
-    const r = await predict(30080, { inputs: [1, 2, 3] }).catch(() => undefined);
+    const r = await predict(HTTP_PORT, { inputs: [1, 2, 3] }).catch(() => undefined);
     return r?.status === 200 ? r : undefined;
   });
   assert.is((JSON.parse(reply.body) as { outputs: number[] }).outputs.length, 4);
-  const metrics = await request(30090, { path: '/metrics' });
+  const metrics = await request(METRICS_PORT, { path: '/metrics' });
   assert.is(metrics.status, 200);
   assert.match(metrics.body, new RegExp(`^inference_slots ${slots}$`, 'm'), 'the slots overlays/local sets');
 });
@@ -104,7 +108,7 @@ cluster('spreads requests through the NodePort over both pods', async ({ kc }) =
     return text.includes('inference_requests_total{code="200"}') ? sample(text, 'inference_requests_total{code="200"}') : 0;
   };
   const before = await Promise.all(ips.map(count));
-  for (let i = 0; i < 40; i++) assert.is((await predict(30080)).status, 200);
+  for (let i = 0; i < 40; i++) assert.is((await predict(HTTP_PORT)).status, 200);
   const after = await Promise.all(ips.map(count));
   const grew = after.map((a, i) => a - (before[i] ?? 0));
   assert.is(grew.reduce((a, b) => a + b, 0), 40, `counters grew by ${grew}`);
@@ -136,7 +140,7 @@ cluster('leaves no process, mount, bridge or iptables chain of ours after teardo
   assert.is(pids.length, DAEMON_ORDER.length);
   const first = await runScript('scripts/teardown.ts', []);
   assert.is(first.code, 0, first.stderr);
-  assert.match(first.stderr, /the embedded cluster is down: stopped 7 daemons/);
+  assert.match(first.stderr, new RegExp(`the embedded cluster is down: stopped ${DAEMON_ORDER.length} daemons`));
   assert.equal(pids.filter(alive), [], 'no daemon survives');
   assert.is((await sh({ nothrow: true })`pgrep -f ${'containerd-shim-runc-v2 -namespace k8s.io'}`).stdout.trim(), '');
   assert.equal(await ourMounts(paths), []);

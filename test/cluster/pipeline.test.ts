@@ -3,16 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ADAPTER_RELIST_SECONDS, prometheusDaemon, startPrometheus } from '../../scripts/lib/cluster/local-monitoring.ts';
-import { clusterPaths } from '../../scripts/lib/cluster/paths.ts';
-import { stopDaemon } from '../../scripts/lib/cluster/processes.ts';
-import { componentDir, prometheusComponent } from '../../scripts/lib/cluster/toolchain.ts';
+import { ADAPTER_RELIST_SECONDS, prometheusDaemon, startPrometheus } from '../../scripts/lib/cluster/embedded/monitoring.ts';
+import { clusterPaths } from '../../scripts/lib/cluster/embedded/paths.ts';
+import { stopDaemon } from '../../scripts/lib/cluster/embedded/processes.ts';
+import { componentDir, prometheusComponent } from '../../scripts/lib/cluster/embedded/toolchain.ts';
 import { podMetricValues } from '../../scripts/lib/kube/custom-metrics.ts';
 import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
 import { loadAdapterRules, rateWindowSeconds } from '../../scripts/lib/monitoring/adapter-rules.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
-import { durationSeconds, type KObject } from '../../scripts/lib/manifests/objects.ts';
+import { durationSeconds, nodePortOf, type KObject } from '../../scripts/lib/manifests/objects.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
 import { sh } from '../../scripts/lib/shell.ts';
 import { runScript } from '../helpers/cli.ts';
@@ -26,6 +26,7 @@ const SELECTOR = 'app.kubernetes.io/name=inference';
 const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
 const sm = objects.find((o) => o.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: { interval: string }[] } };
 const scrapeSeconds = durationSeconds(sm.spec.endpoints[0]!.interval);
+const HTTP_PORT = nodePortOf(objects, 'http') ?? 0;
 const windowSeconds = rateWindowSeconds((await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)))[0]!);
 
 /**
@@ -53,7 +54,7 @@ async function underLoad<T>(clients: number, body: () => Promise<T>): Promise<{ 
   let stop = false;
   const loops = Array.from({ length: clients }, async () => {
     while (!stop) {
-      const status = await predict(30080).then((r) => r.status, () => 0);
+      const status = await predict(HTTP_PORT).then((r) => r.status, () => 0);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   });

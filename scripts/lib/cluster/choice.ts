@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { reachApiServer } from '../kube/reach.ts';
-import { clusterPaths } from './paths.ts';
+import { clusterPaths } from './embedded/paths.ts';
 import type { ProviderName } from './provider.ts';
 
 /** A kubeconfig a script may talk to, in the order they are tried. */

@@ -2,33 +2,22 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, progress } from '../cli.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { ADAPTER_RELIST_SECONDS, prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './local-monitoring.ts';
+import { ADAPTER_RELIST_SECONDS, prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './embedded/monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
-import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './cleanup.ts';
-import {
-  apiserverDaemon,
-  apiserverUrl,
-  containerdDaemon,
-  controllerManagerDaemon,
-  DAEMON_ORDER,
-  etcdDaemon,
-  kubeletDaemon,
-  kubeProxyDaemon,
-  schedulerDaemon,
-  type ClusterSpec,
-} from './components.ts';
-import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, schedulerConfig } from './config.ts';
-import { buildInferenceImage, buildPauseImage, importImage } from './images.ts';
-import { writeKubeconfig } from './kubeconfig.ts';
-import { NODE_NAME, nodeIP, PORTS, SERVICE_IP } from './network.ts';
-import type { ClusterPaths } from './paths.ts';
-import { ensurePki } from './pki.ts';
-import { checkKernel, requirePortsFree, requireRootOnLinux } from './preflight.ts';
-import { runningPid, startDaemon, stopDaemon, waitHealthy, type Daemon } from './processes.ts';
+import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './embedded/cleanup.ts';
+import { apiserverUrl, CLUSTER_COMPONENTS, DAEMON_ORDER, type ClusterSpec } from './embedded/components.ts';
+import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, schedulerConfig } from './embedded/config.ts';
+import { buildInferenceImage, importImage } from './embedded/images.ts';
+import { writeKubeconfig } from './embedded/kubeconfig.ts';
+import { NODE_NAME, nodeIP, SERVICE_IP } from './embedded/network.ts';
+import type { ClusterPaths } from './embedded/paths.ts';
+import { ensurePki } from './embedded/pki.ts';
+import { checkKernel, requirePortsFree, requireRootOnLinux } from './embedded/preflight.ts';
+import { runningPid, startDaemon, stopDaemon, waitHealthy } from './embedded/processes.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
-import { buildAll, installDebianPackages, type Binaries, type BuildResult } from './toolchain.ts';
-import { INFERENCE_IMAGE, PAUSE_IMAGE } from './versions.ts';
+import { buildAll, installDebianPackages, type Binaries, type BuildResult } from './embedded/toolchain.ts';
+import { INFERENCE_IMAGE } from './versions.ts';
 
 export interface LocalOptions {
   $: Sh;
@@ -43,15 +32,6 @@ export interface LocalTimings {
   /** Seconds from the first daemon start to node Ready. */
   startSeconds?: number;
 }
-
-const DAEMON_PORTS: Record<string, Record<string, number>> = {
-  etcd: { 'etcd (clients)': PORTS.etcdClient, 'etcd (peers)': PORTS.etcdPeer },
-  'kube-apiserver': { 'kube-apiserver': PORTS.apiserver },
-  'kube-controller-manager': { 'kube-controller-manager': PORTS.controllerManager },
-  'kube-scheduler': { 'kube-scheduler': PORTS.scheduler },
-  kubelet: { kubelet: PORTS.kubelet, 'kubelet healthz': PORTS.kubeletHealthz },
-  'kube-proxy': { 'kube-proxy healthz': PORTS.kubeProxyHealthz, 'kube-proxy metrics': PORTS.kubeProxyMetrics },
-};
 
 async function writeConfigs(spec: ClusterSpec): Promise<void> {
   const p = spec.paths;
@@ -166,26 +146,17 @@ export class LocalProvider implements ClusterProvider {
     const spec: ClusterSpec = { paths: p, bins, nodeIP: await nodeIP($) };
     const pki = await ensurePki($, p.pki, { nodeName: NODE_NAME, nodeIP: spec.nodeIP, serviceIP: SERVICE_IP });
     if (pki.created) this.log(`created the cluster PKI in ${p.pki}`);
-    for (const name of DAEMON_ORDER.filter((n) => !alreadyUp.includes(n))) {
-      await requirePortsFree($, DAEMON_PORTS[name] ?? {});
-    }
+    const toStart = CLUSTER_COMPONENTS.filter((c) => !alreadyUp.includes(c.name));
+    for (const c of toStart) await requirePortsFree($, c.ports);
     await writeConfigs(spec);
     await sysctl($, 'net.ipv4.ip_forward', '1');
     await sysctl($, 'net.bridge.bridge-nf-call-iptables', '1');
 
     const started = Date.now();
-    const daemons: [Daemon, () => Promise<void>][] = [
-      [containerdDaemon(p, $), () => this.importPause()],
-      [etcdDaemon(spec), async () => {}],
-      [apiserverDaemon(spec), async () => {}],
-      [controllerManagerDaemon(spec), async () => {}],
-      [schedulerDaemon(spec), async () => {}],
-      [kubeletDaemon(spec), async () => {}],
-      [kubeProxyDaemon(spec), async () => {}],
-    ];
-    for (const [daemon, after] of daemons) {
-      if (this.interrupted) throw new InterruptedError(`interrupted before ${daemon.name} started`);
-      const step = progress(`starting ${daemon.name}`, this.log);
+    for (const c of toStart) {
+      if (this.interrupted) throw new InterruptedError(`interrupted before ${c.name} started`);
+      const daemon = c.daemon(spec, $);
+      const step = progress(`starting ${c.name}`, this.log);
       try {
         const { pid } = await startDaemon(p, daemon);
         await waitHealthy(p, daemon, this.startTimeoutMs, () => this.interrupted);
@@ -194,18 +165,13 @@ export class LocalProvider implements ClusterProvider {
         step.fail();
         throw error;
       }
-      await after();
+      await c.afterStart?.({ $, paths: p });
     }
     const ready = progress(`waiting for node ${NODE_NAME} to be Ready`, this.log);
     await waitNodeReady(loadKubeConfig(p.kubeconfig), NODE_NAME, 120_000);
     ready.done();
     this.timings.startSeconds = (Date.now() - started) / 1000;
     this.log(`the embedded cluster is up in ${this.timings.startSeconds.toFixed(1)} s; kubeconfig: ${p.kubeconfig}`);
-  }
-
-  private async importPause(): Promise<void> {
-    const { path, image } = await buildPauseImage(this.$, this.paths);
-    await importImage(this.$, this.paths, PAUSE_IMAGE, path, image.digest);
   }
 
   async nodeAddress(): Promise<string | undefined> {
@@ -244,20 +210,14 @@ export class LocalProvider implements ClusterProvider {
     const up = await this.running();
     const kubeconfigExists = await access(p.kubeconfig).then(() => true, () => false);
     await stopLocalMonitoring(p, kubeconfigExists ? loadKubeConfig(p.kubeconfig) : undefined);
-    const stop = async (name: string) => {
-      if (!(await runningPid(p, name))) return;
-      const step = progress(`stopping ${name}`, this.log);
-      await stopDaemon(p, name);
+    // Backwards through the one list: the node agents first, containerd (and its containers) last.
+    for (const c of [...CLUSTER_COMPONENTS].reverse()) {
+      if (!(await runningPid(p, c.name))) continue;
+      const step = progress(`stopping ${c.name}`, this.log);
+      await c.beforeStop?.({ $, paths: p });
+      await stopDaemon(p, c.name);
       step.done();
-    };
-    for (const name of ['kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubelet']) await stop(name);
-    if (await runningPid(p, 'containerd')) {
-      // Kill every container so its mounts and network namespace go with it.
-      const ctr = $({ nothrow: true });
-      const tasks = await ctr`ctr -a ${p.containerdSocket} -n k8s.io tasks ls -q`;
-      for (const id of tasks.stdout.split('\n').filter(Boolean)) await ctr`ctr -a ${p.containerdSocket} -n k8s.io tasks kill -s SIGKILL ${id}`;
     }
-    for (const name of ['kube-apiserver', 'etcd', 'containerd']) await stop(name);
     await $({ nothrow: true })`pkill -KILL -f ${'containerd-shim-runc-v2 -namespace k8s.io'}`;
     const mounts = await unmountAll($, p);
     const links = await removeLinks($);

@@ -4,7 +4,7 @@ import { chooseKubeConfig } from './choice.ts';
 import { ExistingProvider } from './existing.ts';
 import { LocalProvider } from './local.ts';
 import { MinikubeProvider } from './minikube.ts';
-import { clusterPaths } from './paths.ts';
+import { clusterPaths } from './embedded/paths.ts';
 import type { ClusterProvider, ProviderName } from './provider.ts';
 
 export const PROVIDERS: ProviderName[] = ['local', 'minikube', 'existing'];

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { componentDir, k6Component } from '../cluster/toolchain.ts';
-import { clusterPaths } from '../cluster/paths.ts';
+import { componentDir, k6Component } from '../cluster/embedded/toolchain.ts';
+import { clusterPaths } from '../cluster/embedded/paths.ts';
 import type { Sh } from '../shell.ts';
 import { UserError } from '../cli.ts';
 

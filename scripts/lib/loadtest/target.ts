@@ -1,13 +1,11 @@
-import type { V1Service } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
-import type { KObject } from '../manifests/objects.ts';
+import { nodePortOf, type KObject } from '../manifests/objects.ts';
 
 /** Where k6 sends the load: the overlay Service's http NodePort on the provider's node address. */
 export async function targetUrl(provider: Pick<ClusterProvider, 'nodeAddress'>, objects: KObject[], explicit?: string): Promise<string> {
   if (explicit) return explicit;
-  const svc = objects.find((o) => o.kind === 'Service') as (V1Service & KObject) | undefined;
-  const nodePort = svc?.spec?.ports?.find((p) => p.name === 'http')?.nodePort;
+  const nodePort = nodePortOf(objects, 'http');
   if (!nodePort) throw new UserError("the overlay's Service has no fixed http nodePort; pass --target-url.");
   const address = await provider.nodeAddress();
   if (!address) throw new UserError('on an existing cluster, pass --target-url (for example a LoadBalancer or Ingress in front of the inference Service).');

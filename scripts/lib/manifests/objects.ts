@@ -77,3 +77,9 @@ export function parseQuantity(q: string): number {
   const scale: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
   return Number(m[1]) * (m[2] ? (scale[m[2]] as number) : 1);
 }
+
+/** The fixed nodePort of the overlay Service's port with this name, if it has one. */
+export function nodePortOf(objects: KObject[], portName: string): number | undefined {
+  const svc = objects.find((o) => o.kind === 'Service') as { spec?: { ports?: { name?: string; nodePort?: number }[] } } | undefined;
+  return svc?.spec?.ports?.find((p) => p.name === portName)?.nodePort;
+}

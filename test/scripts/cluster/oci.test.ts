@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { extract } from 'tar-stream';
 import { Readable } from 'node:stream';
-import { buildImageArchive, layerTar, type ImageSpec } from '../../../scripts/lib/cluster/oci.ts';
+import { buildImageArchive, layerTar, type ImageSpec } from '../../../scripts/lib/cluster/embedded/oci.ts';
 
 const oci = suite('the OCI image archive builder');
 

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UserError } from '../../../scripts/lib/cli.ts';
-import { clusterPaths } from '../../../scripts/lib/cluster/paths.ts';
-import { CGROUP_CONTROLLERS, missingCgroupControllers, requirePortsFree, requireRootOnLinux } from '../../../scripts/lib/cluster/preflight.ts';
-import { buildComponent } from '../../../scripts/lib/cluster/toolchain.ts';
+import { clusterPaths } from '../../../scripts/lib/cluster/embedded/paths.ts';
+import { CGROUP_CONTROLLERS, missingCgroupControllers, requirePortsFree, requireRootOnLinux } from '../../../scripts/lib/cluster/embedded/preflight.ts';
+import { buildComponent } from '../../../scripts/lib/cluster/embedded/toolchain.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 import { rejects } from '../../helpers/assert.ts';
 

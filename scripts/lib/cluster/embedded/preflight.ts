@@ -1,7 +1,7 @@
 import { access, readFile, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { UserError } from '../cli.ts';
-import type { Sh } from '../shell.ts';
+import { UserError } from '../../cli.ts';
+import type { Sh } from '../../shell.ts';
 
 // What the embedded cluster needs from the machine, each checked with a sentence that
 // names what is missing and what to do.

@@ -1,12 +1,12 @@
 import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../cli.ts';
-import { BUNDLE_DIR, bundleInference } from '../inference-bundle.ts';
-import { tail, type Sh } from '../shell.ts';
+import { UserError } from '../../cli.ts';
+import { BUNDLE_DIR, bundleInference } from '../../inference-bundle.ts';
+import { tail, type Sh } from '../../shell.ts';
 import { writeImageArchive, type BuiltImage, type LayerEntry } from './oci.ts';
 import type { ClusterPaths } from './paths.ts';
-import { INFERENCE_IMAGE, PAUSE_IMAGE } from './versions.ts';
+import { INFERENCE_IMAGE, PAUSE_IMAGE } from '../versions.ts';
 
 const PAUSE_SOURCE = fileURLToPath(new URL('./pause.c', import.meta.url));
 

@@ -1,8 +1,8 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
-import { progress, UserError } from '../cli.ts';
-import { tail, type Sh } from '../shell.ts';
+import { progress, UserError } from '../../cli.ts';
+import { tail, type Sh } from '../../shell.ts';
 import type { ClusterPaths } from './paths.ts';
 import {
   DEBIAN_PACKAGES,
@@ -14,7 +14,7 @@ import {
   KUBERNETES_VERSION,
   PROMETHEUS_ADAPTER_VERSION,
   PROMETHEUS_VERSION,
-} from './versions.ts';
+} from '../versions.ts';
 
 // Builds the cluster's Go components from the Go module proxy into version-keyed folders.
 // A folder with a matching stamp is never rebuilt; GOCACHE and GOMODCACHE stay warm too.

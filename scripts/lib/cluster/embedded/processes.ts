@@ -4,9 +4,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { InterruptedError, UserError } from '../cli.ts';
-import { tail } from '../shell.ts';
-import { waitFor, waitOrUndefined } from '../wait.ts';
+import { InterruptedError, UserError } from '../../cli.ts';
+import { tail } from '../../shell.ts';
+import { waitFor, waitOrUndefined } from '../../wait.ts';
 import type { ClusterPaths } from './paths.ts';
 
 // Host daemons of the embedded cluster: started detached (they outlive the bootstrap

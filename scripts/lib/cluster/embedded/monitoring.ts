@@ -2,14 +2,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiregistrationV1Api } from '@kubernetes/client-node';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { progress } from '../cli.ts';
-import { serverSideApply } from '../kube/apply.ts';
-import { apiErrorCode } from '../kube/client.ts';
-import { CUSTOM_METRICS_VERSIONS, waitApiServicesAvailable } from '../kube/custom-metrics.ts';
-import type { KObject } from '../manifests/objects.ts';
-import { adapterConfigYaml, loadAdapterRules } from '../monitoring/adapter-rules.ts';
-import { prometheusConfig } from '../monitoring/prometheus-config.ts';
-import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
+import { progress } from '../../cli.ts';
+import { serverSideApply } from '../../kube/apply.ts';
+import { apiErrorCode } from '../../kube/client.ts';
+import { CUSTOM_METRICS_VERSIONS, waitApiServicesAvailable } from '../../kube/custom-metrics.ts';
+import type { KObject } from '../../manifests/objects.ts';
+import { adapterConfigYaml, loadAdapterRules } from '../../monitoring/adapter-rules.ts';
+import { prometheusConfig } from '../../monitoring/prometheus-config.ts';
+import { ADAPTER_RULES_FILE, repoPath } from '../../paths.ts';
 import type { ClusterPaths } from './paths.ts';
 import type { Binaries } from './toolchain.ts';
 import { httpStatus, runningPid, startDaemon, stopDaemon, waitHealthy, type Daemon } from './processes.ts';
@@ -23,7 +23,8 @@ export const ADAPTER_PORT = 6445;
 /** New series (new pods) show up in the custom metrics API within this. */
 export const ADAPTER_RELIST_SECONDS = 5;
 export const MONITORING_NAMESPACE = 'monitoring';
-export const MONITORING_DAEMONS = ['prometheus-adapter', 'prometheus'];
+/** The host monitoring daemons in start order (the adapter reads Prometheus); stopped backwards. */
+export const MONITORING_DAEMONS = ['prometheus', 'prometheus-adapter'];
 
 export const prometheusUrl = () => `http://127.0.0.1:${PROMETHEUS_PORT}`;
 
@@ -140,5 +141,5 @@ export async function stopLocalMonitoring(p: ClusterPaths, kc: KubeConfig | unde
       });
     }
   }
-  for (const name of MONITORING_DAEMONS) await stopDaemon(p, name);
+  for (const name of [...MONITORING_DAEMONS].reverse()) await stopDaemon(p, name);
 }

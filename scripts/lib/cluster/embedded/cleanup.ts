@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Sh } from '../shell.ts';
+import type { Sh } from '../../shell.ts';
 import { BRIDGE } from './network.ts';
 import type { ClusterPaths } from './paths.ts';
 

@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { pkiFile } from './pki.ts';
 import { BRIDGE, CNI_NETWORK, NODE_NAME, POD_CIDR, PORTS } from './network.ts';
 import type { ClusterPaths } from './paths.ts';
-import { PAUSE_IMAGE } from './versions.ts';
+import { PAUSE_IMAGE } from '../versions.ts';
 import { join } from 'node:path';
 
 // The configuration files of the embedded cluster's daemons, as text.

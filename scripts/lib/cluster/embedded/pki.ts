@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Sh } from '../shell.ts';
+import type { Sh } from '../../shell.ts';
 
 // The cluster's PKI, made with openssl and kept in the cache folder (never in the repo).
 // Regenerated only when the node's name or addresses change.

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sh } from '../shell.ts';
+import type { Sh } from '../../shell.ts';
 import { NODE_NAME, PORTS, SERVICE_CIDR } from './network.ts';
 import type { ClusterPaths } from './paths.ts';
 import { pkiFile } from './pki.ts';
 import { httpStatus, type Daemon } from './processes.ts';
 import type { Binaries } from './toolchain.ts';
+import { buildPauseImage, importImage } from './images.ts';
+import { PAUSE_IMAGE } from '../versions.ts';
 
-// The daemons of the embedded cluster, in start order, with the flags
-// hack/local-up-cluster.sh uses, adapted to one node and our own folders.
+// The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
+// to one node and our own folders, and CLUSTER_COMPONENTS: the one list of them, in start order.
 
 export interface ClusterSpec {
   paths: ClusterPaths;
@@ -160,4 +162,47 @@ export function kubeProxyDaemon({ paths: p, bins }: ClusterSpec): Daemon {
 }
 
 /** Start order; teardown stops them in reverse. */
-export const DAEMON_ORDER = ['containerd', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'];
+/** What a component's hooks may use. */
+export interface ComponentContext {
+  $: Sh;
+  paths: ClusterPaths;
+}
+
+/**
+ * One daemon of the embedded cluster, as data. Start walks CLUSTER_COMPONENTS forwards
+ * (ports checked free, started, healthy, then afterStart); teardown walks it backwards
+ * (beforeStop, then SIGTERM). A component the next issues add is one entry here.
+ */
+export interface Component {
+  name: string;
+  /** The host ports it listens on, by what they are for. */
+  ports: Record<string, number>;
+  /** Its command, flags and readiness check. */
+  daemon(spec: ClusterSpec, $: Sh): Daemon;
+  afterStart?(ctx: ComponentContext): Promise<void>;
+  beforeStop?(ctx: ComponentContext): Promise<void>;
+}
+
+/** Kills every container, so its mounts and network namespace go with it. */
+async function killContainers({ $, paths }: ComponentContext): Promise<void> {
+  const ctr = $({ nothrow: true });
+  const tasks = await ctr`ctr -a ${paths.containerdSocket} -n k8s.io tasks ls -q`;
+  for (const id of tasks.stdout.split('\n').filter(Boolean)) await ctr`ctr -a ${paths.containerdSocket} -n k8s.io tasks kill -s SIGKILL ${id}`;
+}
+
+async function importPause({ $, paths }: ComponentContext): Promise<void> {
+  const { path, image } = await buildPauseImage($, paths);
+  await importImage($, paths, PAUSE_IMAGE, path, image.digest);
+}
+
+export const CLUSTER_COMPONENTS: Component[] = [
+  { name: 'containerd', ports: {}, daemon: (spec, $) => containerdDaemon(spec.paths, $), afterStart: importPause, beforeStop: killContainers },
+  { name: 'etcd', ports: { 'etcd (clients)': PORTS.etcdClient, 'etcd (peers)': PORTS.etcdPeer }, daemon: etcdDaemon },
+  { name: 'kube-apiserver', ports: { 'kube-apiserver': PORTS.apiserver }, daemon: apiserverDaemon },
+  { name: 'kube-controller-manager', ports: { 'kube-controller-manager': PORTS.controllerManager }, daemon: controllerManagerDaemon },
+  { name: 'kube-scheduler', ports: { 'kube-scheduler': PORTS.scheduler }, daemon: schedulerDaemon },
+  { name: 'kubelet', ports: { kubelet: PORTS.kubelet, 'kubelet healthz': PORTS.kubeletHealthz }, daemon: kubeletDaemon },
+  { name: 'kube-proxy', ports: { 'kube-proxy healthz': PORTS.kubeProxyHealthz, 'kube-proxy metrics': PORTS.kubeProxyMetrics }, daemon: kubeProxyDaemon },
+];
+
+export const DAEMON_ORDER = CLUSTER_COMPONENTS.map((c) => c.name);

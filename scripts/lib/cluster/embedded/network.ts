@@ -1,4 +1,4 @@
-import type { Sh } from '../shell.ts';
+import type { Sh } from '../../shell.ts';
 
 // The embedded cluster's addresses. Pods get 10.244.0.0/24 on our own bridge; Services
 // 10.96.0.0/24; the node is the host, on the address of its default route.
