@@ -24,7 +24,7 @@ await runMain(async () => {
   const { errors } = await validate({
     root: REPO_ROOT,
     overlays: flags.overlay?.map((dir) => relative(REPO_ROOT, resolve(dir))) ?? OVERLAYS,
-    scanDirs: flags.overlay ? [] : ['base', 'overlays', 'gitops'],
+    scanDirs: flags.overlay ? [] : ['base', 'components', 'overlays', 'gitops'],
     rulesFile: flags.rules ? resolve(flags.rules) : repoPath(ADAPTER_RULES_FILE),
     $: sh,
   });

@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 // Buckets reach well past the service time so a saturated pod's queueing delay is visible
 // instead of piling up in +Inf.
+/** The integral of requests in flight over time: its rate() is the average concurrency, the HPA's input. */
+export const INFLIGHT_SECONDS_METRIC = 'inference_inflight_seconds_total';
+
 export function durationBuckets(serviceTimeMs: number): number[] {
   const base = serviceTimeMs / 1000;
   const factors = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 8, 13, 21, 34];
@@ -59,7 +62,7 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
     lastChangeMs = nowMs;
   };
   new Counter({
-    name: 'inference_inflight_seconds_total',
+    name: INFLIGHT_SECONDS_METRIC,
     help: 'Integral of requests in flight over time, in request-seconds; rate() is the average concurrency.',
     registers: [registry],
     collect() {

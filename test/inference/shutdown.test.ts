@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { predict, request, until } from '../helpers/http.ts';
+import { loadConfig, longestRequestMs } from '../../inference/src/config.ts';
 import { TEST_SETTINGS } from '../helpers/service.ts';
 
 const main = fileURLToPath(new URL('../../inference/src/main.ts', import.meta.url));
@@ -46,9 +47,9 @@ shutdown('lets in-flight requests finish with 200 on SIGTERM, then exits 0 befor
   const [code] = await proc.exited;
   const took = performance.now() - t0;
   assert.is(code, 0);
-  const serviceMs = Number(TEST_SETTINGS.INFERENCE_SERVICE_TIME_MS);
-  const waves = Math.ceil((slots + queue) / slots);
-  const grace = Number(TEST_SETTINGS.INFERENCE_DRAIN_DELAY_MS) + waves * serviceMs + 1000;
+  // The drain delay, the longest request as the service computes it, and a second to exit.
+  const config = loadConfig(TEST_SETTINGS);
+  const grace = config.drainDelayMs + longestRequestMs(config) + 1000;
   assert.ok(took < grace, `exited after ${took.toFixed(0)} ms, grace ${grace} ms`);
   assert.ok(proc.lines.some((l) => l.msg === 'draining') && proc.lines.some((l) => l.msg === 'stopped' && l.forced === false));
 });

@@ -1,3 +1,6 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
@@ -58,6 +61,16 @@ cli('prints a YAML error once, whole, and does not build the overlay it breaks',
   assert.match(stdout, 'INFO  [build] test/fixtures/overlays/yaml-syntax: not built: test/fixtures/overlays/yaml-syntax/patch.yaml does not parse (above)');
 });
 
+cli('finds a file copied into two overlays and names both', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'validate-'));
+  for (const dir of ['base', 'components', 'overlays']) await cp(repoPath(dir), join(root, dir), { recursive: true });
+  const copy = await readFile(repoPath('components/e2e/hpa-patch.yaml'), 'utf8');
+  for (const o of ['local', 'minikube']) await writeFile(join(root, 'overlays', o, 'hpa-copy.yaml'), copy);
+  const lines: string[] = [];
+  const { errors } = await validate({ root, overlays: OVERLAYS, scanDirs: ['overlays'], rulesFile: repoPath(ADAPTER_RULES_FILE), $: sh, write: (l) => lines.push(l) });
+  assert.equal(errors.map((e) => `${e.file}: ${e.message}`), ['overlays/local/hpa-copy.yaml, overlays/minikube/hpa-copy.yaml: the same file in several overlays; put it in a Component under components/ and use it from each']);
+});
+
 cli('prints its usage with --help', async () => {
   const { code, stdout } = await runScript('scripts/validate.ts', ['--help']);
   assert.is(code, 0);
@@ -84,6 +97,9 @@ const CASES: [string, RegExp][] = [
   ['yaml-syntax', /^ERROR \[parse\] test\/fixtures\/overlays\/yaml-syntax\/patch\.yaml: All mapping items must start at the same column at line 5, column 1:\n\n {2}name: inference\n spec:\n\^$/],
   ['patch-unparsable', /\[build\] .*patch-unparsable: does not build: trouble configuring builtin PatchTransformer with config: `\npatch: \|-\n {2}kind: HorizontalPodAutoscaler\n(.*\n)+`: unable to parse SM or JSON patch/],
   ['hpa-min-above-max', /HorizontalPodAutoscaler\/inference: minReplicas 5 is above maxReplicas 3$/],
+  ['hpa-target-above-slots', /HorizontalPodAutoscaler\/inference: targets 4 inference_concurrency per pod, not below the 4 INFERENCE_SLOTS of Deployment\/inference/],
+  ['grace-too-short', /Deployment\/inference: terminationGracePeriodSeconds 10 is below drain 5 s \+ longest request 1\.2 s \+ shutdown 10 s = 16\.2 s$/],
+  ['service-setting-invalid', /Deployment\/inference: the service would refuse to start: INFERENCE_SLOTS must be a whole number, got "many"\.$/],
   ['security-context', /Deployment\/inference: container "inference" does not set allowPrivilegeEscalation: false/],
 ];
 

@@ -48,6 +48,11 @@ export function servedName(rule: AdapterRule): string | undefined {
   return as.replace(/\$\{?(\d+)\}?/g, (_, n: string) => m[Number(n)] ?? '');
 }
 
+/** The custom metrics served from one exported series (the concurrency metrics, for the in-flight-seconds counter). */
+export function servedFrom(rules: AdapterRule[], series: string): Set<string> {
+  return servedNames(rules.filter((r) => seriesName(r) === series));
+}
+
 export function servedNames(rules: AdapterRule[]): Set<string> {
   return new Set(rules.map(servedName).filter((n): n is string => n !== undefined));
 }

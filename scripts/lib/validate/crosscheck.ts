@@ -5,7 +5,8 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import { describe, findObject, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
+import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
+import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
 
 export interface CrossCheckContext {
@@ -14,6 +15,8 @@ export interface CrossCheckContext {
   objects: KObject[];
   /** Custom-metric names the adapter rules serve. */
   servedMetrics: Set<string>;
+  /** Custom-metric names that are a pod's average concurrency (rules over the in-flight-seconds counter). */
+  concurrencyMetrics: Set<string>;
   rulesFile: string;
 }
 
@@ -53,6 +56,57 @@ const hpaTargetHasNoReplicas: Check = ({ objects }) =>
     return target?.spec?.replicas !== undefined
       ? [{ object: target, message: `sets spec.replicas (${target.spec.replicas}) but ${describe(hpa)} owns the replica count` }]
       : [];
+  });
+
+/** The inference container's settings as the service itself reads them (defaults included), or why not. */
+function serviceConfigOf(d: V1Deployment): ServiceConfig | string | undefined {
+  const container = d.spec?.template.spec?.containers.find((c) => c.env?.some((e) => e.name.startsWith('INFERENCE_')));
+  if (!container) return undefined;
+  const env = Object.fromEntries((container.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const scaleTargetOf = (objects: KObject[], hpa: V2HorizontalPodAutoscaler) => {
+  const ref = hpa.spec?.scaleTargetRef;
+  return ref ? findObject<V1Deployment & KObject>(objects, ref.kind, ref.name) : undefined;
+};
+
+// A pod queues once its concurrency passes its slots: the HPA must add pods before that.
+const hpaTargetBelowSlots: Check = ({ objects, concurrencyMetrics }) =>
+  of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
+    const target = scaleTargetOf(objects, hpa);
+    const config = target ? serviceConfigOf(target) : undefined;
+    if (!config || typeof config === 'string') return [];
+    return (hpa.spec?.metrics ?? []).flatMap((m) => {
+      const value = m.pods?.target.averageValue;
+      const metric = m.pods?.metric.name;
+      if (!metric || !concurrencyMetrics.has(metric) || value === undefined) return [];
+      const perPod = parseQuantity(String(value));
+      return perPod < config.slots ? [] : [{ object: hpa, message: `targets ${perPod} ${metric} per pod, not below the ${config.slots} INFERENCE_SLOTS of ${describe(target as KObject)}: pods would queue before it scales` }];
+    });
+  });
+
+const serviceSettingsValid: Check = ({ objects }) =>
+  of<V1Deployment>(objects, 'Deployment').flatMap((d) => {
+    const config = serviceConfigOf(d);
+    return typeof config === 'string' ? [{ object: d, message: `the service would refuse to start: ${config}` }] : [];
+  });
+
+// SIGTERM: readiness off, the drain delay, in-flight requests finish (at worst the longest
+// one), then the shutdown timeout; the kubelet's SIGKILL must not come first.
+const graceCoversShutdown: Check = ({ objects }) =>
+  of<V1Deployment>(objects, 'Deployment').flatMap((d) => {
+    const config = serviceConfigOf(d);
+    if (!config || typeof config === 'string') return [];
+    const grace = d.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
+    const needed = (config.drainDelayMs + longestRequestMs(config) + config.shutdownTimeoutMs) / 1000;
+    return grace >= needed
+      ? []
+      : [{ object: d, message: `terminationGracePeriodSeconds ${grace} is below drain ${config.drainDelayMs / 1000} s + longest request ${longestRequestMs(config) / 1000} s + shutdown ${config.shutdownTimeoutMs / 1000} s = ${needed} s` }];
   });
 
 const podLabels = (objects: KObject[]) =>
@@ -141,7 +195,10 @@ export const CHECKS: Record<string, Check> = {
   hpaTargetExists,
   hpaMetricsServed,
   hpaReplicaRange,
+  hpaTargetBelowSlots,
   hpaTargetHasNoReplicas,
+  serviceSettingsValid,
+  graceCoversShutdown,
   selectorsMatchPods,
   serviceMonitorPortsExist,
   pdbLeavesRoom,

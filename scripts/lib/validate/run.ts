@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { AdapterRulesError, loadAdapterRules, servedNames } from '../monitoring/adapter-rules.ts';
+import { INFLIGHT_SECONDS_METRIC } from '../../../inference/src/metrics.ts';
+import { AdapterRulesError, loadAdapterRules, servedFrom, servedNames } from '../monitoring/adapter-rules.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { renderOverlay, RenderError } from '../manifests/render.ts';
 import type { Sh } from '../shell.ts';
@@ -75,17 +77,38 @@ export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
   const crossErrors: Finding[] = [];
   const rulesFile = relative(opts.root, opts.rulesFile);
   let served = new Set<string>();
+  let concurrency = new Set<string>();
   try {
-    served = servedNames(await loadAdapterRules(opts.rulesFile));
+    const rules = await loadAdapterRules(opts.rulesFile);
+    served = servedNames(rules);
+    concurrency = servedFrom(rules, INFLIGHT_SECONDS_METRIC);
   } catch (error) {
     const message = error instanceof AdapterRulesError ? error.message : `cannot read: ${(error as Error).message}`;
     crossErrors.push({ phase: 'crosscheck', file: rulesFile, message });
   }
   for (const [overlay, objects] of rendered) {
-    crossErrors.push(...crossCheck({ file: overlay, objects, servedMetrics: served, rulesFile }));
+    crossErrors.push(...crossCheck({ file: overlay, objects, servedMetrics: served, concurrencyMetrics: concurrency, rulesFile }));
   }
+  crossErrors.push(...copiedPatches(opts.root, files));
   report('crosscheck', crossErrors, `${rendered.size} overlays`);
 
   write(`validate: ${errors.length} error(s) in ${files.length} files and ${opts.overlays.length} overlays`);
   return { errors, rendered };
+}
+
+/**
+ * Two overlays holding the same file is a fact written twice: it belongs in a Component
+ * (components/e2e holds what the e2e overlays share).
+ */
+function copiedPatches(root: string, files: string[]): Finding[] {
+  const byContent = new Map<string, string[]>();
+  for (const path of files) {
+    const file = relative(root, path);
+    if (!file.startsWith('overlays/')) continue;
+    const text = readFileSync(path, 'utf8');
+    byContent.set(text, [...(byContent.get(text) ?? []), file]);
+  }
+  return [...byContent.values()]
+    .filter((same) => new Set(same.map((f) => f.split('/')[1])).size > 1)
+    .map((same) => ({ phase: 'crosscheck' as const, file: same.join(', '), message: 'the same file in several overlays; put it in a Component under components/ and use it from each' }));
 }
