@@ -2,7 +2,7 @@ import type { Bounds, HpaSettings } from './bounds.ts';
 import { MAX_FAILED_SHARE } from './profiles.ts';
 import { around, type RunRecord } from './timeline.ts';
 
-// The six claims of an e2e run. Each compares the record with a computed bound and, when
+// The claims of an e2e run. Each compares the record with a computed bound and, when
 // it fails, says which bound broke and shows the timeline around it.
 
 export interface AssertionResult {

@@ -24,7 +24,7 @@ export function markdown(r: RunReport): string {
   const lines = [
     `# inferscale load test: ${r.record.profile} on ${r.overlay}`,
     '',
-    `**${ok ? 'All six assertions hold.' : `${r.results.filter((a) => !a.ok).length} assertion(s) failed.`}**`,
+    `**${ok ? `All ${r.results.length} assertions hold.` : `${r.results.filter((a) => !a.ok).length} assertion(s) failed.`}**`,
     '',
     '![replicas, load and latency over time](chart.svg)',
     '',
