@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'node:https';
+import { UserError } from '../cli.ts';
 
 export interface RawResponse {
   status: number;
@@ -9,7 +10,7 @@ export interface RawResponse {
 /** GET an apiserver path the typed clients do not cover (the custom metrics API). */
 export async function kubeGet(kc: KubeConfig, path: string, timeoutMs = 10_000): Promise<RawResponse> {
   const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('the kubeconfig has no current cluster');
+  if (!server) throw new UserError('the kubeconfig has no current cluster; check its current-context.');
   const url = new URL(path, server);
   const options: Parameters<typeof request>[1] = { method: 'GET', headers: { accept: 'application/json' }, timeout: timeoutMs };
   await kc.applyToHTTPSOptions(options);

@@ -40,6 +40,7 @@ export class ClusterRecorder {
   private metric = Number.NaN;
   private readonly aborts: AbortController[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   private readonly o: RecorderOptions;
 
@@ -55,9 +56,34 @@ export class ClusterRecorder {
     this.startedAt = Date.now();
     const watch = new Watch(this.o.kc);
     const base = `/apis/apps/v1/namespaces/${this.o.namespace}/deployments`;
-    const watchOne = async <T>(path: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void) => {
-      const req = await watch.watch(path, query, onEvent, () => {});
-      this.aborts.push(req);
+    // client-node ends a watch after 30 s without an event, and a connection can drop: each
+    // watch resumes from the last resourceVersion it saw, as an informer does, so no event
+    // between the two is lost. Bookmarks keep that version fresh on a quiet object.
+    const watchOne = async <T extends { metadata?: { resourceVersion?: string } }>(path: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void) => {
+      let resourceVersion: string | undefined;
+      const open = async (): Promise<void> => {
+        if (this.stopped) return;
+        const params = { ...query, allowWatchBookmarks: 'true', ...(resourceVersion ? { resourceVersion } : {}) };
+        const req = await watch.watch(
+          path,
+          params,
+          (type: string, obj: T & { code?: number }) => {
+            if (type === 'ERROR') {
+              // 410 Gone: the version left the watch cache; start over from the current state.
+              if (obj.code === 410) resourceVersion = undefined;
+              return;
+            }
+            resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+            if (type !== 'BOOKMARK') onEvent(type, obj);
+          },
+          (error: unknown) => {
+            if (this.stopped) return;
+            setTimeout(() => void open(), error ? 500 : 0).unref();
+          },
+        );
+        this.aborts.push(req);
+      };
+      await open();
     };
     await watchOne<V1Deployment>(base, { fieldSelector: `metadata.name=${this.o.deployment}` }, (_t, d) => {
       const next = d.spec?.replicas ?? Number.NaN;
@@ -101,6 +127,7 @@ export class ClusterRecorder {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const a of this.aborts) a.abort();
   }

@@ -1,5 +1,7 @@
 // The few shapes of rendered Kubernetes objects that inferscale's code reads.
 
+import { UserError } from '../cli.ts';
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -66,7 +68,7 @@ export function durationSeconds(text: string): number {
     total += Number(m[1]) * unit;
     consumed += m[0].length;
   }
-  if (consumed !== text.length || consumed === 0) throw new Error(`"${text}" is not a duration`);
+  if (consumed !== text.length || consumed === 0) throw new UserError(`"${text}" is not a duration (such as 5s, 1m30s or 500ms).`);
   return total;
 }
 

@@ -1,3 +1,4 @@
+import { UserError } from '../../cli.ts';
 import type { Sh } from '../../shell.ts';
 
 // The embedded cluster's addresses. Pods get 10.244.0.0/24 on our own bridge; Services
@@ -28,6 +29,6 @@ export async function nodeIP($: Sh): Promise<string> {
   const dev = /\bdev (\S+)/.exec(route.stdout)?.[1];
   const addrs = await $({ nothrow: true })`ip -4 -o addr show scope global ${dev ? ['dev', dev] : []}`;
   const ip = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(addrs.stdout)?.[1];
-  if (!ip) throw new Error('this machine has no global IPv4 address for the node; add one (even a dummy interface) and retry.');
+  if (!ip) throw new UserError('this machine has no global IPv4 address for the node; add one (even a dummy interface) and retry.');
   return ip;
 }
