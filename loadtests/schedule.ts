@@ -9,10 +9,15 @@ export interface ScheduleStage {
 }
 
 export interface Schedule {
+  /** The profile's name: k6's scenario is called after it. */
+  name: string;
   startRate: number;
   stages: ScheduleStage[];
   /** The share of requests that may fail before the run fails (a k6 threshold). */
   maxFailedShare: number;
+  /** Virtual users enough for the peak rate at the worst latency the pods' slots and queue allow. */
+  preAllocatedVUs: number;
+  maxVUs: number;
 }
 
 const nonNegative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -27,8 +32,9 @@ export function parseSchedule(raw: string | undefined): Schedule {
     throw new Error('SCHEDULE is not JSON');
   }
   const stagesOk = Array.isArray(s.stages) && s.stages.length > 0 && s.stages.every((st) => nonNegative(st?.target) && nonNegative(st?.seconds) && st.seconds > 0);
-  if (!nonNegative(s.startRate) || !stagesOk || !nonNegative(s.maxFailedShare)) {
-    throw new Error('SCHEDULE must be {"startRate": n, "stages": [{"target": n, "seconds": n > 0}, ...], "maxFailedShare": n}');
+  const vusOk = nonNegative(s.preAllocatedVUs) && nonNegative(s.maxVUs) && s.maxVUs >= s.preAllocatedVUs && s.maxVUs > 0;
+  if (typeof s.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(s.name) || !nonNegative(s.startRate) || !stagesOk || !nonNegative(s.maxFailedShare) || !vusOk) {
+    throw new Error('SCHEDULE must be {"name": "profile", "startRate": n, "stages": [{"target": n, "seconds": n > 0}, ...], "maxFailedShare": n, "preAllocatedVUs": n, "maxVUs": n >= preAllocatedVUs}');
   }
   return s as Schedule;
 }
@@ -38,4 +44,3 @@ export function k6Stages(s: Schedule): { target: number; duration: string }[] {
   return s.stages.map((st) => ({ target: st.target, duration: `${st.seconds}s` }));
 }
 
-export const peakOf = (s: Schedule): number => Math.max(s.startRate, ...s.stages.map((st) => st.target));

@@ -2,10 +2,11 @@ import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runE2E } from './lib/e2e.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
+import { PROFILE_NAMES } from './lib/loadtest/profiles.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--keep] [--gate-timeout <s>] [load flags]
+Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--keep] [--gate-timeout <s>] [--profiles <list>] [load flags]
        npm run e2e -- [flags]
 
 The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
@@ -18,8 +19,24 @@ Exits 0 only when every assertion holds.
                          installed, else local
   --overlay <dir>        default overlays/<provider> (overlays/cloud for existing)
   --keep                 leave the cluster running
-  --gate-timeout <s>     how long each reconcile health gate may take (default 180)${LOAD_USAGE}
+  --gate-timeout <s>     how long each reconcile health gate may take (default 180)
+  --profiles <list>      several profiles with their defaults, one after another on one
+                         cluster, e.g. ${PROFILE_NAMES.filter((n) => n !== 'stages').join(',')}; each report in its own folder${LOAD_USAGE}
 `;
+
+/** One run from the load flags, or --profiles' several with their defaults. */
+function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profiles?: string; 'report-dir'?: string }) {
+  if (flags.profiles === undefined) {
+    const profile = profileFromFlags(flags);
+    return [{ profile, reportDir: flags['report-dir'] ?? defaultReportDir(profile) }];
+  }
+  const other = Object.keys(LOAD_FLAGS).filter((k) => k !== 'target-url' && (flags as Record<string, unknown>)[k] !== undefined);
+  if (other.length > 0) throw new UsageError(`--profiles runs each profile with its defaults; leave out --${other.join(', --')}.`);
+  return flags.profiles.split(',').map((name) => {
+    const profile = profileFromFlags({ profile: name.trim() });
+    return { profile, reportDir: defaultReportDir(profile) };
+  });
+}
 
 function gateTimeout(raw = '180'): number {
   const value = Number(raw);
@@ -30,28 +47,30 @@ function gateTimeout(raw = '180'): number {
 await runMain(async () => {
   const flags = parseFlags(
     scriptArgv(import.meta.url),
-    { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, keep: { type: 'boolean' }, 'gate-timeout': { type: 'string' } },
+    { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, keep: { type: 'boolean' }, 'gate-timeout': { type: 'string' }, profiles: { type: 'string' } },
     usage,
   );
-  const profile = profileFromFlags(flags);
+  const runs = runsFromFlags(flags);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
   log(`provider: ${name}`);
   const provider = makeProvider(name, sh, log);
-  const reportDir = flags['report-dir'] ?? defaultReportDir(profile);
-  const { report, files } = await runE2E({
+  const results = await runE2E({
     $: sh,
     provider,
     overlay: flags.overlay ?? provider.defaultOverlay,
-    profile,
-    reportDir,
+    runs,
     targetUrl: flags['target-url'],
     keep: Boolean(flags.keep),
     gateTimeoutSeconds: gateTimeout(flags['gate-timeout']),
     log,
   });
-  const failed = report.results.filter((r) => !r.ok);
-  log(failed.length === 0 ? `e2e passed: all ${report.results.length} assertions hold` : `e2e failed: ${failed.map((r) => r.name).join('; ')}`);
-  process.stdout.write(`${files.md}\n${files.svg}\n`);
-  return failed.length === 0 ? 0 : 1;
+  let failures = 0;
+  for (const { report, files } of results) {
+    const failed = report.results.filter((r) => !r.ok);
+    failures += failed.length;
+    log(failed.length === 0 ? `e2e ${report.record.profile} passed: all ${report.results.length} assertions hold` : `e2e ${report.record.profile} failed: ${failed.map((r) => r.name).join('; ')}`);
+    process.stdout.write(`${files.md}\n${files.svg}\n`);
+  }
+  return failures === 0 ? 0 : 1;
 });

@@ -14,8 +14,8 @@ export interface E2EOptions {
   $: Sh;
   provider: ClusterProvider;
   overlay: string;
-  profile: Profile;
-  reportDir: string;
+  /** The loads to run, one after another, on one bootstrap; each report in its own folder. */
+  runs: { profile: Profile; reportDir: string }[];
   targetUrl?: string;
   /** Leave the cluster running afterwards. */
   keep: boolean;
@@ -24,8 +24,8 @@ export interface E2EOptions {
   log: (line: string) => void;
 }
 
-/** bootstrap, reconcile, preflight, load test with assertions and report, teardown. */
-export async function runE2E(o: E2EOptions): Promise<LoadTestResult> {
+/** bootstrap, reconcile, preflight, each load test with assertions and report, teardown. */
+export async function runE2E(o: E2EOptions): Promise<LoadTestResult[]> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -40,18 +40,26 @@ export async function runE2E(o: E2EOptions): Promise<LoadTestResult> {
     const { objects } = await renderOverlay(o.$, o.overlay);
     o.log('preflight:');
     for (const s of await pipelineStatus(kc, objects)) for (const line of statusWords(s)) o.log(`  ${line}`);
-    return await runLoadTest({
-      $: o.$,
-      kc,
-      provider: o.provider,
-      objects,
-      overlay: o.overlay,
-      profile: o.profile,
-      reportDir: resolve(o.reportDir),
-      targetUrl: o.targetUrl,
-      log: o.log,
-      signal: abort.signal,
-    });
+    const results: LoadTestResult[] = [];
+    for (const run of o.runs) {
+      const step = progress(`${run.profile.name} load`, o.log);
+      results.push(
+        await runLoadTest({
+          $: o.$,
+          kc,
+          provider: o.provider,
+          objects,
+          overlay: o.overlay,
+          profile: run.profile,
+          reportDir: resolve(run.reportDir),
+          targetUrl: o.targetUrl,
+          log: o.log,
+          signal: abort.signal,
+        }),
+      );
+      step.done();
+    }
+    return results;
   } finally {
     process.off('SIGINT', onSigint);
     if (bootstrapped && !o.keep) await o.provider.teardown();

@@ -1,17 +1,21 @@
 import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
-import { loadExceeds, type Profile } from './profiles.ts';
+import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
+import { withDefaults, type ControllerSettings } from '../simulate/controller.ts';
+import { allPhases, simulate, type SimRun } from '../simulate/run.ts';
+import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles.ts';
 
-// Every bound the e2e asserts is computed here, from the rendered HPA and Deployment and
-// from the metric pipeline's settings; none is typed in by hand.
+// Every bound the e2e asserts is computed here: the controller's own rules
+// (simulate/controller.ts) run over the profile's schedule, the pods and the metric pipeline
+// (simulate/run.ts), at every phase of the sync period and the scrape interval that nobody
+// controls. The earliest and latest of each event over those phases are the bounds; none is
+// typed in by hand.
 
 /** kube-controller-manager's --horizontal-pod-autoscaler-sync-period default, which every cluster we run keeps. */
 export const HPA_SYNC_SECONDS = 15;
 /** Time for a watch event or an API read to reach the recorder. */
 export const OBSERVATION_LATENCY_SECONDS = 2;
-/** The HPA ignores ratios within this of 1 (--horizontal-pod-autoscaler-tolerance default). */
-export const HPA_TOLERANCE = 0.1;
 
 export interface HpaSettings {
   minReplicas: number;
@@ -20,11 +24,6 @@ export interface HpaSettings {
   target: number;
   scaleUp: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
   scaleDown: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
-}
-
-/** The ratio above 1 the HPA ignores before scaling up: the HPA's own, else the default. */
-export function scaleUpTolerance(hpa: HpaSettings): number {
-  return hpa.scaleUp.tolerance !== undefined ? parseQuantity(String(hpa.scaleUp.tolerance)) : HPA_TOLERANCE;
 }
 
 export interface PipelineSettings {
@@ -36,12 +35,14 @@ export interface PipelineSettings {
   podStartSeconds: number;
   /** The pod's mean service time, from the Deployment's INFERENCE_SERVICE_TIME_MS. */
   serviceSeconds: number;
+  /** The pod's slots and queue (INFERENCE_SLOTS, INFERENCE_QUEUE_LIMIT, defaults included). */
+  slots: number;
+  queueLimit: number;
+  /** The longest a request can take: a full queue ahead of it, then its own service. */
+  longestRequestSeconds: number;
   /** The latency objective the overlay declares (inferscale.dev/latency-slo-ms). */
   latencySloSeconds: number;
 }
-
-/** What the bounds need of a load profile (stepAt: when scaling is due). */
-export type LoadProfile = Pick<Profile, 'baseRate' | 'peakRate' | 'stepAt' | 'dropAt' | 'dropEndsAt' | 'endAt'>;
 
 export function hpaSettings(objects: KObject[]): HpaSettings {
   const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as (V2HorizontalPodAutoscaler & KObject) | undefined;
@@ -58,9 +59,16 @@ export function hpaSettings(objects: KObject[]): HpaSettings {
   };
 }
 
-function containerEnv(objects: KObject[], name: string): string | undefined {
+/** The inference container's settings as the service reads them, defaults included. */
+function serviceConfig(objects: KObject[]): ServiceConfig {
   const d = objects.find((o) => o.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
-  return d?.spec?.template.spec?.containers.flatMap((c) => c.env ?? []).find((e) => e.name === name)?.value;
+  const container = d?.spec?.template.spec?.containers.find((c) => c.env?.some((e) => e.name.startsWith('INFERENCE_')));
+  const env = Object.fromEntries((container?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    throw new UserError(`the overlay's inference container would not start: ${(error as Error).message}`);
+  }
 }
 
 export function pipelineSettings(
@@ -70,6 +78,7 @@ export function pipelineSettings(
   const sm = objects.find((o) => o.kind === 'ServiceMonitor') as ServiceMonitor | undefined;
   const interval = sm?.spec.endpoints?.[0]?.interval;
   if (!interval) throw new UserError('the overlay has no ServiceMonitor endpoint with an interval, from which the load test computes its bounds.');
+  const config = serviceConfig(objects);
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const slo = deployment?.metadata.annotations?.['inferscale.dev/latency-slo-ms'];
   return {
@@ -78,7 +87,10 @@ export function pipelineSettings(
     relistSeconds: opts.relistSeconds,
     syncSeconds: HPA_SYNC_SECONDS,
     podStartSeconds: opts.podStartSeconds,
-    serviceSeconds: Number(containerEnv(objects, 'INFERENCE_SERVICE_TIME_MS') ?? '200') / 1000,
+    serviceSeconds: config.serviceTimeMs / 1000,
+    slots: config.slots,
+    queueLimit: config.queueLimit,
+    longestRequestSeconds: longestRequestMs(config) / 1000,
     latencySloSeconds: Number(slo ?? '1000') / 1000,
   };
 }
@@ -89,79 +101,108 @@ export function replicasFor(rate: number, hpa: HpaSettings, pipe: PipelineSettin
   return Math.min(hpa.maxReplicas, Math.max(hpa.minReplicas, needed));
 }
 
-/** Seconds the scale-down policies need to go from `from` to `to` replicas, after the first step. */
-export function scaleDownExtraSeconds(from: number, to: number, rules: V2HPAScalingRules): number {
-  const policies = rules.policies ?? [{ type: 'Percent', value: 100, periodSeconds: 15 }];
-  let replicas = from;
-  let steps = 0;
-  while (replicas > to && steps < 100) {
-    const allowed = policies.map((p) => (p.type === 'Pods' ? p.value : Math.floor((replicas * p.value) / 100)));
-    const pick = rules.selectPolicy === 'Min' ? Math.min(...allowed) : Math.max(...allowed);
-    replicas = Math.max(to, replicas - Math.max(1, pick));
-    steps += 1;
-  }
-  const period = Math.max(...policies.map((p) => p.periodSeconds));
-  return Math.max(0, steps - 1) * period;
+/** The controller's view of the HPA: its rules with the API server's defaults filled in. */
+export function controllerSettings(hpa: HpaSettings): ControllerSettings {
+  return {
+    minReplicas: hpa.minReplicas,
+    maxReplicas: hpa.maxReplicas,
+    target: hpa.target,
+    scaleUp: withDefaults(hpa.scaleUp, 'up', parseQuantity),
+    scaleDown: withDefaults(hpa.scaleDown, 'down', parseQuantity),
+  };
+}
+
+export interface Range {
+  earliest: number;
+  latest: number;
 }
 
 export interface Bounds {
   /** Earliest and latest time (s from start) of the first replica increase. */
   firstIncreaseEarliest: number;
   firstIncreaseLatest: number;
-  /** The replicas the peak rate needs; the run must reach it within one. */
+  /** The replicas the peak rate needs at the target; the run must reach the simulated peak within one. */
   expectedPeak: number;
+  peakLow: number;
+  peakHigh: number;
   /** No decrease before this: the scale-down window after the last sync that saw the load. */
   firstDecreaseEarliest: number;
   /** Back at minReplicas by this. */
   backAtMinBy: number;
   /** Once back, no change for this long. */
   stableSeconds: number;
-  /** The pipeline's floor for the reaction time: what no tuning of ours could beat. */
-  reactionFloor: number;
-  /** How long the windowed metric takes to cross the target after the step. */
-  crossSeconds: number;
+  /** Step to the first new pod Ready: the best phase, the mean over phases, the worst. */
+  reaction: { best: number; expected: number; worst: number };
+  /** At most this many requests shed (429) in the whole run: the capacity gap over the reaction budget. */
+  shedBound: number;
+  /** Shedding stops within this once the Ready pods can serve the offered load: a full queue drains. */
+  shedSettleSeconds: number;
+  /** How long the run must be observed: the latest bound, then the stable period. */
+  observeUntil: number;
 }
 
-export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, load: LoadProfile): Bounds {
-  const U = hpa.scaleUp.stabilizationWindowSeconds;
-  const D = hpa.scaleDown.stabilizationWindowSeconds;
-  const { scrapeSeconds: S, rateWindowSeconds: W, syncSeconds: H, podStartSeconds: P } = pipe;
-  const buffer = S + OBSERVATION_LATENCY_SECONDS;
-  const startReplicas = hpa.minReplicas;
-  const basePerPod = (load.baseRate * pipe.serviceSeconds) / startReplicas;
-  const peakPerPod = (load.peakRate * pipe.serviceSeconds) / startReplicas;
-  const threshold = hpa.target * (1 + scaleUpTolerance(hpa));
-  const crossSeconds = peakPerPod > basePerPod ? (W * Math.max(0, threshold - basePerPod)) / (peakPerPod - basePerPod) : Number.POSITIVE_INFINITY;
-  const expectedPeak = replicasFor(load.peakRate, hpa, pipe);
+const minOf = (xs: number[]) => Math.min(...xs);
+const maxOf = (xs: number[]) => Math.max(...xs);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Runs the profile at every phase; `seconds` long enough for the slowest to settle. */
+export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number): SimRun[] {
+  const pods = { slots: pipe.slots, queueLimit: pipe.queueLimit, serviceSeconds: pipe.serviceSeconds, startSeconds: pipe.podStartSeconds };
+  const model = { scrapeSeconds: pipe.scrapeSeconds, rateWindowSeconds: pipe.rateWindowSeconds, relistSeconds: pipe.relistSeconds, syncSeconds: pipe.syncSeconds };
+  return allPhases(model).map((phases) => simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), pods, model, phases));
+}
+
+export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number): Bounds {
+  const H = pipe.syncSeconds;
+  // Long enough for the slowest phase to scale down after the load: the scale-down window,
+  // a rate window and a sync per policy step beyond the profile's end.
+  const horizon = profile.endAt + hpa.scaleDown.stabilizationWindowSeconds + pipe.rateWindowSeconds + (hpa.maxReplicas + 1) * H;
+  const runs = simulateAllPhases(hpa, pipe, profile, horizon);
+  const firstUp = runs.map((r) => r.changes.find((c) => c.to > c.from)?.t ?? Number.POSITIVE_INFINITY);
+  const peaks = runs.map((r) => maxOf(r.seconds.map((s) => s.replicas)));
+  const firstDown = runs.map((r) => r.changes.find((c) => c.to < c.from)?.t ?? Number.POSITIVE_INFINITY);
+  const backAtMin = runs.map((r) => [...r.changes].reverse().find((c) => c.to === hpa.minReplicas && c.from > c.to)?.t ?? 0);
+  const reactions = runs.map((r) => (r.firstNewReadyAt ?? Number.NaN) - stepAt).filter(Number.isFinite);
+  // The worst case for shedding: no new capacity until the latest first new pod, then the queue full.
+  const budgetEnd = stepAt + (reactions.length ? maxOf(reactions) : profile.endAt - stepAt);
+  const minCapacity = (hpa.minReplicas * pipe.slots) / pipe.serviceSeconds;
+  let gap = 0;
+  for (let t = 0; t < budgetEnd; t += 0.1) gap += Math.max(0, offeredAt(profile, t) - minCapacity) * 0.1;
+  const backAtMinBy = maxOf(backAtMin) + OBSERVATION_LATENCY_SECONDS;
   return {
-    firstIncreaseEarliest: load.stepAt + U,
-    firstIncreaseLatest: load.stepAt + U + S + W + H + P + buffer,
-    expectedPeak,
-    // The HPA keeps the highest recommendation of the last D seconds; the last high one can
-    // come from the last sync before the drop, up to one sync period earlier.
-    firstDecreaseEarliest: load.dropAt + D - H,
-    backAtMinBy: load.dropEndsAt + D + S + W + H + scaleDownExtraSeconds(expectedPeak + 1, hpa.minReplicas, hpa.scaleDown) + buffer,
+    firstIncreaseEarliest: minOf(firstUp),
+    firstIncreaseLatest: maxOf(firstUp) + OBSERVATION_LATENCY_SECONDS,
+    expectedPeak: replicasFor(profile.peakRate, hpa, pipe),
+    peakLow: minOf(peaks),
+    peakHigh: maxOf(peaks),
+    firstDecreaseEarliest: minOf(firstDown),
+    backAtMinBy,
     stableSeconds: H,
-    reactionFloor: S / 2 + crossSeconds + H / 2 + P,
-    crossSeconds,
+    reaction: reactions.length ? { best: minOf(reactions), expected: mean(reactions), worst: maxOf(reactions) } : { best: Number.NaN, expected: Number.NaN, worst: Number.NaN },
+    shedBound: Math.ceil(gap),
+    shedSettleSeconds: pipe.longestRequestSeconds + OBSERVATION_LATENCY_SECONDS,
+    observeUntil: Math.ceil(Math.max(profile.endAt, backAtMinBy + H + OBSERVATION_LATENCY_SECONDS)),
   };
 }
 
 /** The offered rate above which minReplicas are past the scale-up threshold. */
 export function minReplicasCapacity(hpa: HpaSettings, pipe: PipelineSettings): number {
-  return (hpa.minReplicas * hpa.target * (1 + scaleUpTolerance(hpa))) / pipe.serviceSeconds;
+  return (hpa.minReplicas * hpa.target * (1 + controllerSettings(hpa).scaleUp.tolerance)) / pipe.serviceSeconds;
 }
 
 export interface RunBounds {
   pipe: PipelineSettings;
-  /** When scaling is due: the step, or where a ramp climbs past minReplicas' capacity. */
+  /** When scaling is due: where the load first asks more than minReplicas serve at the target. */
   stepAt: number;
+  /** Where it last asks more: after this the replicas may come down. */
+  dropAt: number;
   bounds: Bounds;
 }
 
-/** Everything a finished run is checked against, from the overlay, the profile and what the run measured. */
+/** Everything a run is checked against, from the overlay, the profile and what the run measured. */
 export function boundsForRun(objects: KObject[], hpa: HpaSettings, profile: Profile, measured: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number }): RunBounds {
   const pipe = pipelineSettings(objects, measured);
-  const stepAt = loadExceeds(profile, minReplicasCapacity(hpa, pipe));
-  return { pipe, stepAt, bounds: computeBounds(hpa, pipe, { ...profile, stepAt }) };
+  const capacity = minReplicasCapacity(hpa, pipe);
+  const stepAt = loadExceeds(profile, capacity);
+  return { pipe, stepAt, dropAt: loadFallsBelow(profile, capacity), bounds: computeBounds(hpa, pipe, profile, stepAt) };
 }

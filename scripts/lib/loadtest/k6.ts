@@ -22,9 +22,14 @@ export async function runK6($: Sh, k6: string, script: string, env: Record<strin
   return { exitCode, output: result.stdout + result.stderr };
 }
 
+/** The service's answer when its slots and queue are full: shedding, not failure. */
+export const SHED_STATUS = '429';
+
 export interface SecondStats {
   responses: number;
+  /** Responses other than 200 and the 429 of shedding. */
   errors: number;
+  shed: number;
   durations: number[];
 }
 
@@ -34,6 +39,7 @@ export interface K6Results {
   perSecond: Map<number, SecondStats>;
   total: number;
   failed: number;
+  shed: number;
   dropped: number;
   /** Durations of the requests that succeeded, ms. */
   okDurationsMs: number[];
@@ -41,7 +47,7 @@ export interface K6Results {
 
 /** Reads k6's CSV output; seconds are counted from the first request's start. */
 export async function readK6Csv(path: string): Promise<K6Results> {
-  const rows: { name: string; ms: number; value: number; ok: boolean }[] = [];
+  const rows: { name: string; ms: number; value: number; status: string }[] = [];
   let header: string[] | undefined;
   for await (const line of createInterface({ input: createReadStream(path) })) {
     const cols = line.split(',');
@@ -52,16 +58,17 @@ export async function readK6Csv(path: string): Promise<K6Results> {
     const at = (name: string) => cols[header!.indexOf(name)] ?? '';
     const name = at('metric_name');
     if (name !== 'http_req_duration' && name !== 'dropped_iterations') continue;
-    rows.push({ name, ms: Number(at('timestamp')), value: Number(at('metric_value')), ok: at('status') === '200' });
+    rows.push({ name, ms: Number(at('timestamp')), value: Number(at('metric_value')), status: at('status') });
   }
   const requests = rows.filter((r) => r.name === 'http_req_duration');
   const startMs = Math.min(...requests.map((r) => r.ms - r.value));
   const perSecond = new Map<number, SecondStats>();
   for (const r of requests) {
     const second = Math.floor((r.ms - startMs) / 1000);
-    const s = perSecond.get(second) ?? { responses: 0, errors: 0, durations: [] };
+    const s = perSecond.get(second) ?? { responses: 0, errors: 0, shed: 0, durations: [] };
     s.responses += 1;
-    if (!r.ok) s.errors += 1;
+    if (r.status === SHED_STATUS) s.shed += 1;
+    else if (r.status !== '200') s.errors += 1;
     s.durations.push(r.value / 1000);
     perSecond.set(second, s);
   }
@@ -69,9 +76,10 @@ export async function readK6Csv(path: string): Promise<K6Results> {
     startMs,
     perSecond,
     total: requests.length,
-    failed: requests.filter((r) => !r.ok).length,
+    failed: requests.filter((r) => r.status !== '200' && r.status !== SHED_STATUS).length,
+    shed: requests.filter((r) => r.status === SHED_STATUS).length,
     dropped: rows.filter((r) => r.name === 'dropped_iterations').reduce((n, r) => n + r.value, 0),
-    okDurationsMs: requests.filter((r) => r.ok).map((r) => r.value),
+    okDurationsMs: requests.filter((r) => r.status === '200').map((r) => r.value),
   };
 }
 

@@ -1,34 +1,42 @@
 import { UsageError } from '../cli.ts';
-import { DEFAULT_PARAMS, rampProfile, stepProfile, type Profile, type ProfileParams } from './profiles.ts';
+import { DEFAULT_PARAMS, PROFILE_DEFAULTS, PROFILE_NAMES, profileFor, stagesProfile, type Profile, type ProfileName, type ProfileParams } from './profiles.ts';
 
 // The load flags shared by scripts/loadtest.ts and scripts/e2e.ts.
 
 export const LOAD_FLAGS = {
   profile: { type: 'string' },
+  stages: { type: 'string' },
   'base-rate': { type: 'string' },
   'peak-rate': { type: 'string' },
   baseline: { type: 'string' },
   hold: { type: 'string' },
   after: { type: 'string' },
   ramp: { type: 'string' },
+  period: { type: 'string' },
+  cycles: { type: 'string' },
   'target-url': { type: 'string' },
   'report-dir': { type: 'string' },
 } as const;
 
 export const LOAD_USAGE = `
-  --profile step|ramp    the load profile (default step)
-  --base-rate <req/s>    baseline arrival rate (default ${DEFAULT_PARAMS.baseRate})
-  --peak-rate <req/s>    step or ramp peak (default ${DEFAULT_PARAMS.peakRate})
-  --baseline <s>         seconds at the baseline before the step (default ${DEFAULT_PARAMS.baselineSeconds})
-  --hold <s>             seconds at the peak (default ${DEFAULT_PARAMS.holdSeconds})
-  --after <s>            seconds at the baseline after the drop (default ${DEFAULT_PARAMS.afterSeconds})
-  --ramp <s>             the ramp profile's climb and descent (default ${DEFAULT_PARAMS.rampSeconds})
+  --profile <name>       ${PROFILE_NAMES.filter((n) => n !== 'stages').join(', ')} (default step); each run is held at
+                         its last rate until the latest bound and the stable period have passed
+  --stages <list>        a schedule of your own instead: rate:seconds pairs, each ramping
+                         linearly to its rate, e.g. 10:30,90:1,90:120,10:1,10:150
+  --base-rate <req/s>    the low rate (default ${DEFAULT_PARAMS.baseRate}; spike ${PROFILE_DEFAULTS.spike.baseRate})
+  --peak-rate <req/s>    the high rate (default ${DEFAULT_PARAMS.peakRate}; spike ${PROFILE_DEFAULTS.spike.peakRate})
+  --baseline <s>         seconds at the base rate first (default ${DEFAULT_PARAMS.baselineSeconds})
+  --hold <s>             seconds at the peak (default ${DEFAULT_PARAMS.holdSeconds}; ramp and spike ${PROFILE_DEFAULTS.ramp.holdSeconds})
+  --after <s>            seconds at the base rate after the load (default ${DEFAULT_PARAMS.afterSeconds}; others ${PROFILE_DEFAULTS.ramp.afterSeconds})
+  --ramp <s>             the ramp's climb and descent (default ${DEFAULT_PARAMS.rampSeconds})
+  --period <s>           the sawtooth's period, half high and half low (default ${DEFAULT_PARAMS.periodSeconds})
+  --cycles <n>           the sawtooth's periods (default ${DEFAULT_PARAMS.cycles})
   --target-url <url>     where k6 sends requests (default: the Service's NodePort)
   --report-dir <dir>     where the report goes (default reports/<time>-<profile>)`;
 
 type LoadFlags = { [K in keyof typeof LOAD_FLAGS]?: string };
 
-function seconds(name: string, raw: string | undefined, fallback: number): number {
+function number(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a non-negative number, got "${raw}".`);
@@ -36,19 +44,31 @@ function seconds(name: string, raw: string | undefined, fallback: number): numbe
 }
 
 export function profileFromFlags(flags: LoadFlags): Profile {
+  if (flags.stages !== undefined) {
+    if (flags.profile !== undefined && flags.profile !== 'stages') throw new UsageError('--stages is a profile of its own; leave out --profile.');
+    try {
+      return stagesProfile(flags.stages);
+    } catch (error) {
+      throw new UsageError(`--stages: ${(error as Error).message}; write rate:seconds pairs separated by commas.`);
+    }
+  }
+  const name = (flags.profile ?? 'step') as ProfileName;
+  if (!PROFILE_NAMES.includes(name) || name === 'stages') throw new UsageError(`unknown profile "${flags.profile}"; use ${PROFILE_NAMES.filter((n) => n !== 'stages').join(', ')}, or --stages.`);
+  const d: ProfileParams = { ...DEFAULT_PARAMS, ...PROFILE_DEFAULTS[name] };
   const params: ProfileParams = {
-    baseRate: seconds('base-rate', flags['base-rate'], DEFAULT_PARAMS.baseRate),
-    peakRate: seconds('peak-rate', flags['peak-rate'], DEFAULT_PARAMS.peakRate),
-    baselineSeconds: seconds('baseline', flags.baseline, DEFAULT_PARAMS.baselineSeconds),
-    holdSeconds: seconds('hold', flags.hold, DEFAULT_PARAMS.holdSeconds),
-    afterSeconds: seconds('after', flags.after, DEFAULT_PARAMS.afterSeconds),
-    rampSeconds: seconds('ramp', flags.ramp, DEFAULT_PARAMS.rampSeconds),
+    baseRate: number('base-rate', flags['base-rate'], d.baseRate),
+    peakRate: number('peak-rate', flags['peak-rate'], d.peakRate),
+    baselineSeconds: number('baseline', flags.baseline, d.baselineSeconds),
+    holdSeconds: number('hold', flags.hold, d.holdSeconds),
+    afterSeconds: number('after', flags.after, d.afterSeconds),
+    rampSeconds: number('ramp', flags.ramp, d.rampSeconds),
+    periodSeconds: number('period', flags.period, d.periodSeconds),
+    cycles: number('cycles', flags.cycles, d.cycles),
   };
   if (params.peakRate <= params.baseRate) throw new UsageError(`--peak-rate (${params.peakRate}) must be above --base-rate (${params.baseRate}).`);
-  const name = flags.profile ?? 'step';
-  if (name === 'step') return stepProfile(params);
-  if (name === 'ramp') return rampProfile(params);
-  throw new UsageError(`unknown profile "${name}"; use step or ramp.`);
+  if (params.periodSeconds < 4) throw new UsageError(`--period must be at least 4 s, got ${params.periodSeconds}.`);
+  if (!Number.isInteger(params.cycles) || params.cycles < 1) throw new UsageError(`--cycles must be a whole number of at least 1, got ${params.cycles}.`);
+  return profileFor(name, params);
 }
 
 export function defaultReportDir(profile: Profile, now = new Date()): string {

@@ -1,33 +1,28 @@
 import type { Schedule, ScheduleStage } from '../../../loadtests/schedule.ts';
 import { repoPath } from '../paths.ts';
 
-// The load profiles: which k6 script, with which parameters, and the arrival-rate schedule
-// that script follows, so the run can say what load was offered at every second.
+// The load profiles, each defined once, as the arrival-rate schedule k6 runs: k6 ramps
+// linearly from one stage's target to the next (loadtests/arrivals.ts reads the schedule
+// from SCHEDULE), and offeredAt says what was asked for at every second.
 
 export type Stage = ScheduleStage;
 
-/** The share of requests that may fail: k6's threshold and assertion 6 both read it. */
+/** The share of requests that may fail for a reason other than shedding: k6's threshold and assertion 6 read it. */
 export const MAX_FAILED_SHARE = 0.001;
 
-/** What k6 is given: the schedule as one JSON value (loadtests/schedule.ts reads it). */
-export function k6Env(startRate: number, stages: Stage[]): Record<string, string> {
-  const schedule: Schedule = { startRate, stages, maxFailedShare: MAX_FAILED_SHARE };
-  return { SCHEDULE: JSON.stringify(schedule) };
-}
+/** The one k6 script: every profile is data it is given. */
+export const K6_SCRIPT = repoPath('loadtests/arrivals.ts');
+
+export const PROFILE_NAMES = ['step', 'ramp', 'spike', 'sawtooth', 'stages'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 export interface Profile {
-  name: 'step' | 'ramp';
-  script: string;
-  env: Record<string, string>;
+  name: ProfileName;
   startRate: number;
   stages: Stage[];
   baseRate: number;
   peakRate: number;
-  /** Seconds after the load starts. */
-  stepAt: number;
-  dropAt: number;
-  /** When the load is back at the baseline (the drop is instant for step, a descent for ramp). */
-  dropEndsAt: number;
+  /** Seconds after the load starts when the schedule ends. */
   endAt: number;
 }
 
@@ -39,61 +34,116 @@ export interface ProfileParams {
   afterSeconds: number;
   /** The ramp profile's climb and descent. */
   rampSeconds: number;
+  /** The sawtooth's period (half at the peak, half at the base) and how many. */
+  periodSeconds: number;
+  cycles: number;
 }
 
-export const DEFAULT_PARAMS: ProfileParams = { baseRate: 10, peakRate: 90, baselineSeconds: 30, holdSeconds: 120, afterSeconds: 150, rampSeconds: 120 };
+export const DEFAULT_PARAMS: ProfileParams = { baseRate: 10, peakRate: 90, baselineSeconds: 30, holdSeconds: 120, afterSeconds: 150, rampSeconds: 120, periodSeconds: 30, cycles: 4 };
+
+/**
+ * What differs from DEFAULT_PARAMS per profile. The spike starts from idle and goes to
+ * several times what minReplicas serve at the target within a second; the sawtooth's
+ * period is shorter than the e2e overlays' scale-down window, so replicas must not follow it.
+ */
+export const PROFILE_DEFAULTS: Record<ProfileName, Partial<ProfileParams>> = {
+  step: {},
+  ramp: { holdSeconds: 60, afterSeconds: 60 },
+  spike: { baseRate: 0, peakRate: 150, holdSeconds: 60, afterSeconds: 60 },
+  sawtooth: { afterSeconds: 60 },
+  stages: {},
+};
+
+const endOf = (stages: Stage[]) => stages.reduce((n, s) => n + s.seconds, 0);
+
+function profile(name: ProfileName, startRate: number, stages: Stage[]): Profile {
+  const rates = [startRate, ...stages.map((s) => s.target)];
+  return { name, startRate, stages, baseRate: Math.min(...rates), peakRate: Math.max(...rates), endAt: endOf(stages) };
+}
 
 export function stepProfile(p: ProfileParams): Profile {
-  const stages = [
+  return profile('step', p.baseRate, [
     { target: p.baseRate, seconds: p.baselineSeconds },
     { target: p.peakRate, seconds: 1 },
     { target: p.peakRate, seconds: p.holdSeconds },
     { target: p.baseRate, seconds: 1 },
     { target: p.baseRate, seconds: p.afterSeconds },
-  ];
-  return {
-    name: 'step',
-    script: repoPath('loadtests/step.ts'),
-    env: k6Env(p.baseRate, stages),
-    startRate: p.baseRate,
-    stages,
-    baseRate: p.baseRate,
-    peakRate: p.peakRate,
-    stepAt: p.baselineSeconds,
-    dropAt: p.baselineSeconds + 1 + p.holdSeconds,
-    dropEndsAt: p.baselineSeconds + 2 + p.holdSeconds,
-    endAt: stages.reduce((n, s) => n + s.seconds, 0),
-  };
+  ]);
 }
 
 export function rampProfile(p: ProfileParams): Profile {
-  const ramp = p.rampSeconds;
-  const stages = [
-    { target: p.peakRate, seconds: ramp },
+  return profile('ramp', p.baseRate, [
+    { target: p.peakRate, seconds: p.rampSeconds },
     { target: p.peakRate, seconds: p.holdSeconds },
-    { target: p.baseRate, seconds: ramp },
+    { target: p.baseRate, seconds: p.rampSeconds },
+    { target: p.baseRate, seconds: p.afterSeconds },
+  ]);
+}
+
+export function spikeProfile(p: ProfileParams): Profile {
+  return { ...stepProfile(p), name: 'spike' };
+}
+
+export function sawtoothProfile(p: ProfileParams): Profile {
+  const half = p.periodSeconds / 2 - 1;
+  const cycle: Stage[] = [
+    { target: p.peakRate, seconds: 1 },
+    { target: p.peakRate, seconds: half },
+    { target: p.baseRate, seconds: 1 },
+    { target: p.baseRate, seconds: half },
   ];
-  return {
-    name: 'ramp',
-    script: repoPath('loadtests/ramp.ts'),
-    env: k6Env(p.baseRate, stages),
-    startRate: p.baseRate,
-    stages,
-    baseRate: p.baseRate,
-    peakRate: p.peakRate,
-    stepAt: 0,
-    dropAt: ramp + p.holdSeconds,
-    dropEndsAt: 2 * ramp + p.holdSeconds,
-    endAt: stages.reduce((n, s) => n + s.seconds, 0),
-  };
+  return profile('sawtooth', p.baseRate, [{ target: p.baseRate, seconds: p.baselineSeconds }, ...Array.from({ length: p.cycles }, () => cycle).flat(), { target: p.baseRate, seconds: p.afterSeconds }]);
+}
+
+/** A user's schedule: `rate:seconds` pairs, each ramping linearly to its rate over its seconds. */
+export function stagesProfile(spec: string): Profile {
+  const stages = spec.split(',').map((pair) => {
+    const m = /^\s*(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)\s*$/.exec(pair);
+    const target = Number(m?.[1]);
+    const seconds = Number(m?.[2]);
+    if (!m || !(seconds > 0)) throw new Error(`"${pair}" is not rate:seconds with seconds above 0`);
+    return { target, seconds };
+  });
+  return profile('stages', stages[0]?.target ?? 0, stages);
+}
+
+export function profileFor(name: ProfileName, p: ProfileParams): Profile {
+  if (name === 'step') return stepProfile(p);
+  if (name === 'ramp') return rampProfile(p);
+  if (name === 'spike') return spikeProfile(p);
+  return sawtoothProfile(p);
+}
+
+/** The profile held at its last rate until `until`: so the run is observed to its latest bound. */
+export function withTail(p: Profile, until: number): Profile {
+  const extra = Math.ceil(until - p.endAt);
+  if (extra <= 0) return p;
+  const last = p.stages.at(-1)?.target ?? p.startRate;
+  return { ...p, stages: [...p.stages, { target: last, seconds: extra }], endAt: p.endAt + extra };
+}
+
+/** What k6 is given: the schedule as one JSON value (loadtests/schedule.ts reads it). */
+export function k6Env(p: Profile, vus: { preAllocatedVUs: number; maxVUs: number }): Record<string, string> {
+  const schedule: Schedule = { name: p.name, startRate: p.startRate, stages: p.stages, maxFailedShare: MAX_FAILED_SHARE, ...vus };
+  return { SCHEDULE: JSON.stringify(schedule) };
+}
+
+/**
+ * Virtual users for an open model: each request holds one for its latency, and the worst
+ * latency the pods allow is a full queue ahead (longestRequestSeconds); a shed request is
+ * answered at once. Twice that at the peak, so k6 never runs out and drops an iteration.
+ */
+export function vusFor(p: Profile, longestRequestSeconds: number): { preAllocatedVUs: number; maxVUs: number } {
+  const worst = Math.ceil(p.peakRate * longestRequestSeconds);
+  return { preAllocatedVUs: worst + 10, maxVUs: 2 * worst + 20 };
 }
 
 /** The arrival rate the profile asks for at t seconds after the load starts (k6's linear stages). */
-export function offeredAt(profile: Profile, t: number): number {
+export function offeredAt(p: Profile, t: number): number {
   if (t < 0) return 0;
   let start = 0;
-  let from = profile.startRate;
-  for (const stage of profile.stages) {
+  let from = p.startRate;
+  for (const stage of p.stages) {
     if (t < start + stage.seconds) return from + ((stage.target - from) * (t - start)) / stage.seconds;
     start += stage.seconds;
     from = stage.target;
@@ -101,12 +151,14 @@ export function offeredAt(profile: Profile, t: number): number {
   return 0;
 }
 
-/**
- * When the load first asks for more than `capacity` req/s: the moment scaling is due. For
- * the step that is the step itself; for the ramp, the point on the climb.
- */
-export function loadExceeds(profile: Profile, capacity: number): number {
-  if (profile.name === 'step') return profile.stepAt;
-  for (let tenth = 0; tenth < profile.endAt * 10; tenth++) if (offeredAt(profile, tenth / 10) > capacity) return tenth / 10;
-  return profile.endAt;
+/** When the load first asks for more than `capacity` req/s: the moment scaling is due. */
+export function loadExceeds(p: Profile, capacity: number): number {
+  for (let tenth = 0; tenth < p.endAt * 10; tenth++) if (offeredAt(p, tenth / 10) > capacity) return tenth / 10;
+  return p.endAt;
+}
+
+/** When the load last asks for more than `capacity`: after this it is all below. */
+export function loadFallsBelow(p: Profile, capacity: number): number {
+  for (let tenth = Math.floor(p.endAt * 10); tenth >= 0; tenth--) if (offeredAt(p, tenth / 10) > capacity) return (tenth + 1) / 10;
+  return 0;
 }

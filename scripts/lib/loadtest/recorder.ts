@@ -1,4 +1,5 @@
-import { Watch, type KubeConfig, type V1Deployment, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { CoreV1Api, Watch, type KubeConfig, type V1Deployment, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { UserError } from '../cli.ts';
 import { podMetricValues } from '../kube/custom-metrics.ts';
 import { waitOrUndefined } from '../wait.ts';
 import type { ReplicaChange } from './timeline.ts';
@@ -136,4 +137,16 @@ export class ClusterRecorder {
   changesFrom(startMs: number): ReplicaChange[] {
     return this.changes.map((c) => ({ t: (c.at - startMs) / 1000, from: c.from, to: c.to }));
   }
+}
+
+/** Creation to Ready of the pods that run now, median: the pod start before a run measures its own. */
+export async function podStartSeconds(kc: KubeConfig, namespace: string, labelSelector: string): Promise<number> {
+  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector });
+  const starts = pods.items.flatMap((p) => {
+    const ready = p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
+    const created = p.metadata?.creationTimestamp;
+    return ready && created ? [(new Date(ready).getTime() - new Date(created).getTime()) / 1000] : [];
+  });
+  if (starts.length === 0) throw new UserError(`no Ready pod matches ${labelSelector} in namespace ${namespace}; reconcile the overlay first.`);
+  return [...starts].sort((a, b) => a - b)[Math.floor(starts.length / 2)] as number;
 }

@@ -43,7 +43,7 @@ export function markdown(r: RunReport): string {
     `- HPA: minReplicas ${r.hpa.minReplicas}, maxReplicas ${r.hpa.maxReplicas}, ${r.hpa.metric} target ${r.hpa.target} per pod, scale-up window ${r.hpa.scaleUp.stabilizationWindowSeconds} s, scale-down window ${r.hpa.scaleDown.stabilizationWindowSeconds} s`,
     `- pipeline: scrape ${r.pipeline.scrapeSeconds} s, rate window ${r.pipeline.rateWindowSeconds} s, adapter relist ${r.pipeline.relistSeconds} s, HPA sync ${r.pipeline.syncSeconds} s, pod start ${r.pipeline.podStartSeconds.toFixed(1)} s (measured), service time ${(r.pipeline.serviceSeconds * 1000).toFixed(0)} ms, latency SLO ${(r.pipeline.latencySloSeconds * 1000).toFixed(0)} ms`,
     `- load: ${r.record.profile}, step at ${r.record.stepAt} s, drop at ${r.record.dropAt} s, end at ${r.record.endAt} s; ${r.record.requests.total} requests`,
-    `- the windowed metric crosses the target ${r.bounds.crossSeconds.toFixed(1)} s after the step`,
+    `- the bounds are the earliest and latest over ${r.pipeline.syncSeconds * r.pipeline.scrapeSeconds} phases of sync and scrape of the controller's rules run on this schedule (scripts/lib/simulate/)`,
   ];
   for (const a of r.results.filter((x) => !x.ok && x.context)) {
     lines.push('', `## Around the failure of "${a.name}"`, '', '```', a.context ?? '', '```');

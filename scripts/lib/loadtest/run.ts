@@ -14,8 +14,8 @@ import { boundsForRun, hpaSettings } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
 import { findK6 } from './k6-binary.ts';
-import { offeredAt, type Profile } from './profiles.ts';
-import { ClusterRecorder } from './recorder.ts';
+import { K6_SCRIPT, k6Env, offeredAt, vusFor, withTail, type Profile } from './profiles.ts';
+import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
 import { targetUrl } from './target.ts';
 import type { RunRecord, Sample } from './timeline.ts';
@@ -67,6 +67,14 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const namespace = hpaObj.metadata.namespace ?? 'default';
   const podSelector = labelSelector(deployment?.spec?.selector.matchLabels);
 
+  // The bounds before the run say how long it must be observed: the profile is held at its
+  // last rate until then. The pod start is the current pods' own, until the run measures it.
+  const rateWindow = rateWindowSeconds(rule);
+  const podStartBefore = await podStartSeconds(o.kc, namespace, podSelector);
+  const planned = boundsForRun(o.objects, hpa, options.profile, { rateWindowSeconds: rateWindow, relistSeconds: o.relistSeconds, podStartSeconds: podStartBefore });
+  const profile = withTail(options.profile, planned.bounds.observeUntil);
+  if (profile.endAt > options.profile.endAt) o.log(`the ${profile.name} load is held at its last rate until ${profile.endAt} s, when the latest bound and the stable period have passed`);
+
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
   await mkdir(o.reportDir, { recursive: true });
   // kube-proxy programs a new Service's rules shortly after its endpoints turn ready.
@@ -81,10 +89,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const ticker = setInterval(() => {
     const s = recorder.samples.at(-1);
     const t = ((Date.now() - started) / 1000).toFixed(0);
-    o.log(`… ${o.profile.name} load ${t}/${o.profile.endAt} s: offered ${offeredAt(o.profile, Number(t)).toFixed(0)} req/s, replicas ${s?.replicas}, desired ${s?.desired}, ready ${s?.ready}, ${hpa.metric} ${s?.metric.toFixed(2)}`);
+    o.log(`… ${profile.name} load ${t}/${profile.endAt} s: offered ${offeredAt(profile, Number(t)).toFixed(0)} req/s, replicas ${s?.replicas}, desired ${s?.desired}, ready ${s?.ready}, ${hpa.metric} ${s?.metric.toFixed(2)}`);
   }, 15_000);
   try {
-    const run = await runK6(o.$, o.k6, o.profile.script, { ...o.profile.env, TARGET_URL: o.targetUrl }, csv, summary, o.signal);
+    const env = { ...k6Env(profile, vusFor(profile, planned.pipe.longestRequestSeconds)), TARGET_URL: o.targetUrl };
+    const run = await runK6(o.$, o.k6, K6_SCRIPT, env, csv, summary, o.signal);
     if (run.exitCode !== 0 && run.exitCode !== 99) throw new UserError(`k6 failed (exit ${run.exitCode}):\n${tail(run.output, 15)}`);
     await sleep(2000);
   } finally {
@@ -93,10 +102,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   }
 
   const k6 = await readK6Csv(csv);
-  const { pipe, stepAt, bounds } = boundsForRun(o.objects, hpa, o.profile, {
-    rateWindowSeconds: rateWindowSeconds(rule),
+  const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, {
+    rateWindowSeconds: rateWindow,
     relistSeconds: o.relistSeconds,
-    podStartSeconds: median(recorder.podStarts),
+    podStartSeconds: recorder.podStarts.length > 0 ? median(recorder.podStarts) : podStartBefore,
   });
   const toT = (ms: number) => (ms - k6.startMs) / 1000;
   const lastSecond = Math.floor(toT(recorder.samples.at(-1)?.at ?? k6.startMs));
@@ -111,9 +120,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       desired: cluster.desired,
       ready: cluster.ready,
       metric: cluster.metric,
-      offered: offeredAt(o.profile, t),
+      offered: offeredAt(profile, t),
       achieved: second?.responses ?? 0,
       errors: second?.errors ?? 0,
+      shed: second?.shed ?? 0,
       ...secondPercentiles(second),
     });
   }
@@ -121,17 +131,17 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const firstNewReady = recorder.readyEvents.find((e) => toT(e.at) >= stepAt && e.ready > minReplicas);
   const sloMs = pipe.latencySloSeconds * 1000;
   const record: RunRecord = {
-    profile: o.profile.name,
+    profile: profile.name,
     stepAt,
-    dropAt: o.profile.dropAt,
-    endAt: o.profile.endAt,
+    dropAt,
+    endAt: profile.endAt,
     samples,
     changes: recorder.changesFrom(k6.startMs),
     firstNewReadyAt: firstNewReady ? toT(firstNewReady.at) : undefined,
-    requests: { total: k6.total, failed: k6.failed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
+    requests: { total: k6.total, failed: k6.failed, shed: k6.shed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
   };
-  const results: AssertionResult[] = checkRun(record, hpa, bounds);
+  const results: AssertionResult[] = checkRun(record, hpa, bounds, pipe);
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };
   const files = await writeReport(o.reportDir, report);

@@ -12,7 +12,10 @@ export interface Sample {
   offered: number;
   /** Responses per second. */
   achieved: number;
+  /** Responses other than 200 and shedding's 429. */
   errors: number;
+  /** Requests the pods shed (429 with Retry-After). */
+  shed: number;
   p50: number;
   p95: number;
   p99: number;
@@ -35,7 +38,9 @@ export interface RunRecord {
   firstNewReadyAt?: number;
   requests: {
     total: number;
+    /** Requests that failed for a reason other than shedding. */
     failed: number;
+    shed: number;
     dropped: number;
     /** Requests under the overlay's latency objective. */
     underSlo: number;
@@ -47,12 +52,12 @@ export interface RunRecord {
 /** Samples from t - before to t + after, for a failed assertion's context. */
 export function around(record: RunRecord, t: number, before = 10, after = 10): string {
   const rows = record.samples.filter((s) => s.t >= t - before && s.t <= t + after);
-  const header = '     t  replicas desired ready  metric offered achieved errors  p95 ms';
+  const header = '     t  replicas desired ready  metric offered achieved errors   shed  p95 ms';
   const lines = rows.map(
     (s) =>
       `${s.t.toFixed(0).padStart(6)}  ${String(s.replicas).padStart(8)} ${String(s.desired).padStart(7)} ${String(s.ready).padStart(5)}  ${
         Number.isFinite(s.metric) ? s.metric.toFixed(2).padStart(6) : '   n/a'
-      } ${s.offered.toFixed(0).padStart(7)} ${s.achieved.toFixed(0).padStart(8)} ${String(s.errors).padStart(6)}  ${
+      } ${s.offered.toFixed(0).padStart(7)} ${s.achieved.toFixed(0).padStart(8)} ${String(s.errors).padStart(6)} ${String(s.shed).padStart(6)}  ${
         Number.isFinite(s.p95) ? (s.p95 * 1000).toFixed(0).padStart(6) : '   n/a'
       }`,
   );

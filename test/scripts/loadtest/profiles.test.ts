@@ -1,7 +1,23 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { k6Stages, parseSchedule } from '../../../loadtests/schedule.ts';
-import { DEFAULT_PARAMS, loadExceeds, MAX_FAILED_SHARE, offeredAt, rampProfile, stepProfile } from '../../../scripts/lib/loadtest/profiles.ts';
+import { UsageError } from '../../../scripts/lib/cli.ts';
+import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
+import {
+  DEFAULT_PARAMS,
+  k6Env,
+  loadExceeds,
+  loadFallsBelow,
+  MAX_FAILED_SHARE,
+  offeredAt,
+  PROFILE_DEFAULTS,
+  rampProfile,
+  stagesProfile,
+  stepProfile,
+  vusFor,
+  withTail,
+  type Profile,
+} from '../../../scripts/lib/loadtest/profiles.ts';
 
 const profiles = suite('the load profiles');
 
@@ -19,36 +35,85 @@ function k6RateAt(env: Record<string, string>, t: number): number {
   return 0;
 }
 
-for (const profile of [stepProfile(DEFAULT_PARAMS), rampProfile(DEFAULT_PARAMS), stepProfile({ ...DEFAULT_PARAMS, holdSeconds: 37, peakRate: 55 })]) {
+const every: Profile[] = [
+  ...['step', 'ramp', 'spike', 'sawtooth'].map((p) => profileFromFlags({ profile: p })),
+  profileFromFlags({ stages: '0:5,120:2,120:30,20:10' }),
+  stepProfile({ ...DEFAULT_PARAMS, holdSeconds: 37, peakRate: 55 }),
+];
+
+for (const profile of every) {
   profiles(`offer the ${profile.name} (${profile.endAt} s) exactly as k6 ramps the schedule it is given`, () => {
-    for (let t = 0; t <= profile.endAt + 2; t += 0.25) assert.is(offeredAt(profile, t), k6RateAt(profile.env, t), `at ${t} s`);
-    assert.is(parseSchedule(profile.env.SCHEDULE).maxFailedShare, MAX_FAILED_SHARE);
+    const env = k6Env(profile, vusFor(profile, 1));
+    for (let t = 0; t <= profile.endAt + 2; t += 0.25) assert.is(offeredAt(profile, t), k6RateAt(env, t), `at ${t} s`);
+    const schedule = parseSchedule(env.SCHEDULE);
+    assert.is(schedule.maxFailedShare, MAX_FAILED_SHARE);
+    assert.is(schedule.name, profile.name, "k6's scenario is named after the profile");
   });
 }
 
 profiles('refuse a schedule that is not one, with a sentence', () => {
   assert.throws(() => parseSchedule(undefined), /SCHEDULE is not set/);
   assert.throws(() => parseSchedule('{'), /SCHEDULE is not JSON/);
-  assert.throws(() => parseSchedule('{"startRate":1,"stages":[{"target":1,"seconds":0}],"maxFailedShare":0}'), /SCHEDULE must be/);
+  assert.throws(() => parseSchedule('{"name":"x","startRate":1,"stages":[{"target":1,"seconds":0}],"maxFailedShare":0,"preAllocatedVUs":1,"maxVUs":1}'), /SCHEDULE must be/);
+  assert.throws(() => parseSchedule('{"name":"x","startRate":1,"stages":[{"target":1,"seconds":1}],"maxFailedShare":0,"preAllocatedVUs":5,"maxVUs":1}'), /SCHEDULE must be/);
 });
 
 profiles('offer the step as its parameters say', () => {
   const step = stepProfile(DEFAULT_PARAMS);
+  const at = DEFAULT_PARAMS.baselineSeconds;
   assert.is(offeredAt(step, 0), DEFAULT_PARAMS.baseRate);
-  assert.is(offeredAt(step, step.stepAt - 0.1), DEFAULT_PARAMS.baseRate);
-  assert.is(offeredAt(step, step.stepAt + 0.5), (DEFAULT_PARAMS.baseRate + DEFAULT_PARAMS.peakRate) / 2);
-  assert.is(offeredAt(step, step.dropAt - 1), DEFAULT_PARAMS.peakRate);
-  assert.is(offeredAt(step, step.dropEndsAt + 1), DEFAULT_PARAMS.baseRate);
+  assert.is(offeredAt(step, at - 0.1), DEFAULT_PARAMS.baseRate);
+  assert.is(offeredAt(step, at + 0.5), (DEFAULT_PARAMS.baseRate + DEFAULT_PARAMS.peakRate) / 2);
+  assert.is(offeredAt(step, at + 1 + DEFAULT_PARAMS.holdSeconds - 1), DEFAULT_PARAMS.peakRate);
+  assert.is(offeredAt(step, step.endAt - 1), DEFAULT_PARAMS.baseRate);
   assert.is(offeredAt(step, step.endAt + 1), 0);
   assert.is(step.endAt, DEFAULT_PARAMS.baselineSeconds + DEFAULT_PARAMS.holdSeconds + DEFAULT_PARAMS.afterSeconds + 2);
 });
 
-profiles('place the due moment of a ramp where it climbs past the capacity', () => {
+profiles('start the spike from idle and the sawtooth below its peak, each with a baseline tail', () => {
+  const spike = profileFromFlags({ profile: 'spike' });
+  assert.is(offeredAt(spike, 0), PROFILE_DEFAULTS.spike.baseRate);
+  assert.is(spike.peakRate, PROFILE_DEFAULTS.spike.peakRate);
+  const saw = profileFromFlags({ profile: 'sawtooth' });
+  const highs = Array.from({ length: saw.endAt }, (_, t) => offeredAt(saw, t) === DEFAULT_PARAMS.peakRate);
+  const rises = highs.filter((h, i) => h && !highs[i - 1]).length;
+  assert.is(rises, DEFAULT_PARAMS.cycles);
+  for (const p of [spike, saw, rampProfile(DEFAULT_PARAMS)]) assert.is(offeredAt(p, p.endAt - 1), p.baseRate, `${p.name} ends at its base rate`);
+});
+
+profiles('hold a profile at its last rate until the time it must be observed to', () => {
+  const step = stepProfile(DEFAULT_PARAMS);
+  const held = withTail(step, step.endAt + 42.5);
+  assert.is(held.endAt, step.endAt + 43);
+  assert.is(offeredAt(held, held.endAt - 1), DEFAULT_PARAMS.baseRate);
+  assert.is(withTail(step, step.endAt - 10), step, 'a profile already long enough is unchanged');
+});
+
+profiles('place the due moment where the load first passes a capacity and the drop where it last does', () => {
   const ramp = rampProfile(DEFAULT_PARAMS);
   const capacity = 50;
   const t = loadExceeds(ramp, capacity);
-  assert.ok(offeredAt(ramp, t) > capacity && offeredAt(ramp, t - 0.2) <= capacity, `at ${t} s`);
-  assert.is(loadExceeds(stepProfile(DEFAULT_PARAMS), capacity), DEFAULT_PARAMS.baselineSeconds);
+  assert.ok(offeredAt(ramp, t) > capacity && offeredAt(ramp, t - 0.2) <= capacity, `up at ${t} s`);
+  const d = loadFallsBelow(ramp, capacity);
+  assert.ok(offeredAt(ramp, d) <= capacity && offeredAt(ramp, d - 0.2) > capacity, `down at ${d} s`);
+});
+
+profiles('size k6 for the peak at the worst latency the queue allows', () => {
+  const spike = profileFromFlags({ profile: 'spike' });
+  const vus = vusFor(spike, 0.9);
+  assert.ok(vus.preAllocatedVUs >= spike.peakRate * 0.9, `${vus.preAllocatedVUs} VUs for ${spike.peakRate} req/s at 0.9 s`);
+  assert.ok(vus.maxVUs >= 2 * vus.preAllocatedVUs - 10);
+});
+
+profiles('read a schedule of your own, and refuse one that is not', () => {
+  const own = stagesProfile('10:30, 90:1,90:60');
+  assert.equal(own.stages, [{ target: 10, seconds: 30 }, { target: 90, seconds: 1 }, { target: 90, seconds: 60 }]);
+  assert.is(own.startRate, 10);
+  for (const bad of ['10', '10:0', 'a:b', '10:30,,90:1']) {
+    assert.throws(() => profileFromFlags({ stages: bad }), (e: unknown) => e instanceof UsageError && /^--stages: /.test((e as Error).message), bad);
+  }
+  assert.throws(() => profileFromFlags({ profile: 'wave' }), (e: unknown) => e instanceof UsageError);
+  assert.throws(() => profileFromFlags({ profile: 'sawtooth', cycles: '1.5' }), (e: unknown) => e instanceof UsageError);
 });
 
 profiles.run();
