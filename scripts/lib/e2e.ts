@@ -41,8 +41,8 @@ export async function runE2E(o: E2EOptions): Promise<LoadTestResult[]> {
     o.log('preflight:');
     for (const s of await pipelineStatus(kc, objects)) for (const line of statusWords(s)) o.log(`  ${line}`);
     const results: LoadTestResult[] = [];
-    for (const run of o.runs) {
-      const step = progress(`${run.profile.name} load`, o.log);
+    for (const [i, run] of o.runs.entries()) {
+      o.log(`load ${i + 1} of ${o.runs.length}: ${run.profile.name}`);
       results.push(
         await runLoadTest({
           $: o.$,
@@ -57,7 +57,6 @@ export async function runE2E(o: E2EOptions): Promise<LoadTestResult[]> {
           signal: abort.signal,
         }),
       );
-      step.done();
     }
     return results;
   } finally {

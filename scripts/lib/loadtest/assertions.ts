@@ -105,7 +105,10 @@ export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pi
     name: '7. shedding only while the Ready pods cannot serve the load, and within the capacity gap',
     ok: shedOk,
     bound: `at most ${bounds.shedBound} shed (the offered load above minReplicas' capacity until the latest first new pod); none later than ${fmt(bounds.shedSettleSeconds)} after the Ready pods could serve it`,
-    observed: `${record.requests.shed} shed${outOfPlace.length ? `; ${outOfPlace.reduce((n, s) => n + s.shed, 0)} while the Ready pods could serve the load, first at ${fmt(outOfPlace[0]?.t ?? 0)}` : ', all while the Ready pods were short'}`,
+    observed:
+      record.requests.shed === 0
+        ? 'none shed'
+        : `${record.requests.shed} shed${outOfPlace.length ? `; ${outOfPlace.reduce((n, s) => n + s.shed, 0)} while the Ready pods could serve the load, first at ${fmt(outOfPlace[0]?.t ?? 0)}` : ', all while the Ready pods were short'}`,
     context: shedOk ? undefined : around(record, outOfPlace[0]?.t ?? record.samples.find((s) => s.shed > 0)?.t ?? record.stepAt),
   });
   return results;

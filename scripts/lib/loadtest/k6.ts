@@ -45,10 +45,16 @@ export interface K6Results {
   okDurationsMs: number[];
 }
 
-/** Reads k6's CSV output; seconds are counted from the first request's start. */
-export async function readK6Csv(path: string): Promise<K6Results> {
+/**
+ * Reads k6's CSV output; seconds are counted from the load's start. That is the first
+ * request's start less when the profile's first arrival is due (0 unless it starts idle),
+ * or k6's first once-a-second `vus` sample if that is earlier (it comes within a second of
+ * the start, whatever the load).
+ */
+export async function readK6Csv(path: string, firstArrivalSeconds = 0): Promise<K6Results> {
   const rows: { name: string; ms: number; value: number; status: string }[] = [];
   let header: string[] | undefined;
+  let firstVusMs: number | undefined;
   for await (const line of createInterface({ input: createReadStream(path) })) {
     const cols = line.split(',');
     if (!header) {
@@ -57,11 +63,12 @@ export async function readK6Csv(path: string): Promise<K6Results> {
     }
     const at = (name: string) => cols[header!.indexOf(name)] ?? '';
     const name = at('metric_name');
+    if (name === 'vus') firstVusMs ??= Number(at('timestamp'));
     if (name !== 'http_req_duration' && name !== 'dropped_iterations') continue;
     rows.push({ name, ms: Number(at('timestamp')), value: Number(at('metric_value')), status: at('status') });
   }
   const requests = rows.filter((r) => r.name === 'http_req_duration');
-  const startMs = Math.min(...requests.map((r) => r.ms - r.value));
+  const startMs = Math.min(Math.min(...requests.map((r) => r.ms - r.value)) - firstArrivalSeconds * 1000, firstVusMs ?? Number.POSITIVE_INFINITY);
   const perSecond = new Map<number, SecondStats>();
   for (const r of requests) {
     const second = Math.floor((r.ms - startMs) / 1000);

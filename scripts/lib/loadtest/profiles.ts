@@ -162,3 +162,14 @@ export function loadFallsBelow(p: Profile, capacity: number): number {
   for (let tenth = Math.floor(p.endAt * 10); tenth >= 0; tenth--) if (offeredAt(p, tenth / 10) > capacity) return (tenth + 1) / 10;
   return 0;
 }
+
+/** When the profile's first request is due: at once, unless it starts idle; then when one arrival has accrued. */
+export function firstArrivalAt(p: Profile): number {
+  let accrued = 0;
+  for (let step = 0; step < p.endAt * 100; step++) {
+    const t = step / 100;
+    if (offeredAt(p, t) > 0 && (t === 0 || accrued >= 1)) return t;
+    accrued += offeredAt(p, t) / 100;
+  }
+  return p.endAt;
+}

@@ -14,7 +14,7 @@ import { boundsForRun, hpaSettings } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
 import { findK6 } from './k6-binary.ts';
-import { K6_SCRIPT, k6Env, offeredAt, vusFor, withTail, type Profile } from './profiles.ts';
+import { firstArrivalAt, K6_SCRIPT, k6Env, offeredAt, vusFor, withTail, type Profile } from './profiles.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
 import { targetUrl } from './target.ts';
@@ -101,7 +101,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     recorder.stop();
   }
 
-  const k6 = await readK6Csv(csv);
+  const k6 = await readK6Csv(csv, firstArrivalAt(profile));
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, {
     rateWindowSeconds: rateWindow,
     relistSeconds: o.relistSeconds,

@@ -37,9 +37,25 @@ k6('counts requests per second from the first request\'s start, with their failu
   assert.is(results.total, 4);
   assert.is(results.failed, 1);
   assert.equal([...results.perSecond.keys()].sort(), [0, 1, 2]);
-  assert.equal(results.perSecond.get(0), { responses: 2, errors: 0, durations: [0.2, 0.25] });
-  assert.equal(results.perSecond.get(1), { responses: 1, errors: 1, durations: [0.18] });
+  assert.equal(results.perSecond.get(0), { responses: 2, errors: 0, shed: 0, durations: [0.2, 0.25] });
+  assert.equal(results.perSecond.get(1), { responses: 1, errors: 1, shed: 0, durations: [0.18] });
   assert.equal(results.okDurationsMs, [200, 250, 210]);
+});
+
+k6('counts from the load\'s start when the profile starts idle, or from k6\'s first vus sample', async () => {
+  const vus = (ms: number) => `vus,${ms},0.000000,,,,,,,,,,,,,,,,`;
+  const lines = [vus(T0 + 900), row('http_req_duration', T0 + 30_200, 200)];
+  const idle = await readK6Csv(await csv(lines), 30);
+  assert.is(idle.startMs, T0, 'the first request, due 30 s in, started at T0 + 30 s');
+  assert.equal([...idle.perSecond.keys()], [30]);
+  const late = await readK6Csv(await csv(lines), 0);
+  assert.is(late.startMs, T0 + 900, 'a vus sample earlier than the first request bounds the start');
+});
+
+k6('counts a 429 as shed, not as failed', async () => {
+  const results = await readK6Csv(await csv([row('http_req_duration', T0 + 100, 100), row('http_req_duration', T0 + 200, 1, '429'), row('http_req_duration', T0 + 300, 1, '500')]));
+  assert.equal([results.total, results.failed, results.shed], [3, 1, 1]);
+  assert.equal(results.perSecond.get(0), { responses: 3, errors: 1, shed: 1, durations: [0.1, 0.001, 0.001] });
 });
 
 k6('adds up dropped iterations', async () => {

@@ -5,6 +5,7 @@ import { UsageError } from '../../../scripts/lib/cli.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import {
   DEFAULT_PARAMS,
+  firstArrivalAt,
   k6Env,
   loadExceeds,
   loadFallsBelow,
@@ -96,6 +97,13 @@ profiles('place the due moment where the load first passes a capacity and the dr
   assert.ok(offeredAt(ramp, t) > capacity && offeredAt(ramp, t - 0.2) <= capacity, `up at ${t} s`);
   const d = loadFallsBelow(ramp, capacity);
   assert.ok(offeredAt(ramp, d) <= capacity && offeredAt(ramp, d - 0.2) > capacity, `down at ${d} s`);
+});
+
+profiles('say when the first request is due: at once, or once an idle start has accrued one arrival', () => {
+  assert.is(firstArrivalAt(profileFromFlags({})), 0);
+  const spike = profileFromFlags({ profile: 'spike' });
+  const due = firstArrivalAt(spike);
+  assert.ok(due > DEFAULT_PARAMS.baselineSeconds && due < DEFAULT_PARAMS.baselineSeconds + 1, `${due} s`);
 });
 
 profiles('size k6 for the peak at the worst latency the queue allows', () => {
