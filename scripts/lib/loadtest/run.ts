@@ -1,4 +1,4 @@
-import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { tail, type Sh } from '../shell.ts';
 import { checkRun, type AssertionResult } from './assertions.ts';
-import { boundsForRun, hpaSettings } from './bounds.ts';
+import { boundsForRun, HPA_SYNC_SECONDS, hpaSettings } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
 import { findK6 } from './k6-binary.ts';
@@ -67,6 +67,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const namespace = hpaObj.metadata.namespace ?? 'default';
   const podSelector = labelSelector(deployment?.spec?.selector.matchLabels);
 
+  // A run starts from minReplicas: after an earlier load, the HPA first brings them down.
+  const settleMs = (hpa.scaleDown.stabilizationWindowSeconds + rateWindowSeconds(rule) + (hpa.maxReplicas - hpa.minReplicas + 2) * HPA_SYNC_SECONDS) * 1000;
+  await waitFor(`${deployment?.metadata.name} to be back at ${hpa.minReplicas} replicas before the load`, settleMs, async () => {
+    const d = await o.kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: deployment?.metadata.name ?? '', namespace });
+    return d.spec?.replicas === hpa.minReplicas && d.status?.readyReplicas === hpa.minReplicas ? true : undefined;
+  });
+
   // The bounds before the run say how long it must be observed: the profile is held at its
   // last rate until then. The pod start is the current pods' own, until the run measures it.
   const rateWindow = rateWindowSeconds(rule);
@@ -95,7 +102,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     const env = { ...k6Env(profile, vusFor(profile, planned.pipe.longestRequestSeconds)), TARGET_URL: o.targetUrl };
     const run = await runK6(o.$, o.k6, K6_SCRIPT, env, csv, summary, o.signal);
     if (run.exitCode !== 0 && run.exitCode !== 99) throw new UserError(`k6 failed (exit ${run.exitCode}):\n${tail(run.output, 15)}`);
-    await sleep(2000);
+    // k6 ends a scenario early when the rest of its schedule is at rate 0 (the spike's idle
+    // tail): the recording goes on until the profile's end all the same.
+    await sleep(Math.max(0, started + profile.endAt * 1000 - Date.now()) + 2000, undefined, { signal: o.signal }).catch(() => {});
   } finally {
     clearInterval(ticker);
     recorder.stop();
