@@ -3,7 +3,7 @@ import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
 import { withDefaults, type ControllerSettings } from '../simulate/controller.ts';
-import { allPhases, simulate, type SimRun } from '../simulate/run.ts';
+import { allPhases, simulate, type Phases, type SimRun } from '../simulate/run.ts';
 import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here: the controller's own rules
@@ -145,11 +145,17 @@ const minOf = (xs: number[]) => Math.min(...xs);
 const maxOf = (xs: number[]) => Math.max(...xs);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+const modelOf = (pipe: PipelineSettings) => ({ scrapeSeconds: pipe.scrapeSeconds, rateWindowSeconds: pipe.rateWindowSeconds, relistSeconds: pipe.relistSeconds, syncSeconds: pipe.syncSeconds });
+
+/** Runs the profile at one phase of sync and scrape, for `seconds`. */
+export function simulateAt(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number, phases: Phases): SimRun {
+  const pods = { slots: pipe.slots, queueLimit: pipe.queueLimit, serviceSeconds: pipe.serviceSeconds, startSeconds: pipe.podStartSeconds };
+  return simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), pods, modelOf(pipe), phases);
+}
+
 /** Runs the profile at every phase; `seconds` long enough for the slowest to settle. */
 export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number): SimRun[] {
-  const pods = { slots: pipe.slots, queueLimit: pipe.queueLimit, serviceSeconds: pipe.serviceSeconds, startSeconds: pipe.podStartSeconds };
-  const model = { scrapeSeconds: pipe.scrapeSeconds, rateWindowSeconds: pipe.rateWindowSeconds, relistSeconds: pipe.relistSeconds, syncSeconds: pipe.syncSeconds };
-  return allPhases(model).map((phases) => simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), pods, model, phases));
+  return allPhases(modelOf(pipe)).map((phases) => simulateAt(hpa, pipe, profile, seconds, phases));
 }
 
 export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number): Bounds {

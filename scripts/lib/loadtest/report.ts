@@ -17,12 +17,14 @@ export interface RunReport {
   results: AssertionResult[];
   figures: Figures;
   overlay: string;
+  /** A simulated run (scripts/simulate.ts), not one observed on a cluster. */
+  predicted?: boolean;
 }
 
 export function markdown(r: RunReport): string {
   const ok = r.results.every((a) => a.ok);
   const lines = [
-    `# inferscale load test: ${r.record.profile} on ${r.overlay}`,
+    r.predicted ? `# inferscale prediction (simulated, not observed): ${r.record.profile} on ${r.overlay}` : `# inferscale load test: ${r.record.profile} on ${r.overlay}`,
     '',
     `**${ok ? `All ${r.results.length} assertions hold.` : `${r.results.filter((a) => !a.ok).length} assertion(s) failed.`}**`,
     '',
@@ -61,7 +63,7 @@ export async function writeReport(dir: string, r: RunReport): Promise<{ json: st
     renderChart(r.record, {
       maxReplicas: r.hpa.maxReplicas,
       sloSeconds: r.pipeline.latencySloSeconds,
-      title: `${r.record.profile} load on ${r.overlay}: replicas follow the offered load`,
+      title: `${r.predicted ? 'predicted: ' : ''}${r.record.profile} load on ${r.overlay}: replicas follow the offered load`,
     }),
   );
   return files;

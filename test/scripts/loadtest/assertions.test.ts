@@ -7,12 +7,13 @@ import { boundsForRun, hpaSettings, simulateAllPhases, type HpaSettings } from '
 import { computeFigures } from '../../../scripts/lib/loadtest/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { MAX_FAILED_SHARE, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
-import type { ReplicaChange, RunRecord, Sample } from '../../../scripts/lib/loadtest/timeline.ts';
+import type { ReplicaChange, RunRecord } from '../../../scripts/lib/loadtest/timeline.ts';
 import { durationSeconds, type KObject, type ServiceMonitor } from '../../../scripts/lib/manifests/objects.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { loadAdapterRules, rateWindowSeconds } from '../../../scripts/lib/monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
+import { simulatedRecord } from '../../../scripts/lib/simulate/record.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 
 // Timelines, good and broken, checked against the bounds the controller's rules give for
@@ -36,24 +37,8 @@ const step = planFor(profileFromFlags({}));
 const { pipe, bounds, profile } = step;
 
 /** A simulated run as the recorder would have recorded it. */
-function recorded(sim: SimRun, plan: typeof step): RunRecord {
-  const samples: Sample[] = sim.seconds
-    .filter((s) => s.t <= plan.profile.endAt)
-    .map((s) => ({ t: s.t, replicas: s.replicas, desired: s.replicas, ready: s.ready, metric: s.concurrency, offered: s.offered, achieved: s.offered, errors: 0, shed: Math.round(s.shed), p50: 0.2, p95: 0.23, p99: 0.24 }));
-  const total = Math.round(samples.reduce((n, s) => n + s.offered, 0));
-  const shed = samples.reduce((n, s) => n + s.shed, 0);
-  return {
-    profile: plan.profile.name,
-    stepAt: plan.stepAt,
-    dropAt: plan.dropAt,
-    endAt: plan.profile.endAt,
-    samples,
-    changes: sim.changes.filter((c) => c.t <= plan.profile.endAt),
-    firstNewReadyAt: sim.firstNewReadyAt,
-    requests: { total, failed: 0, shed, dropped: 0, underSlo: total - shed },
-    podStarts: [measured.podStartSeconds],
-  };
-}
+const recorded = (sim: SimRun, plan: typeof step): RunRecord =>
+  simulatedRecord(sim, { profile: plan.profile.name, stepAt: plan.stepAt, dropAt: plan.dropAt, endAt: plan.profile.endAt, pipe: plan.pipe });
 
 const stepRuns = simulateAllPhases(step.hpa, pipe, profile, profile.endAt);
 const goodRun = (): RunRecord => recorded(stepRuns[0]!, step);

@@ -1,0 +1,44 @@
+import { UserError } from '../cli.ts';
+import type { ClusterProvider } from '../cluster/provider.ts';
+import { checkRun } from '../loadtest/assertions.ts';
+import { boundsForRun, hpaSettings, simulateAt } from '../loadtest/bounds.ts';
+import { computeFigures } from '../loadtest/figures.ts';
+import { withTail, type Profile } from '../loadtest/profiles.ts';
+import { writeReport, type RunReport } from '../loadtest/report.ts';
+import type { KObject } from '../manifests/objects.ts';
+import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
+import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
+import { simulatedRecord } from './record.ts';
+import type { Phases } from './run.ts';
+
+// A run predicted before deploying: the overlay's rendered objects, the profile, the
+// controller's rules and the pipeline model (the same ones the e2e's bounds use), played
+// forward at one phase of sync and scrape, and written as the report a real run writes,
+// marked as predicted.
+
+export interface PredictOptions {
+  objects: KObject[];
+  overlay: string;
+  profile: Profile;
+  provider: Pick<ClusterProvider, 'relistSeconds'>;
+  podStartSeconds: number;
+  /** Where the first sync and the first scrape fall; default: the middle of their periods. */
+  phases?: Phases;
+  reportDir: string;
+}
+
+export async function predict(o: PredictOptions): Promise<{ report: RunReport; files: { json: string; md: string; svg: string } }> {
+  const hpa = hpaSettings(o.objects);
+  const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
+  if (!rule) throw new UserError(`no rule in ${ADAPTER_RULES_FILE} serves ${hpa.metric}, the metric the HPA scales on.`);
+  const measured = { rateWindowSeconds: rateWindowSeconds(rule), relistSeconds: await o.provider.relistSeconds(), podStartSeconds: o.podStartSeconds };
+  const planned = boundsForRun(o.objects, hpa, o.profile, measured);
+  const profile = withTail(o.profile, planned.bounds.observeUntil);
+  const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, measured);
+  const phases = o.phases ?? { sync: Math.floor(pipe.syncSeconds / 2), scrape: Math.floor(pipe.scrapeSeconds / 2) };
+  const sim = simulateAt(hpa, pipe, profile, profile.endAt, phases);
+  const record = simulatedRecord(sim, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
+  const results = checkRun(record, hpa, bounds, pipe);
+  const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures: computeFigures(record, hpa, pipe, bounds), overlay: o.overlay, predicted: true };
+  return { report, files: await writeReport(o.reportDir, report) };
+}

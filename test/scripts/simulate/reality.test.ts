@@ -1,0 +1,54 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
+import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
+import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
+import { repoPath } from '../../../scripts/lib/paths.ts';
+import { sh } from '../../../scripts/lib/shell.ts';
+import { predict } from '../../../scripts/lib/simulate/predict.ts';
+
+// The simulator held to real runs: timeline.json of runs on the embedded cluster
+// (test/fixtures/runs, from `npm run e2e -- --profiles step,ramp,spike,sawtooth`), predicted
+// again from the same overlay, profile and measured pod start.
+
+const TOLERANCE_SECONDS = 15;
+const dir = repoPath('test/fixtures/runs');
+const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+const reality = suite('the simulator against real runs');
+
+const events = (r: RunReport) => {
+  const changes = r.record.changes;
+  return {
+    firstIncrease: changes.find((c) => c.to > c.from)?.t ?? Number.NaN,
+    peak: Math.max(...r.record.samples.map((s) => s.replicas)),
+    firstDecrease: changes.find((c) => c.to < c.from)?.t ?? Number.NaN,
+    backAtMin: [...changes].reverse().find((c) => c.to === r.hpa.minReplicas && c.from > c.to)?.t ?? Number.NaN,
+  };
+};
+
+for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json')).sort()) {
+  reality(`predicts the real ${file.replace('.timeline.json', '')} run within ${TOLERANCE_SECONDS} s and one replica`, async () => {
+    const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
+    const starts = [...real.record.podStarts].sort((a, b) => a - b);
+    const { report } = await predict({
+      objects,
+      overlay: 'overlays/local',
+      profile: profileFromFlags({ profile: real.record.profile }),
+      provider: { relistSeconds: async () => real.pipeline.relistSeconds },
+      podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds,
+      reportDir: join(tmpdir(), `reality-${file}`),
+    });
+    const seen = events(real);
+    const said = events(report);
+    const what = `observed ${JSON.stringify(seen)}, predicted ${JSON.stringify(said)}`;
+    assert.ok(Math.abs(seen.firstIncrease - said.firstIncrease) <= TOLERANCE_SECONDS, `first increase: ${what}`);
+    assert.ok(Math.abs(seen.peak - said.peak) <= 1, `peak: ${what}`);
+    assert.ok(Math.abs(seen.firstDecrease - said.firstDecrease) <= TOLERANCE_SECONDS, `first decrease: ${what}`);
+    assert.ok(Math.abs(seen.backAtMin - said.backAtMin) <= TOLERANCE_SECONDS, `back at min: ${what}`);
+  });
+}
+
+reality.run();
