@@ -1,4 +1,4 @@
-import type { Bounds, HpaSettings, PipelineSettings } from './bounds.ts';
+import { runEvents, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from './bounds.ts';
 import { MAX_FAILED_SHARE } from './profiles.ts';
 import { around, type RunRecord } from './timeline.ts';
 
@@ -17,7 +17,7 @@ export interface AssertionResult {
 
 const fmt = (s: number) => `${s.toFixed(1)} s`;
 
-export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pipe: PipelineSettings): AssertionResult[] {
+export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pipe: PipelineSettings, prediction: RunEvents): AssertionResult[] {
   const results: AssertionResult[] = [];
   const first = record.samples[0];
   results.push({
@@ -111,5 +111,20 @@ export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pi
         : `${record.requests.shed} shed${outOfPlace.length ? `; ${outOfPlace.reduce((n, s) => n + s.shed, 0)} while the Ready pods could serve the load, first at ${fmt(outOfPlace[0]?.t ?? 0)}` : ', all while the Ready pods were short'}`,
     context: shedOk ? undefined : around(record, outOfPlace[0]?.t ?? record.samples.find((s) => s.shed > 0)?.t ?? record.stepAt),
   });
+  // Held to the simulator: the same rules at the phase of the median first increase.
+  const seen = runEvents(record.changes, hpa.minReplicas);
+  const within = pipe.syncSeconds;
+  const off = (['firstIncrease', 'firstDecrease', 'backAtMin'] as const).filter((k) => !(Math.abs(seen[k] - prediction[k]) <= within || (Number.isNaN(seen[k]) && Number.isNaN(prediction[k]))));
+  const peakOff = Math.abs(seen.peak - prediction.peak) > 1;
+  const show = (e: RunEvents) => `first increase ${fmtEvent(e.firstIncrease)}, peak ${e.peak}, first decrease ${fmtEvent(e.firstDecrease)}, at minReplicas ${fmtEvent(e.backAtMin)}`;
+  results.push({
+    name: '8. the run follows the prediction',
+    ok: off.length === 0 && !peakOff,
+    bound: `within ${fmt(within)} (a sync period) and one replica of the prediction: ${show(prediction)}`,
+    observed: show(seen),
+    context: off.length === 0 && !peakOff ? undefined : around(record, seen[off[0] ?? 'firstIncrease'] || record.stepAt),
+  });
   return results;
 }
+
+const fmtEvent = (t: number) => (Number.isNaN(t) ? 'never' : fmt(t));

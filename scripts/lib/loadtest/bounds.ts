@@ -212,3 +212,31 @@ export function boundsForRun(objects: KObject[], hpa: HpaSettings, profile: Prof
   const stepAt = loadExceeds(profile, capacity);
   return { pipe, stepAt, dropAt: loadFallsBelow(profile, capacity), bounds: computeBounds(hpa, pipe, profile, stepAt) };
 }
+
+/** The events a run is judged by, from its replica changes. */
+export interface RunEvents {
+  firstIncrease: number;
+  peak: number;
+  firstDecrease: number;
+  backAtMin: number;
+}
+
+export function runEvents(changes: { t: number; from: number; to: number }[], minReplicas: number): RunEvents {
+  return {
+    firstIncrease: changes.find((c) => c.to > c.from)?.t ?? Number.NaN,
+    peak: Math.max(minReplicas, ...changes.map((c) => c.to)),
+    firstDecrease: changes.find((c) => c.to < c.from)?.t ?? Number.NaN,
+    backAtMin: [...changes].reverse().find((c) => c.to === minReplicas && c.from > c.to)?.t ?? Number.NaN,
+  };
+}
+
+/**
+ * The prediction a run is held to: of all phases of sync and scrape, the run whose first
+ * increase is the median, so that whichever phase the cluster has, it is at most half the
+ * spread away.
+ */
+export function centralRun(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile): SimRun {
+  const runs = simulateAllPhases(hpa, pipe, profile, profile.endAt);
+  const ranked = runs.map((r) => ({ r, t: runEvents(r.changes, hpa.minReplicas).firstIncrease })).sort((a, b) => (a.t || Infinity) - (b.t || Infinity));
+  return (ranked[Math.floor(ranked.length / 2)] ?? ranked[0])!.r;
+}

@@ -10,7 +10,7 @@ import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { tail, type Sh } from '../shell.ts';
 import { checkRun, type AssertionResult } from './assertions.ts';
-import { boundsForRun, HPA_SYNC_SECONDS, hpaSettings } from './bounds.ts';
+import { boundsForRun, centralRun, HPA_SYNC_SECONDS, hpaSettings, runEvents } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
 import { findK6 } from './k6-binary.ts';
@@ -150,7 +150,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     requests: { total: k6.total, failed: k6.failed, shed: k6.shed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
   };
-  const results: AssertionResult[] = checkRun(record, hpa, bounds, pipe);
+  const prediction = runEvents(centralRun(hpa, pipe, profile).changes, hpa.minReplicas);
+  const results: AssertionResult[] = checkRun(record, hpa, bounds, pipe, prediction);
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };
   const files = await writeReport(o.reportDir, report);

@@ -1,7 +1,7 @@
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { checkRun } from '../loadtest/assertions.ts';
-import { boundsForRun, hpaSettings, simulateAt } from '../loadtest/bounds.ts';
+import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAt } from '../loadtest/bounds.ts';
 import { computeFigures } from '../loadtest/figures.ts';
 import { withTail, type Profile } from '../loadtest/profiles.ts';
 import { writeReport, type RunReport } from '../loadtest/report.ts';
@@ -22,7 +22,7 @@ export interface PredictOptions {
   profile: Profile;
   provider: Pick<ClusterProvider, 'relistSeconds'>;
   podStartSeconds: number;
-  /** Where the first sync and the first scrape fall; default: the middle of their periods. */
+  /** Where the first sync and the first scrape fall; default: the phase of the median first increase. */
   phases?: Phases;
   reportDir: string;
 }
@@ -35,10 +35,9 @@ export async function predict(o: PredictOptions): Promise<{ report: RunReport; f
   const planned = boundsForRun(o.objects, hpa, o.profile, measured);
   const profile = withTail(o.profile, planned.bounds.observeUntil);
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, measured);
-  const phases = o.phases ?? { sync: Math.floor(pipe.syncSeconds / 2), scrape: Math.floor(pipe.scrapeSeconds / 2) };
-  const sim = simulateAt(hpa, pipe, profile, profile.endAt, phases);
+  const sim = o.phases ? simulateAt(hpa, pipe, profile, profile.endAt, o.phases) : centralRun(hpa, pipe, profile);
   const record = simulatedRecord(sim, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
-  const results = checkRun(record, hpa, bounds, pipe);
+  const results = checkRun(record, hpa, bounds, pipe, runEvents(centralRun(hpa, pipe, profile).changes, hpa.minReplicas));
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures: computeFigures(record, hpa, pipe, bounds), overlay: o.overlay, predicted: true };
   return { report, files: await writeReport(o.reportDir, report) };
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { clusterPaths } from '../../../scripts/lib/cluster/embedded/paths.ts';
 import { LocalProvider } from '../../../scripts/lib/cluster/local.ts';
 import { checkRun } from '../../../scripts/lib/loadtest/assertions.ts';
-import { boundsForRun, hpaSettings, simulateAllPhases, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
 import { computeFigures } from '../../../scripts/lib/loadtest/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { MAX_FAILED_SHARE, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
@@ -30,11 +30,12 @@ function planFor(base: Profile, over: KObject[] = objects) {
   const h = hpaSettings(over);
   const first = boundsForRun(over, h, base, measured);
   const profile = withTail(base, first.bounds.observeUntil);
-  return { hpa: h, profile, ...boundsForRun(over, h, profile, measured) };
+  const run = boundsForRun(over, h, profile, measured);
+  return { hpa: h, profile, ...run, prediction: runEvents(centralRun(h, run.pipe, profile).changes, h.minReplicas) };
 }
 
 const step = planFor(profileFromFlags({}));
-const { pipe, bounds, profile } = step;
+const { pipe, bounds, profile, prediction } = step;
 
 /** A simulated run as the recorder would have recorded it. */
 const recorded = (sim: SimRun, plan: typeof step): RunRecord =>
@@ -52,7 +53,7 @@ function withChanges(record: RunRecord, changes: ReplicaChange[]): RunRecord {
   return { ...record, changes, samples };
 }
 
-const failing = (record: RunRecord) => checkRun(record, hpa, bounds, pipe).filter((r) => !r.ok);
+const failing = (record: RunRecord) => checkRun(record, hpa, bounds, pipe, prediction).filter((r) => !r.ok);
 const names = (record: RunRecord) => failing(record).map((r) => r.name);
 
 const assertions = suite('the e2e assertions on recorded timelines');
@@ -68,10 +69,10 @@ assertions('read their settings from the overlay, the adapter rule and the embed
 
 assertions('pass every run the rules produce, at every phase of sync and scrape', () => {
   for (const sim of stepRuns) {
-    const results = checkRun(recorded(sim, step), hpa, bounds, pipe);
+    const results = checkRun(recorded(sim, step), hpa, bounds, pipe, prediction);
     assert.equal(results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.observed}`), []);
   }
-  const results = checkRun(goodRun(), hpa, bounds, pipe);
+  const results = checkRun(goodRun(), hpa, bounds, pipe, prediction);
   assert.equal(results.map((r) => Number(r.name.split('.')[0])), results.map((_, i) => i + 1), 'numbered 1, 2, 3, ...');
 });
 
@@ -96,6 +97,14 @@ assertions('fail when the peak falls short of the replicas the load needs', () =
   const short = bounds.peakLow - 2;
   const changes = [{ t: run.changes[0]!.t, from: hpa.minReplicas, to: short }, { t: bounds.firstDecreaseEarliest + 5, from: short, to: hpa.minReplicas }];
   assert.ok(names(withChanges(run, changes)).includes('3. the peak reaches the replicas the offered load needs'));
+});
+
+assertions('fail when the run strays from the prediction, even inside the bounds', () => {
+  const run = goodRun();
+  const low = prediction.peak - 2;
+  assert.ok(low >= bounds.peakLow - 1, 'still inside assertion 3');
+  const changes = [{ t: run.changes[0]!.t, from: hpa.minReplicas, to: low }, { t: run.changes.at(-1)!.t, from: low, to: hpa.minReplicas }];
+  assert.equal(names(withChanges(run, changes)), ['8. the run follows the prediction']);
 });
 
 assertions('fail on a decrease before the scale-down window allows one', () => {
@@ -139,16 +148,16 @@ const spikeRuns = simulateAllPhases(spike.hpa, spike.pipe, spike.profile, spike.
 assertions('count shedding apart from failure: a spike past the pods sheds, and passes', () => {
   const run = recorded(spikeRuns.reduce((a, b) => (b.shedTotal > a.shedTotal ? b : a)), spike);
   assert.ok(run.requests.shed > 0, 'the spike is past what minReplicas can hold');
-  assert.equal(checkRun(run, spike.hpa, spike.bounds, spike.pipe).filter((r) => !r.ok).map((r) => `${r.name}: ${r.observed}`), []);
+  assert.equal(checkRun(run, spike.hpa, spike.bounds, spike.pipe, spike.prediction).filter((r) => !r.ok).map((r) => `${r.name}: ${r.observed}`), []);
 });
 
 assertions('fail on shedding once the Ready pods can serve the load, or more than the capacity gap', () => {
   const run = recorded(spikeRuns[0]!, spike);
   const calm = run.samples.findLast((s) => s.offered > 0 && s.offered < (s.ready * spike.pipe.slots) / spike.pipe.serviceSeconds / 2)!;
   const samples = run.samples.map((s) => (s.t === calm.t ? { ...s, shed: 5 } : s));
-  const out = checkRun({ ...run, samples, requests: { ...run.requests, shed: run.requests.shed + 5 } }, spike.hpa, spike.bounds, spike.pipe).filter((r) => !r.ok);
+  const out = checkRun({ ...run, samples, requests: { ...run.requests, shed: run.requests.shed + 5 } }, spike.hpa, spike.bounds, spike.pipe, spike.prediction).filter((r) => !r.ok);
   assert.ok(out.some((r) => r.name.startsWith('7.') && r.observed.includes(`first at ${calm.t.toFixed(1)} s`)), JSON.stringify(out));
-  const tooMany = checkRun({ ...run, requests: { ...run.requests, shed: spike.bounds.shedBound + 1 } }, spike.hpa, spike.bounds, spike.pipe).filter((r) => !r.ok);
+  const tooMany = checkRun({ ...run, requests: { ...run.requests, shed: spike.bounds.shedBound + 1 } }, spike.hpa, spike.bounds, spike.pipe, spike.prediction).filter((r) => !r.ok);
   assert.ok(tooMany.some((r) => r.name.startsWith('7.')));
 });
 
@@ -156,7 +165,7 @@ assertions('pass every profile the rules run, at every phase', () => {
   for (const flags of [{ profile: 'ramp' }, { profile: 'sawtooth' }, { stages: '10:20,70:10,70:40,10:1,10:30' }]) {
     const plan = planFor(profileFromFlags(flags));
     for (const sim of simulateAllPhases(plan.hpa, plan.pipe, plan.profile, plan.profile.endAt)) {
-      const failed = checkRun(recorded(sim, plan), plan.hpa, plan.bounds, plan.pipe).filter((r) => !r.ok);
+      const failed = checkRun(recorded(sim, plan), plan.hpa, plan.bounds, plan.pipe, plan.prediction).filter((r) => !r.ok);
       assert.equal(failed.map((r) => `${plan.profile.name}: ${r.name}: ${r.observed}`), []);
     }
   }
