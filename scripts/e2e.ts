@@ -1,4 +1,4 @@
-import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
+import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runE2E } from './lib/e2e.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
@@ -38,12 +38,6 @@ function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profile
   });
 }
 
-function gateTimeout(raw = '180'): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--gate-timeout must be a positive number of seconds, got "${raw}".`);
-  return value;
-}
-
 await runMain(async () => {
   const flags = parseFlags(
     scriptArgv(import.meta.url),
@@ -62,7 +56,7 @@ await runMain(async () => {
     runs,
     targetUrl: flags['target-url'],
     keep: Boolean(flags.keep),
-    gateTimeoutSeconds: gateTimeout(flags['gate-timeout']),
+    gateTimeoutSeconds: numberFlag('gate-timeout', flags['gate-timeout'] ?? '180', { positive: true, what: 'number of seconds' }),
     log,
   });
   let failures = 0;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
+import { numberFlag, parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
@@ -21,12 +21,6 @@ Exits 1 when an assertion fails.
   --relist <s>           the adapter's relist interval (default: the embedded cluster's ${ADAPTER_RELIST_SECONDS} s, else the chart values')${LOAD_USAGE}
 `;
 
-function relistFlag(raw: string): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--relist must be a positive number of seconds, got "${raw}".`);
-  return value;
-}
-
 await runMain(async () => {
   const flags = parseFlags(scriptArgv(import.meta.url), { ...LOAD_FLAGS, overlay: { type: 'string' }, provider: { type: 'string' }, relist: { type: 'string' } }, usage);
   const profile = profileFromFlags(flags);
@@ -44,7 +38,7 @@ await runMain(async () => {
     profile,
     reportDir,
     targetUrl: flags['target-url'],
-    relistSeconds: flags.relist !== undefined ? relistFlag(flags.relist) : undefined,
+    relistSeconds: flags.relist !== undefined ? numberFlag('relist', flags.relist, { positive: true, what: 'number of seconds' }) : undefined,
     log,
   });
   process.stdout.write(`${files.md}\n${files.svg}\n${files.json}\n`);

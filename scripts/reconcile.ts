@@ -1,4 +1,4 @@
-import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
+import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runReconcile } from './lib/reconcile/command.ts';
@@ -27,8 +27,7 @@ await runMain(async () => {
     usage,
   );
   if (!flags.overlay) throw new UsageError('--overlay is required. Run with --help for usage.');
-  const timeout = Number(flags.timeout ?? '120');
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}".`);
+  const timeout = numberFlag('timeout', flags.timeout ?? '120', { positive: true, what: 'number of seconds' });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const { kc, provider } = await connect(sh, parseProvider(flags.provider), log);
   await runReconcile({ $: sh, kc, overlay: flags.overlay, dryRun: Boolean(flags['dry-run']), timeoutMs: timeout * 1000, provider, out: (l) => process.stdout.write(`${l}\n`) });

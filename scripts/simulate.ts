@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
+import { numberFlag, parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { figureLines } from './lib/loadtest/figures.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
@@ -26,12 +26,7 @@ Needs no cluster.
   --scrape-phase <s>     when the first scrape comes (default: mid-interval)${LOAD_USAGE.replace(/\n {2}--target-url[^\n]*/, '')}
 `;
 
-function seconds(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a non-negative number of seconds, got "${raw}".`);
-  return value;
-}
+const seconds = (name: string, raw: string | undefined): number | undefined => (raw === undefined ? undefined : numberFlag(name, raw, { what: 'number of seconds' }));
 
 await runMain(async () => {
   const { 'target-url': _unused, ...loadFlags } = LOAD_FLAGS;

@@ -40,6 +40,18 @@ export function parseFlags<O extends Options>(argv: string[], options: O, usage:
   return parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string };
 }
 
+/**
+ * A flag's value as a number, or a UsageError naming the flag: `positive` refuses 0 too;
+ * `what` says what it counts ("number of seconds").
+ */
+export function numberFlag(name: string, raw: string, { positive = false, what = 'number' } = {}): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new UsageError(`--${name} must be a ${positive ? 'positive' : 'non-negative'} ${what}, got "${raw}".`);
+  }
+  return value;
+}
+
 /** Runs a script's body; maps errors to one line on stderr and an exit code. */
 export async function runMain(body: () => Promise<number | void>): Promise<void> {
   // Output piped into `head` that has seen enough: stop quietly, as other CLIs do.

@@ -50,7 +50,6 @@ function tracked(server: Server): Set<Socket> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('secureConnection', (s: Socket) => sockets.add(s));
   return sockets;
 }
 

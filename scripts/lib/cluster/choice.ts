@@ -69,12 +69,12 @@ async function open(c: Candidate): Promise<KubeConfig> {
  * The kubeconfig a script talks to, checked to answer as a Kubernetes API before anything
  * is applied, deleted or loaded; a UserError naming the server and the cause otherwise.
  */
-export async function chooseKubeConfig(name: ProviderName | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ kc: KubeConfig; source: Candidate['source'] }> {
+export async function chooseKubeConfig(name: ProviderName | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ kc: KubeConfig; source: Candidate['source']; files: string[] }> {
   const list = candidates(name, env);
   let contextFailure: unknown;
   for (const c of list) {
     try {
-      return { kc: await open(c), source: c.source };
+      return { kc: await open(c), source: c.source, files: c.files };
     } catch (error) {
       if (c.fallThrough) {
         if (!(error instanceof NoKubeconfig)) contextFailure = error;

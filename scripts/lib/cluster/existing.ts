@@ -1,5 +1,4 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter } from 'node:path';
 import type { KObject } from '../manifests/objects.ts';
 import { installCharts } from '../monitoring/helm.ts';
 import { chartRelistSeconds } from '../monitoring/relist.ts';
@@ -26,9 +25,9 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   async create(): Promise<ClusterInfo> {
-    const { kc, source } = await chooseKubeConfig('existing', this.env);
+    const { kc, files } = await chooseKubeConfig('existing', this.env);
     this.log(`using the existing cluster of context ${kc.getCurrentContext()} (${kc.getCurrentCluster()?.server})`);
-    return { kubeconfig: source === 'KUBECONFIG' ? (this.env.KUBECONFIG ?? '') : join(homedir(), '.kube', 'config'), alreadyRunning: true };
+    return { kubeconfig: files.join(delimiter), alreadyRunning: true };
   }
 
   async nodeAddress(): Promise<string | undefined> {

@@ -2,6 +2,7 @@ import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from 
 import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
+import { serviceConfigOf } from '../manifests/service-config.ts';
 import { withDefaults, type ControllerSettings } from '../simulate/controller.ts';
 import { allPhases, simulate, type Phases, type SimRun } from '../simulate/run.ts';
 import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles.ts';
@@ -62,13 +63,9 @@ export function hpaSettings(objects: KObject[]): HpaSettings {
 /** The inference container's settings as the service reads them, defaults included. */
 function serviceConfig(objects: KObject[]): ServiceConfig {
   const d = objects.find((o) => o.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
-  const container = d?.spec?.template.spec?.containers.find((c) => c.env?.some((e) => e.name.startsWith('INFERENCE_')));
-  const env = Object.fromEntries((container?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    throw new UserError(`the overlay's inference container would not start: ${(error as Error).message}`);
-  }
+  const config = d ? serviceConfigOf(d) : undefined;
+  if (typeof config === 'string') throw new UserError(`the overlay's inference container would not start: ${config}`);
+  return config ?? loadConfig({});
 }
 
 export function pipelineSettings(

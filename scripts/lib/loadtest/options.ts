@@ -1,4 +1,4 @@
-import { UsageError } from '../cli.ts';
+import { numberFlag, UsageError } from '../cli.ts';
 import { DEFAULT_PARAMS, PROFILE_DEFAULTS, PROFILE_NAMES, profileFor, stagesProfile, type Profile, type ProfileName, type ProfileParams } from './profiles.ts';
 
 // The load flags shared by scripts/loadtest.ts and scripts/e2e.ts.
@@ -36,12 +36,7 @@ export const LOAD_USAGE = `
 
 type LoadFlags = { [K in keyof typeof LOAD_FLAGS]?: string };
 
-function number(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a non-negative number, got "${raw}".`);
-  return value;
-}
+const number = (name: string, raw: string | undefined, fallback: number): number => (raw === undefined ? fallback : numberFlag(name, raw));
 
 export function profileFromFlags(flags: LoadFlags): Profile {
   if (flags.stages !== undefined) {

@@ -68,7 +68,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const podSelector = labelSelector(deployment?.spec?.selector.matchLabels);
 
   // A run starts from minReplicas: after an earlier load, the HPA first brings them down.
-  const settleMs = (hpa.scaleDown.stabilizationWindowSeconds + rateWindowSeconds(rule) + (hpa.maxReplicas - hpa.minReplicas + 2) * HPA_SYNC_SECONDS) * 1000;
+  const rateWindow = rateWindowSeconds(rule);
+  const settleMs = (hpa.scaleDown.stabilizationWindowSeconds + rateWindow + (hpa.maxReplicas - hpa.minReplicas + 2) * HPA_SYNC_SECONDS) * 1000;
   await waitFor(`${deployment?.metadata.name} to be back at ${hpa.minReplicas} replicas before the load`, settleMs, async () => {
     const d = await o.kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: deployment?.metadata.name ?? '', namespace });
     return d.spec?.replicas === hpa.minReplicas && d.status?.readyReplicas === hpa.minReplicas ? true : undefined;
@@ -76,7 +77,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
 
   // The bounds before the run say how long it must be observed: the profile is held at its
   // last rate until then. The pod start is the current pods' own, until the run measures it.
-  const rateWindow = rateWindowSeconds(rule);
   const podStartBefore = await podStartSeconds(o.kc, namespace, podSelector);
   const planned = boundsForRun(o.objects, hpa, options.profile, { rateWindowSeconds: rateWindow, relistSeconds: o.relistSeconds, podStartSeconds: podStartBefore });
   const profile = withTail(options.profile, planned.bounds.observeUntil);

@@ -5,7 +5,8 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
+import { longestRequestMs } from '../../../inference/src/config.ts';
+import { serviceConfigOf } from '../manifests/service-config.ts';
 import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
 
@@ -49,31 +50,19 @@ const hpaReplicaRange: Check = ({ objects }) =>
     return max !== undefined && min > max ? [{ object: hpa, message: `minReplicas ${min} is above maxReplicas ${max}` }] : [];
   });
 
+const scaleTargetOf = (objects: KObject[], hpa: V2HorizontalPodAutoscaler) => {
+  const ref = hpa.spec?.scaleTargetRef;
+  return ref ? findObject<V1Deployment & KObject>(objects, ref.kind, ref.name) : undefined;
+};
+
 const hpaTargetHasNoReplicas: Check = ({ objects }) =>
   of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
-    const ref = hpa.spec?.scaleTargetRef;
-    const target = ref ? findObject<V1Deployment & KObject>(objects, ref.kind, ref.name) : undefined;
+    const target = scaleTargetOf(objects, hpa);
     return target?.spec?.replicas !== undefined
       ? [{ object: target, message: `sets spec.replicas (${target.spec.replicas}) but ${describe(hpa)} owns the replica count` }]
       : [];
   });
 
-/** The inference container's settings as the service itself reads them (defaults included), or why not. */
-function serviceConfigOf(d: V1Deployment): ServiceConfig | string | undefined {
-  const container = d.spec?.template.spec?.containers.find((c) => c.env?.some((e) => e.name.startsWith('INFERENCE_')));
-  if (!container) return undefined;
-  const env = Object.fromEntries((container.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-const scaleTargetOf = (objects: KObject[], hpa: V2HorizontalPodAutoscaler) => {
-  const ref = hpa.spec?.scaleTargetRef;
-  return ref ? findObject<V1Deployment & KObject>(objects, ref.kind, ref.name) : undefined;
-};
 
 // A pod queues once its concurrency passes its slots: the HPA must add pods before that.
 const hpaTargetBelowSlots: Check = ({ objects, concurrencyMetrics }) =>

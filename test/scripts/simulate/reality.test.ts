@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runEvents } from '../../../scripts/lib/loadtest/bounds.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
@@ -19,15 +20,7 @@ const dir = repoPath('test/fixtures/runs');
 const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
 const reality = suite('the simulator against real runs');
 
-const events = (r: RunReport) => {
-  const changes = r.record.changes;
-  return {
-    firstIncrease: changes.find((c) => c.to > c.from)?.t ?? Number.NaN,
-    peak: Math.max(...r.record.samples.map((s) => s.replicas)),
-    firstDecrease: changes.find((c) => c.to < c.from)?.t ?? Number.NaN,
-    backAtMin: [...changes].reverse().find((c) => c.to === r.hpa.minReplicas && c.from > c.to)?.t ?? Number.NaN,
-  };
-};
+const events = (r: RunReport) => runEvents(r.record.changes, r.hpa.minReplicas);
 
 for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json')).sort()) {
   reality(`predicts the real ${file.replace('.timeline.json', '')} run within ${TOLERANCE_SECONDS} s and one replica`, async () => {

@@ -1,0 +1,18 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import { loadConfig, type ServiceConfig } from '../../../inference/src/config.ts';
+
+/**
+ * The settings of a Deployment's inference container (the one with INFERENCE_* variables)
+ * as the service itself reads them, defaults included; or the service's own sentence for
+ * why it would not start; undefined when it has no such container.
+ */
+export function serviceConfigOf(d: V1Deployment): ServiceConfig | string | undefined {
+  const container = d.spec?.template.spec?.containers.find((c) => c.env?.some((e) => e.name.startsWith('INFERENCE_')));
+  if (!container) return undefined;
+  const env = Object.fromEntries((container.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
