@@ -6,7 +6,7 @@ import { ourChains, ourMounts } from '../../scripts/lib/cluster/embedded/cleanup
 import { BRIDGE, NODE_NAME } from '../../scripts/lib/cluster/embedded/network.ts';
 import { clusterPaths } from '../../scripts/lib/cluster/embedded/paths.ts';
 import { alive, runningPid } from '../../scripts/lib/cluster/embedded/processes.ts';
-import { DAEMON_ORDER } from '../../scripts/lib/cluster/embedded/components.ts';
+import { COMPONENTS, DAEMON_ORDER } from '../../scripts/lib/cluster/embedded/components.ts';
 import { serverSideApply } from '../../scripts/lib/kube/apply.ts';
 import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
 import { errorSentence, waitFor } from '../../scripts/lib/wait.ts';
@@ -135,12 +135,16 @@ cluster('enforces the restricted Pod Security profile: our pods are admitted, a 
   assert.match(refusal, /privileged/);
 });
 
-cluster('leaves no process, mount, bridge or iptables chain of ours after teardown, and tears down twice', async () => {
-  const pids = (await Promise.all(DAEMON_ORDER.map(async (n) => Number((await sh({ nothrow: true })`cat ${`${paths.pids}/${n}.pid`}`).stdout.trim())))).filter(Boolean);
-  assert.is(pids.length, DAEMON_ORDER.length);
+cluster('stops every daemon backwards through the one list, leaves no process, mount, bridge or iptables chain of ours, and tears down twice', async () => {
+  const pidOf = async (n: string) => Number((await sh({ nothrow: true })`cat ${`${paths.pids}/${n}.pid`}`).stdout.trim());
+  const up = (await Promise.all(COMPONENTS.map(async (c) => ({ name: c.name, pid: await pidOf(c.name) })))).filter((d) => d.pid);
+  const pids = up.map((d) => d.pid);
+  assert.ok(DAEMON_ORDER.every((n) => up.some((d) => d.name === n)), `every cluster daemon runs: ${up.map((d) => d.name).join(' ')}`);
   const first = await runScript('scripts/teardown.ts', []);
   assert.is(first.code, 0, first.stderr);
-  assert.match(first.stderr, new RegExp(`the embedded cluster is down: stopped ${DAEMON_ORDER.length} daemons`));
+  assert.match(first.stderr, new RegExp(`the embedded cluster is down: stopped ${up.length} daemons`));
+  const stopping = [...first.stderr.matchAll(/^… stopping (\S+)$/gm)].map((m) => m[1]);
+  assert.equal(stopping, up.map((d) => d.name).reverse());
   assert.equal(pids.filter(alive), [], 'no daemon survives');
   assert.is((await sh({ nothrow: true })`pgrep -f ${'containerd-shim-runc-v2 -namespace k8s.io'}`).stdout.trim(), '');
   assert.equal(await ourMounts(paths), []);

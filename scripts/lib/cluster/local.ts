@@ -2,11 +2,12 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, progress } from '../cli.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { ADAPTER_RELIST_SECONDS, prometheusUrl, startLocalMonitoring, stopLocalMonitoring, writePrometheusConfig } from './embedded/monitoring.ts';
+import { ADAPTER_RELIST_SECONDS, prometheusUrl, startLocalMonitoring, writePrometheusConfig } from './embedded/monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './embedded/cleanup.ts';
-import { apiserverUrl, CLUSTER_COMPONENTS, DAEMON_ORDER, type ClusterSpec } from './embedded/components.ts';
+import { apiserverUrl, COMPONENTS, componentsOf, DAEMON_ORDER, type ClusterSpec, type Component } from './embedded/components.ts';
+import { serveWorkingTree } from './embedded/flux.ts';
 import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, schedulerConfig } from './embedded/config.ts';
 import { buildInferenceImage, importImage } from './embedded/images.ts';
 import { writeKubeconfig } from './embedded/kubeconfig.ts';
@@ -16,7 +17,7 @@ import { ensurePki } from './embedded/pki.ts';
 import { checkKernel, requirePortsFree, requireRootOnLinux } from './embedded/preflight.ts';
 import { runningPid, startDaemon, stopDaemon, waitHealthy } from './embedded/processes.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
-import { buildAll, installDebianPackages, type Binaries, type BuildResult } from './embedded/toolchain.ts';
+import { buildAll, installDebianPackages, type Binaries, type BuildResult, type OptionalBuild } from './embedded/toolchain.ts';
 import { INFERENCE_IMAGE } from './versions.ts';
 
 export interface LocalOptions {
@@ -84,10 +85,10 @@ export class LocalProvider implements ClusterProvider {
   }
 
   /** Installs packages and builds binaries when missing; nothing when everything is cached. */
-  async prepare(): Promise<Binaries> {
-    if (this.bins) return this.bins;
+  async prepare(optional: OptionalBuild[] = []): Promise<Binaries> {
+    if (this.bins && optional.every((o) => this.bins?.[o])) return this.bins;
     await this.installPackages();
-    const { bins, builds } = await buildAll(this.$, this.paths, this.log);
+    const { bins, builds } = await buildAll(this.$, this.paths, this.log, optional);
     this.timings.builds = builds;
     this.bins = bins;
     return bins;
@@ -146,32 +147,53 @@ export class LocalProvider implements ClusterProvider {
     const spec: ClusterSpec = { paths: p, bins, nodeIP: await nodeIP($) };
     const pki = await ensurePki($, p.pki, { nodeName: NODE_NAME, nodeIP: spec.nodeIP, serviceIP: SERVICE_IP });
     if (pki.created) this.log(`created the cluster PKI in ${p.pki}`);
-    const toStart = CLUSTER_COMPONENTS.filter((c) => !alreadyUp.includes(c.name));
+    const toStart = componentsOf('cluster').filter((c) => !alreadyUp.includes(c.name));
     for (const c of toStart) await requirePortsFree($, c.ports);
     await writeConfigs(spec);
     await sysctl($, 'net.ipv4.ip_forward', '1');
     await sysctl($, 'net.bridge.bridge-nf-call-iptables', '1');
 
     const started = Date.now();
-    for (const c of toStart) {
-      if (this.interrupted) throw new InterruptedError(`interrupted before ${c.name} started`);
-      const daemon = c.daemon(spec, $);
-      const step = progress(`starting ${c.name}`, this.log);
-      try {
-        const { pid } = await startDaemon(p, daemon);
-        await waitHealthy(p, daemon, this.startTimeoutMs, () => this.interrupted);
-        step.done(`pid ${pid}`);
-      } catch (error) {
-        step.fail();
-        throw error;
-      }
-      await c.afterStart?.({ $, paths: p });
-    }
+    await this.startAll(spec, toStart);
     const ready = progress(`waiting for node ${NODE_NAME} to be Ready`, this.log);
     await waitNodeReady(loadKubeConfig(p.kubeconfig), NODE_NAME, 120_000);
     ready.done();
     this.timings.startSeconds = (Date.now() - started) / 1000;
     this.log(`the embedded cluster is up in ${this.timings.startSeconds.toFixed(1)} s; kubeconfig: ${p.kubeconfig}`);
+  }
+
+  /** Walks the components forwards: ports free, beforeStart, start, healthy, afterStart. */
+  private async startAll(spec: ClusterSpec, components: Component[]): Promise<void> {
+    const ctx = { $: this.$, paths: this.paths, bins: spec.bins };
+    for (const c of components) {
+      if (this.interrupted) throw new InterruptedError(`interrupted before ${c.name} started`);
+      if (await runningPid(this.paths, c.name)) continue;
+      await requirePortsFree(this.$, c.ports);
+      await c.beforeStart?.(ctx);
+      const daemon = c.daemon(spec, this.$);
+      const step = progress(`starting ${c.name}`, this.log);
+      try {
+        const { pid } = await startDaemon(this.paths, daemon);
+        await waitHealthy(this.paths, daemon, this.startTimeoutMs, () => this.interrupted);
+        step.done(`pid ${pid}`);
+      } catch (error) {
+        step.fail();
+        throw error;
+      }
+      await c.afterStart?.(ctx);
+    }
+  }
+
+  /**
+   * Flux on the embedded cluster: builds its controllers (once), serves this working tree's
+   * HEAD from the loopback Git server and starts the controllers. Applying gitops/ is the
+   * caller's (scripts/lib/gitops/flux.ts).
+   */
+  async startFlux(): Promise<{ commit: string; dirty: boolean }> {
+    const bins = await this.prepare(['flux']);
+    const served = await serveWorkingTree(this.$, this.paths);
+    await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, componentsOf('flux'));
+    return served;
   }
 
   async nodeAddress(): Promise<string | undefined> {
@@ -207,15 +229,15 @@ export class LocalProvider implements ClusterProvider {
   async teardown(): Promise<{ wasRunning: boolean }> {
     const $ = this.$;
     const p = this.paths;
-    const up = await this.running();
-    const kubeconfigExists = await access(p.kubeconfig).then(() => true, () => false);
-    await stopLocalMonitoring(p, kubeconfigExists ? loadKubeConfig(p.kubeconfig) : undefined);
-    // Backwards through the one list: the node agents first, containerd (and its containers) last.
-    for (const c of [...CLUSTER_COMPONENTS].reverse()) {
+    // Backwards through the one list: GitOps controllers, then monitoring, then the node
+    // agents, containerd (and its containers) last.
+    const stopped: string[] = [];
+    for (const c of [...COMPONENTS].reverse()) {
       if (!(await runningPid(p, c.name))) continue;
       const step = progress(`stopping ${c.name}`, this.log);
-      await c.beforeStop?.({ $, paths: p });
+      await c.beforeStop?.({ $, paths: p, bins: this.bins ?? {} });
       await stopDaemon(p, c.name);
+      stopped.push(c.name);
       step.done();
     }
     await $({ nothrow: true })`pkill -KILL -f ${'containerd-shim-runc-v2 -namespace k8s.io'}`;
@@ -225,10 +247,10 @@ export class LocalProvider implements ClusterProvider {
     const cgroups = await removeCgroups();
     await rm(p.state, { recursive: true, force: true });
     await rm(join(p.pids, '..'), { recursive: true, force: true });
-    const wasRunning = up.length > 0 || mounts + links.length + chains > 0;
+    const wasRunning = stopped.length > 0 || mounts + links.length + chains > 0;
     this.log(
       wasRunning
-        ? `the embedded cluster is down: stopped ${up.length} daemons, removed ${mounts} mounts, ${links.length} links, ${chains} iptables chains, ${cgroups} cgroups`
+        ? `the embedded cluster is down: stopped ${stopped.length} daemons, removed ${mounts} mounts, ${links.length} links, ${chains} iptables chains, ${cgroups} cgroups`
         : 'the embedded cluster was not running; nothing to tear down',
     );
     return { wasRunning };

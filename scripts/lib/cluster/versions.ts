@@ -9,6 +9,12 @@ export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
 export const K6_VERSION = 'v1.8.1';
 /** Prometheus 3.16 (its Go module is versioned v0.316.x). Debian's build lacks Kubernetes discovery. */
 export const PROMETHEUS_VERSION = 'v0.316.0';
+/**
+ * Flux's source- and kustomize-controller, built from their Go modules. v1.10.x needs
+ * github.com/fluxcd/pkg versions the module proxy refuses; v1.9.6 of both resolves.
+ */
+export const FLUX_SOURCE_CONTROLLER_VERSION = 'v1.9.6';
+export const FLUX_KUSTOMIZE_CONTROLLER_VERSION = 'v1.9.6';
 
 /** The sandbox image name containerd is configured with; our own static pause program. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';

@@ -4,13 +4,18 @@ import type { Sh } from '../../shell.ts';
 import { NODE_NAME, PORTS, SERVICE_CIDR } from './network.ts';
 import type { ClusterPaths } from './paths.ts';
 import { pkiFile } from './pki.ts';
-import { httpStatus, type Daemon } from './processes.ts';
+import { httpStatus, runningPid, type Daemon } from './processes.ts';
 import type { Binaries } from './toolchain.ts';
 import { buildPauseImage, importImage } from './images.ts';
 import { PAUSE_IMAGE } from '../versions.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { UserError } from '../../cli.ts';
+import { loadKubeConfig } from '../../kube/client.ts';
+import { FLUX_PORTS, gitServerDaemon, installFluxCrds, kustomizeControllerDaemon, sourceControllerDaemon } from './flux.ts';
+import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, unregisterAdapter } from './monitoring.ts';
 
 // The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
-// to one node and our own folders, and CLUSTER_COMPONENTS: the one list of them, in start order.
+// to one node and our own folders, and COMPONENTS: the one list of every daemon, in start order.
 
 export interface ClusterSpec {
   paths: ClusterPaths;
@@ -161,24 +166,35 @@ export function kubeProxyDaemon({ paths: p, bins }: ClusterSpec): Daemon {
   };
 }
 
-/** Start order; teardown stops them in reverse. */
 /** What a component's hooks may use. */
 export interface ComponentContext {
   $: Sh;
   paths: ClusterPaths;
+  bins: Partial<Binaries>;
 }
 
 /**
- * One daemon of the embedded cluster, as data. Start walks CLUSTER_COMPONENTS forwards
- * (ports checked free, started, healthy, then afterStart); teardown walks it backwards
- * (beforeStop, then SIGTERM). A component the next issues add is one entry here.
+ * The layers of the embedded cluster: the cluster itself (always), the metrics pipeline
+ * (bootstrap installs it), and a GitOps controller (only with --gitops flux).
+ */
+export type Layer = 'cluster' | 'monitoring' | 'flux';
+
+/**
+ * One daemon of the embedded cluster, as data. Start walks COMPONENTS forwards for the
+ * layers it brings up (ports checked free, beforeStart, started, healthy, afterStart);
+ * teardown walks the whole list backwards (beforeStop, then SIGTERM). A component the next
+ * issues add is one entry here.
  */
 export interface Component {
   name: string;
+  layer: Layer;
+  /** The Go component (toolchain.ts) its binary is built as, which pins its version; none for our own programs. */
+  build?: keyof Binaries;
   /** The host ports it listens on, by what they are for. */
   ports: Record<string, number>;
   /** Its command, flags and readiness check. */
   daemon(spec: ClusterSpec, $: Sh): Daemon;
+  beforeStart?(ctx: ComponentContext): Promise<void>;
   afterStart?(ctx: ComponentContext): Promise<void>;
   beforeStop?(ctx: ComponentContext): Promise<void>;
 }
@@ -195,14 +211,52 @@ async function importPause({ $, paths }: ComponentContext): Promise<void> {
   await importImage($, paths, PAUSE_IMAGE, path, image.digest);
 }
 
-export const CLUSTER_COMPONENTS: Component[] = [
-  { name: 'containerd', ports: {}, daemon: (spec, $) => containerdDaemon(spec.paths, $), afterStart: importPause, beforeStop: killContainers },
-  { name: 'etcd', ports: { 'etcd (clients)': PORTS.etcdClient, 'etcd (peers)': PORTS.etcdPeer }, daemon: etcdDaemon },
-  { name: 'kube-apiserver', ports: { 'kube-apiserver': PORTS.apiserver }, daemon: apiserverDaemon },
-  { name: 'kube-controller-manager', ports: { 'kube-controller-manager': PORTS.controllerManager }, daemon: controllerManagerDaemon },
-  { name: 'kube-scheduler', ports: { 'kube-scheduler': PORTS.scheduler }, daemon: schedulerDaemon },
-  { name: 'kubelet', ports: { kubelet: PORTS.kubelet, 'kubelet healthz': PORTS.kubeletHealthz }, daemon: kubeletDaemon },
-  { name: 'kube-proxy', ports: { 'kube-proxy healthz': PORTS.kubeProxyHealthz, 'kube-proxy metrics': PORTS.kubeProxyMetrics }, daemon: kubeProxyDaemon },
+const bin = (spec: ClusterSpec, key: keyof Binaries): string => {
+  const dir = spec.bins[key];
+  if (!dir) throw new UserError(`${key} is not built; run bootstrap with the option that needs it.`);
+  return dir;
+};
+
+const adminKubeConfig = (paths: ClusterPaths): KubeConfig => loadKubeConfig(paths.kubeconfig);
+
+export const COMPONENTS: Component[] = [
+  { name: 'containerd', layer: 'cluster', ports: {}, daemon: (spec, $) => containerdDaemon(spec.paths, $), afterStart: importPause, beforeStop: killContainers },
+  { name: 'etcd', layer: 'cluster', build: 'etcd', ports: { 'etcd (clients)': PORTS.etcdClient, 'etcd (peers)': PORTS.etcdPeer }, daemon: etcdDaemon },
+  { name: 'kube-apiserver', layer: 'cluster', build: 'kubernetes', ports: { 'kube-apiserver': PORTS.apiserver }, daemon: apiserverDaemon },
+  { name: 'kube-controller-manager', layer: 'cluster', build: 'kubernetes', ports: { 'kube-controller-manager': PORTS.controllerManager }, daemon: controllerManagerDaemon },
+  { name: 'kube-scheduler', layer: 'cluster', build: 'kubernetes', ports: { 'kube-scheduler': PORTS.scheduler }, daemon: schedulerDaemon },
+  { name: 'kubelet', layer: 'cluster', build: 'kubernetes', ports: { kubelet: PORTS.kubelet, 'kubelet healthz': PORTS.kubeletHealthz }, daemon: kubeletDaemon },
+  { name: 'kube-proxy', layer: 'cluster', build: 'kubernetes', ports: { 'kube-proxy healthz': PORTS.kubeProxyHealthz, 'kube-proxy metrics': PORTS.kubeProxyMetrics }, daemon: kubeProxyDaemon },
+  // The adapter reads Prometheus, so Prometheus comes first.
+  { name: 'prometheus', layer: 'monitoring', build: 'prometheus', ports: { prometheus: PROMETHEUS_PORT }, daemon: (spec) => prometheusDaemon(spec.paths, bin(spec, 'prometheus')) },
+  {
+    name: 'prometheus-adapter',
+    layer: 'monitoring',
+    build: 'adapter',
+    ports: { 'prometheus-adapter': ADAPTER_PORT },
+    daemon: (spec) => adapterDaemon(spec.paths, bin(spec, 'adapter')),
+    // With APIServices pointing at a stopped adapter, namespace deletion hangs.
+    beforeStop: async ({ paths }) => {
+      if (await runningPid(paths, 'kube-apiserver')) await unregisterAdapter(adminKubeConfig(paths));
+    },
+  },
+  { name: 'git-server', layer: 'flux', ports: { 'Git server': FLUX_PORTS['Git server'] }, daemon: (spec) => gitServerDaemon(spec.paths) },
+  {
+    name: 'source-controller',
+    layer: 'flux',
+    build: 'flux',
+    ports: pick(FLUX_PORTS, 'source-controller'),
+    daemon: (spec) => sourceControllerDaemon(spec.paths, bin(spec, 'flux')),
+    // The CRDs before the controllers, which watch them from the start.
+    beforeStart: async ({ paths, bins }) => installFluxCrds(adminKubeConfig(paths), bins.flux as string),
+  },
+  { name: 'kustomize-controller', layer: 'flux', build: 'flux', ports: pick(FLUX_PORTS, 'kustomize-controller'), daemon: (spec) => kustomizeControllerDaemon(spec.paths, bin(spec, 'flux')) },
 ];
 
-export const DAEMON_ORDER = CLUSTER_COMPONENTS.map((c) => c.name);
+function pick(ports: Record<string, number>, prefix: string): Record<string, number> {
+  return Object.fromEntries(Object.entries(ports).filter(([k]) => k.startsWith(prefix)));
+}
+
+export const componentsOf = (layer: Layer): Component[] => COMPONENTS.filter((c) => c.layer === layer);
+/** The cluster layer's daemons in start order: all of them up means the cluster runs. */
+export const DAEMON_ORDER = componentsOf('cluster').map((c) => c.name);

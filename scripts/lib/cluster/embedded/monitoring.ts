@@ -12,7 +12,7 @@ import { prometheusConfig } from '../../monitoring/prometheus-config.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../../paths.ts';
 import type { ClusterPaths } from './paths.ts';
 import type { Binaries } from './toolchain.ts';
-import { httpStatus, runningPid, startDaemon, stopDaemon, waitHealthy, type Daemon } from './processes.ts';
+import { httpStatus, startDaemon, stopDaemon, waitHealthy, type Daemon } from './processes.ts';
 
 // The embedded cluster's metrics pipeline: Prometheus and prometheus-adapter as host
 // processes, the adapter registered in the cluster through an ExternalName Service and
@@ -23,8 +23,6 @@ export const ADAPTER_PORT = 6445;
 /** New series (new pods) show up in the custom metrics API within this. */
 export const ADAPTER_RELIST_SECONDS = 5;
 export const MONITORING_NAMESPACE = 'monitoring';
-/** The host monitoring daemons in start order (the adapter reads Prometheus); stopped backwards. */
-export const MONITORING_DAEMONS = ['prometheus', 'prometheus-adapter'];
 
 export const prometheusUrl = () => `http://127.0.0.1:${PROMETHEUS_PORT}`;
 
@@ -131,15 +129,12 @@ export async function startLocalMonitoring(opts: {
   step.done();
 }
 
-/** APIServices first: with them pointing at a stopped adapter, namespace deletion hangs. */
-export async function stopLocalMonitoring(p: ClusterPaths, kc: KubeConfig | undefined): Promise<void> {
-  if (kc && (await runningPid(p, 'kube-apiserver'))) {
-    const api = kc.makeApiClient(ApiregistrationV1Api);
-    for (const version of CUSTOM_METRICS_VERSIONS) {
-      await api.deleteAPIService({ name: `${version}.custom.metrics.k8s.io` }).catch((e: unknown) => {
-        if (apiErrorCode(e) !== 404) throw e;
-      });
-    }
+/** Removes the custom metrics APIServices the adapter serves, when the apiserver runs. */
+export async function unregisterAdapter(kc: KubeConfig): Promise<void> {
+  const api = kc.makeApiClient(ApiregistrationV1Api);
+  for (const version of CUSTOM_METRICS_VERSIONS) {
+    await api.deleteAPIService({ name: `${version}.custom.metrics.k8s.io` }).catch((e: unknown) => {
+      if (apiErrorCode(e) !== 404) throw e;
+    });
   }
-  for (const name of [...MONITORING_DAEMONS].reverse()) await stopDaemon(p, name);
 }

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { progress, UserError } from '../../cli.ts';
@@ -7,6 +7,8 @@ import type { ClusterPaths } from './paths.ts';
 import {
   DEBIAN_PACKAGES,
   ETCD_VERSION,
+  FLUX_KUSTOMIZE_CONTROLLER_VERSION,
+  FLUX_SOURCE_CONTROLLER_VERSION,
   K6_VERSION,
   KUBERNETES_COMPONENTS,
   KUBERNETES_FALLBACK_VERSION,
@@ -27,6 +29,8 @@ export interface GoComponent {
   goMod: string;
   /** go subcommands run in the wrapper module, in order; OUT stands for the output folder. */
   steps: string[][];
+  /** Folders copied from a module (as the wrapper resolved it) into the output folder: CRDs. */
+  copies?: { module: string; from: string; to: string }[];
 }
 
 const OUT = '{OUT}';
@@ -87,10 +91,44 @@ export const prometheusComponent = (): GoComponent =>
   ]);
 export const k6Component = (): GoComponent => goGetAndBuild('k6', 'go.k6.io/k6', K6_VERSION, 'go.k6.io/k6', 'k6');
 
+/**
+ * Flux's two controllers from one wrapper module, with the controllers' own replace
+ * directives copied in (a dependency's replaces are ignored), and their CRDs from the same
+ * module versions.
+ */
+export function fluxComponent(): GoComponent {
+  const source = `github.com/fluxcd/source-controller`;
+  const kustomize = `github.com/fluxcd/kustomize-controller`;
+  const replaces = [
+    // Both controllers: go-digest with the blake3 algorithm registered.
+    'github.com/opencontainers/go-digest => github.com/opencontainers/go-digest v1.0.1-0.20220411205349-bde1400a84be',
+    // kustomize-controller's own.
+    'sigs.k8s.io/kustomize/api => sigs.k8s.io/kustomize/api v0.21.1',
+    'sigs.k8s.io/kustomize/kyaml => sigs.k8s.io/kustomize/kyaml v0.21.1',
+    'gopkg.in/yaml.v3 => gopkg.in/yaml.v3 v3.0.1',
+    // source-controller wants pkg/artifact v0.18.3, which the proxy refuses; v0.18.0 builds.
+    'github.com/fluxcd/pkg/artifact => github.com/fluxcd/pkg/artifact v0.18.0',
+  ];
+  return {
+    name: 'flux',
+    version: `source-${FLUX_SOURCE_CONTROLLER_VERSION}-kustomize-${FLUX_KUSTOMIZE_CONTROLLER_VERSION}`,
+    binaries: ['source-controller', 'kustomize-controller'],
+    goMod: wrapperGoMod('flux', [], replaces),
+    steps: [
+      ['get', `${source}@${FLUX_SOURCE_CONTROLLER_VERSION}`, `${kustomize}@${FLUX_KUSTOMIZE_CONTROLLER_VERSION}`],
+      ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${OUT}/`, source, kustomize],
+    ],
+    copies: [
+      { module: source, from: 'config/crd/bases', to: 'crds' },
+      { module: kustomize, from: 'config/crd/bases', to: 'crds' },
+    ],
+  };
+}
+
 export const componentDir = (paths: ClusterPaths, c: Pick<GoComponent, 'name' | 'version'>): string =>
   join(paths.bin, `${c.name}-${c.version}`);
 
-const stampOf = (c: GoComponent): string => JSON.stringify({ goMod: c.goMod, steps: c.steps });
+const stampOf = (c: GoComponent): string => JSON.stringify({ goMod: c.goMod, steps: c.steps, ...(c.copies ? { copies: c.copies } : {}) });
 
 async function isBuilt(paths: ClusterPaths, c: GoComponent): Promise<boolean> {
   const dir = componentDir(paths, c);
@@ -136,6 +174,14 @@ export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent,
       throw new UserError(`building ${c.name} ${c.version} failed (go ${argv[0]}); the end of ${logFile}:\n${tail(result.stdout + result.stderr)}`);
     }
   }
+  for (const copy of c.copies ?? []) {
+    const dir = await $({ cwd: src, env: goEnv(), nothrow: true })`go list -m -f {{.Dir}} ${copy.module}`;
+    if (dir.exitCode !== 0) {
+      step.fail();
+      throw new UserError(`cannot find ${copy.module} in the module cache to copy its ${copy.from}: ${tail(dir.stderr, 3)}`);
+    }
+    await cp(join(dir.stdout.trim(), copy.from), join(out, copy.to), { recursive: true });
+  }
   const seconds = (Date.now() - started) / 1000;
   await writeFile(join(out, '.stamp'), stampOf(c));
   await writeFile(join(out, '.build-seconds'), `${seconds}\n`);
@@ -163,15 +209,26 @@ export interface Binaries {
   prometheus: string;
   adapter: string;
   k6: string;
+  /** Only when a layer that needs it is brought up (bootstrap --gitops flux). */
+  flux?: string;
 }
 
-/** Builds every Go component the cluster needs (nothing when cached) and returns their folders. */
-export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) => void): Promise<{ bins: Binaries; builds: BuildResult[] }> {
+/** What every bootstrap builds: the cluster, the metrics pipeline and k6. */
+const ALWAYS = ['kubernetes', 'etcd', 'prometheus', 'adapter', 'k6'] as const;
+const OPTIONAL = { flux: fluxComponent } as const;
+export type OptionalBuild = keyof typeof OPTIONAL;
+
+/**
+ * Builds every Go component the cluster needs, plus the optional ones asked for (nothing
+ * when cached), and returns their folders.
+ */
+export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) => void, optional: OptionalBuild[] = []): Promise<{ bins: Binaries; builds: BuildResult[] }> {
   const k8s = kubernetesComponent(await resolveKubernetesVersion($, paths, log));
-  const components = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), k6: k6Component() };
+  const always: Record<(typeof ALWAYS)[number], GoComponent> = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), k6: k6Component() };
+  const components: [keyof Binaries, GoComponent][] = [...ALWAYS.map((k) => [k, always[k]] as [keyof Binaries, GoComponent]), ...optional.map((k) => [k, OPTIONAL[k]()] as [keyof Binaries, GoComponent])];
   const builds: BuildResult[] = [];
-  for (const c of Object.values(components)) builds.push(await buildComponent($, paths, c, log));
-  const bins = Object.fromEntries(Object.entries(components).map(([k, c]) => [k, componentDir(paths, c)])) as unknown as Binaries;
+  for (const [, c] of components) builds.push(await buildComponent($, paths, c, log));
+  const bins = Object.fromEntries(components.map(([k, c]) => [k, componentDir(paths, c)])) as unknown as Binaries;
   return { bins, builds };
 }
 
