@@ -1,10 +1,11 @@
 import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { bootstrapCluster } from './lib/cluster/bootstrap.ts';
+import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>]
+Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux]
 
 Creates (or connects to) a cluster, makes the inference image available to it, and
 installs the metrics pipeline (Prometheus, prometheus-adapter).
@@ -19,14 +20,21 @@ else local. Running it again while the cluster runs says so and succeeds.
 
   --overlay <dir>      the overlay whose ServiceMonitors configure the embedded cluster's
                        host Prometheus (default: overlays/<provider>)
+  --gitops flux        then deploy the overlay through Flux: on the embedded cluster,
+                       build and start source- and kustomize-controller and a loopback
+                       Git server serving this working tree's HEAD, apply
+                       gitops/embedded/flux and wait until Flux has applied the overlay;
+                       on minikube, apply gitops/flux once Flux is installed; on an
+                       existing cluster, say what to apply
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(scriptArgv(import.meta.url), { provider: { type: 'string' }, overlay: { type: 'string' } }, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { provider: { type: 'string' }, overlay: { type: 'string' }, gitops: { type: 'string' } }, usage);
+  const gitops = parseGitOps(flags.gitops);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
   const provider = makeProvider(name, sh, log);
   const overlay = flags.overlay ?? provider.defaultOverlay;
-  const info = await bootstrapCluster(provider, sh, overlay, log);
+  const info = await bootstrapCluster(provider, sh, overlay, log, { gitops });
   process.stdout.write(`${info.kubeconfig}\n`);
 });

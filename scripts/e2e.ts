@@ -3,10 +3,11 @@ import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/c
 import { runE2E } from './lib/e2e.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { PROFILE_NAMES } from './lib/loadtest/profiles.ts';
+import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--keep] [--gate-timeout <s>] [--profiles <list>] [load flags]
+Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux] [--keep] [--gate-timeout <s>] [--profiles <list>] [load flags]
        npm run e2e -- [flags]
 
 The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
@@ -18,6 +19,11 @@ Exits 0 only when every assertion holds.
                          existing if the current context answers, else minikube if
                          installed, else local
   --overlay <dir>        default overlays/<provider> (overlays/cloud for existing)
+  --gitops flux          deploy through Flux instead of reconcile.ts (the embedded
+                         cluster builds and runs it), and check that Flux heals a hand
+                         edit, prunes, refuses an invalid commit, applies a commit of a
+                         new scale-down window that the last run is bounded by, and
+                         leaves the HPA its replicas when reconciled at the peak
   --keep                 leave the cluster running
   --gate-timeout <s>     how long each reconcile health gate may take (default 180)
   --profiles <list>      several profiles with their defaults, one after another on one
@@ -41,15 +47,17 @@ function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profile
 await runMain(async () => {
   const flags = parseFlags(
     scriptArgv(import.meta.url),
-    { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, keep: { type: 'boolean' }, 'gate-timeout': { type: 'string' }, profiles: { type: 'string' } },
+    { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, gitops: { type: 'string' }, keep: { type: 'boolean' }, 'gate-timeout': { type: 'string' }, profiles: { type: 'string' } },
     usage,
   );
   const runs = runsFromFlags(flags);
+  const gitops = parseGitOps(flags.gitops);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
   log(`provider: ${name}`);
   const provider = makeProvider(name, sh, log);
-  const results = await runE2E({
+  const { runs: results, checks } = await runE2E({
+    gitops,
     $: sh,
     provider,
     overlay: flags.overlay ?? provider.defaultOverlay,
@@ -59,7 +67,8 @@ await runMain(async () => {
     gateTimeoutSeconds: numberFlag('gate-timeout', flags['gate-timeout'] ?? '180', { positive: true, what: 'number of seconds' }),
     log,
   });
-  let failures = 0;
+  let failures = checks.filter((c) => !c.ok).length;
+  if (checks.length > 0) log(failures === 0 ? `the ${checks.length} GitOps checks hold` : `GitOps checks failed: ${checks.filter((c) => !c.ok).map((c) => c.name).join('; ')}`);
   for (const { report, files } of results) {
     const failed = report.results.filter((r) => !r.ok);
     failures += failed.length;

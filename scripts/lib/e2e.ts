@@ -9,6 +9,9 @@ import { renderOverlay } from './manifests/render.ts';
 import { runReconcile } from './reconcile/command.ts';
 import { pipelineStatus, statusWords } from './reconcile/status.ts';
 import type { Sh } from './shell.ts';
+import type { AssertionResult } from './loadtest/assertions.ts';
+import { commitScaleDownWindow, fluxIntervals, healAndPrune, reconcileAtPeak, refuseInvalidCommit } from './gitops/checks.ts';
+import type { GitOpsTool } from './gitops/tools.ts';
 
 export interface E2EOptions {
   $: Sh;
@@ -21,44 +24,82 @@ export interface E2EOptions {
   keep: boolean;
   /** Seconds each health gate may take. */
   gateTimeoutSeconds: number;
+  /** Deploy through this GitOps controller instead of reconcile.ts, and check it. */
+  gitops?: GitOpsTool;
   log: (line: string) => void;
 }
 
-/** bootstrap, reconcile, preflight, each load test with assertions and report, teardown. */
-export async function runE2E(o: E2EOptions): Promise<LoadTestResult[]> {
+export interface E2EResult {
+  runs: LoadTestResult[];
+  /** The GitOps checks made between the runs (those made during a run are in its results). */
+  checks: AssertionResult[];
+}
+
+const printCheck = (log: (line: string) => void, a: AssertionResult): void => log(`${a.ok ? '✓' : '✗'} ${a.name}: ${a.observed} (bound: ${a.bound})`);
+
+/**
+ * bootstrap, reconcile (or deploy through Flux and check it), preflight, each load test with
+ * assertions and report, teardown.
+ */
+export async function runE2E(o: E2EOptions): Promise<E2EResult> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   let bootstrapped = false;
   try {
-    const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log);
+    const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log, { gitops: o.gitops, gitopsTimeoutMs: o.gateTimeoutSeconds * 1000 });
     bootstrapped = true;
     const kc = loadKubeConfig(info.kubeconfig);
-    const step = progress(`reconciling ${o.overlay}`, o.log);
-    await runReconcile({ $: o.$, kc, overlay: o.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: o.log });
-    step.done();
+    if (!info.flux) {
+      const step = progress(`reconciling ${o.overlay}`, o.log);
+      await runReconcile({ $: o.$, kc, overlay: o.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: o.log });
+      step.done();
+    }
     const { objects } = await renderOverlay(o.$, o.overlay);
     o.log('preflight:');
     for (const s of await pipelineStatus(kc, objects)) for (const line of statusWords(s)) o.log(`  ${line}`);
-    const results: LoadTestResult[] = [];
-    for (const [i, run] of o.runs.entries()) {
-      o.log(`load ${i + 1} of ${o.runs.length}: ${run.profile.name}`);
-      results.push(
-        await runLoadTest({
-          $: o.$,
-          kc,
-          provider: o.provider,
-          objects,
-          overlay: o.overlay,
-          profile: run.profile,
-          reportDir: resolve(run.reportDir),
-          targetUrl: o.targetUrl,
-          log: o.log,
-          signal: abort.signal,
-        }),
-      );
+    const checks: AssertionResult[] = [];
+    const check = (a: AssertionResult): void => {
+      printCheck(o.log, a);
+      checks.push(a);
+    };
+    const flux = info.flux?.served ? { $: o.$, kc, flux: { ...info.flux, served: info.flux.served }, objects, log: o.log } : undefined;
+    const intervals = flux ? await fluxIntervals(kc, flux.flux.namespace, flux.flux.name) : undefined;
+    if (flux && intervals) {
+      for (const a of await healAndPrune(flux, intervals)) check(a);
+      check(await refuseInvalidCommit(flux, intervals));
     }
-    return results;
+    const results: LoadTestResult[] = [];
+    let committedWindow: number | undefined;
+    for (const [i, run] of o.runs.entries()) {
+      // The window commit comes before the last run, whose bounds must then use it.
+      if (flux && intervals && i === o.runs.length - 1) {
+        const { result, window } = await commitScaleDownWindow(flux, intervals);
+        check(result);
+        committedWindow = window;
+      }
+      o.log(`load ${i + 1} of ${o.runs.length}: ${run.profile.name}`);
+      const result = await runLoadTest({
+        $: o.$,
+        kc,
+        provider: o.provider,
+        objects,
+        overlay: o.overlay,
+        profile: run.profile,
+        reportDir: resolve(run.reportDir),
+        targetUrl: o.targetUrl,
+        log: o.log,
+        signal: abort.signal,
+        during: flux && intervals && i === 0 ? reconcileAtPeak(flux, intervals) : undefined,
+      });
+      results.push(result);
+      if (committedWindow !== undefined) {
+        const used = result.report.hpa.scaleDown.stabilizationWindowSeconds;
+        check({ name: 'Flux 2b. the run after the commit is bounded by the live window', ok: used === committedWindow, bound: `${committedWindow} s, as committed`, observed: `the bounds used a scale-down window of ${used} s` });
+        committedWindow = undefined;
+      }
+    }
+    return { runs: results, checks };
   } finally {
     process.off('SIGINT', onSigint);
     if (bootstrapped && !o.keep) await o.provider.teardown();

@@ -2,13 +2,23 @@ import { InterruptedError } from '../cli.ts';
 import { renderOverlay } from '../manifests/render.ts';
 import type { Sh } from '../shell.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
+import { deployWithFlux, type FluxDeployment } from '../gitops/deploy.ts';
+import type { GitOpsTool } from '../gitops/tools.ts';
+import { loadKubeConfig } from '../kube/client.ts';
 
 /**
- * Create the cluster, load the image, install monitoring. A failure or Ctrl-C in any step
+ * Create the cluster, load the image, install monitoring, and with `gitops`, deploy the
+ * overlay through that controller. A failure or Ctrl-C in any step
  * stops what this run started, so nothing is left half-started and the next run starts
  * cleanly; a cluster that was already running is left as it was.
  */
-export async function bootstrapCluster(provider: ClusterProvider, $: Sh, overlay: string, log: (line: string) => void): Promise<ClusterInfo> {
+export async function bootstrapCluster(
+  provider: ClusterProvider,
+  $: Sh,
+  overlay: string,
+  log: (line: string) => void,
+  options: { gitops?: GitOpsTool; gitopsTimeoutMs?: number } = {},
+): Promise<ClusterInfo & { flux?: FluxDeployment }> {
   let info: ClusterInfo | undefined;
   let interrupted = false;
   const onSigint = (): void => {
@@ -30,6 +40,11 @@ export async function bootstrapCluster(provider: ClusterProvider, $: Sh, overlay
     const { objects } = await renderOverlay($, overlay);
     if (interrupted) throw new InterruptedError('interrupted');
     await provider.installMonitoring(objects);
+    if (options.gitops === 'flux') {
+      if (interrupted) throw new InterruptedError('interrupted');
+      const flux = await deployWithFlux({ provider, $, kc: loadKubeConfig(info.kubeconfig), overlay, timeoutMs: options.gitopsTimeoutMs ?? 300_000, log });
+      return { ...info, flux };
+    }
     return info;
   } catch (error) {
     // create() cleans up after itself; later steps are cleaned up here.

@@ -7,7 +7,7 @@ import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './embedded/cleanup.ts';
 import { apiserverUrl, COMPONENTS, componentsOf, DAEMON_ORDER, type ClusterSpec, type Component } from './embedded/components.ts';
-import { serveWorkingTree } from './embedded/flux.ts';
+import { EMBEDDED_FLUX_DIR, SERVED_BRANCH, servedRepo, serveWorkingTree } from './embedded/flux.ts';
 import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, schedulerConfig } from './embedded/config.ts';
 import { buildInferenceImage, importImage } from './embedded/images.ts';
 import { writeKubeconfig } from './embedded/kubeconfig.ts';
@@ -16,7 +16,7 @@ import type { ClusterPaths } from './embedded/paths.ts';
 import { ensurePki } from './embedded/pki.ts';
 import { checkKernel, requirePortsFree, requireRootOnLinux } from './embedded/preflight.ts';
 import { runningPid, startDaemon, stopDaemon, waitHealthy } from './embedded/processes.ts';
-import type { ClusterInfo, ClusterProvider } from './provider.ts';
+import type { ClusterInfo, ClusterProvider, ServedRepository } from './provider.ts';
 import { buildAll, installDebianPackages, type Binaries, type BuildResult, type OptionalBuild } from './embedded/toolchain.ts';
 import { INFERENCE_IMAGE } from './versions.ts';
 
@@ -64,6 +64,7 @@ async function sysctl($: Sh, key: string, value: string): Promise<void> {
 export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
   readonly defaultOverlay = 'overlays/local';
+  readonly fluxEntryPoint = EMBEDDED_FLUX_DIR;
   readonly timings: LocalTimings = { builds: [] };
   private bins: Binaries | undefined;
   private interrupted = false;
@@ -189,11 +190,11 @@ export class LocalProvider implements ClusterProvider {
    * HEAD from the loopback Git server and starts the controllers. Applying gitops/ is the
    * caller's (scripts/lib/gitops/flux.ts).
    */
-  async startFlux(): Promise<{ commit: string; dirty: boolean }> {
+  async startFlux(): Promise<ServedRepository> {
     const bins = await this.prepare(['flux']);
     const served = await serveWorkingTree(this.$, this.paths);
     await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, componentsOf('flux'));
-    return served;
+    return { ...served, repo: servedRepo(this.paths), branch: SERVED_BRANCH };
   }
 
   async nodeAddress(): Promise<string | undefined> {

@@ -20,6 +20,8 @@ async function run($: Sh, what: string, cmd: Promise<{ exitCode: number | null; 
 export class MinikubeProvider implements ClusterProvider {
   readonly name = 'minikube' as const;
   readonly defaultOverlay = 'overlays/minikube';
+  /** kubectl apply -k gitops/flux, once Flux is installed (flux install). */
+  readonly fluxEntryPoint = 'gitops/flux';
 
   private readonly $: Sh;
   private readonly log: (line: string) => void;

@@ -12,6 +12,17 @@ export interface ClusterInfo {
   alreadyRunning: boolean;
 }
 
+/** The Git repository served to the GitOps controllers, on this machine. */
+export interface ServedRepository {
+  /** The bare repository on disk: commits pushed here are what Flux fetches. */
+  repo: string;
+  branch: string;
+  /** The working tree's HEAD, which the served branch starts at. */
+  commit: string;
+  /** True when the working tree had uncommitted changes, which are not served. */
+  dirty: boolean;
+}
+
 export interface ClusterProvider {
   readonly name: ProviderName;
   /** The overlay this provider deploys when none is named. */
@@ -36,6 +47,16 @@ export interface ClusterProvider {
   handles?(obj: KObject): string | undefined;
   /** Bring provider-side configuration in line with the overlay; starts nothing. */
   syncMonitoring?(objects: KObject[]): Promise<void>;
+  /**
+   * The folder of gitops/ whose Flux objects inferscale applies on this provider; undefined
+   * when the user applies them (a cloud cluster points the GitRepository at their fork).
+   */
+  readonly fluxEntryPoint?: string;
+  /**
+   * Builds and starts Flux's controllers and serves this working tree's HEAD to them (the
+   * embedded cluster); elsewhere Flux is the user's to install.
+   */
+  startFlux?(): Promise<ServedRepository>;
   /** Ctrl-C: stop starting things; the step under way fails with InterruptedError. */
   interrupt?(): void;
   /** Stop and remove what create() made; safe to call twice. */

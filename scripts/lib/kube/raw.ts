@@ -8,11 +8,19 @@ export interface RawResponse {
 }
 
 /** GET an apiserver path the typed clients do not cover (the custom metrics API). */
-export async function kubeGet(kc: KubeConfig, path: string, timeoutMs = 10_000): Promise<RawResponse> {
+export function kubeGet(kc: KubeConfig, path: string, timeoutMs = 10_000): Promise<RawResponse> {
+  return kubeRequest(kc, 'GET', path, { timeoutMs });
+}
+
+/** One request to the apiserver, the body sent as it is (no typed serializer in between). */
+export async function kubeRequest(kc: KubeConfig, method: string, path: string, o: { body?: string; contentType?: string; timeoutMs?: number } = {}): Promise<RawResponse> {
+  const timeoutMs = o.timeoutMs ?? 10_000;
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new UserError('the kubeconfig has no current cluster; check its current-context.');
   const url = new URL(path, server);
-  const options: Parameters<typeof request>[1] = { method: 'GET', headers: { accept: 'application/json' }, timeout: timeoutMs };
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (o.contentType) headers['content-type'] = o.contentType;
+  const options: Parameters<typeof request>[1] = { method, headers, timeout: timeoutMs };
   await kc.applyToHTTPSOptions(options);
   return new Promise((resolve, reject) => {
     const req = request(url, options, (res) => {
@@ -21,8 +29,8 @@ export async function kubeGet(kc: KubeConfig, path: string, timeoutMs = 10_000):
       res.on('data', (c: string) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out after ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(o.body);
   });
 }

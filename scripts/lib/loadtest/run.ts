@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labelSelector, type KObject } from '../manifests/objects.ts';
 import { UserError } from '../cli.ts';
-import { waitFor } from '../wait.ts';
+import { errorSentence, waitFor } from '../wait.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
@@ -18,6 +18,7 @@ import { firstArrivalAt, K6_SCRIPT, k6Env, offeredAt, vusFor, withTail, type Pro
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
 import { targetUrl } from './target.ts';
+import { kubeGet } from '../kube/raw.ts';
 import type { RunRecord, Sample } from './timeline.ts';
 
 export interface LoadTestOptions {
@@ -36,6 +37,24 @@ export interface LoadTestOptions {
   relistSeconds?: number;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * Checks made while the load runs (the Flux e2e forces reconciles at the peak); their
+   * results join the run's assertions.
+   */
+  during?: (run: DuringLoad) => Promise<AssertionResult[]>;
+}
+
+/** What a check made during the load knows of it. */
+export interface DuringLoad {
+  namespace: string;
+  deployment: string;
+  /** The simulator's peak for this run, at the central phase. */
+  predictedPeak: number;
+  /** The latest replica count the recorder saw. */
+  replicas: () => number | undefined;
+  /** When the load ends, ms since the epoch. */
+  endsAt: number;
+  signal?: AbortSignal;
 }
 
 export interface LoadTestResult {
@@ -49,12 +68,26 @@ interface Resolved extends LoadTestOptions {
   relistSeconds: number;
 }
 
+/** The rendered objects with the HPA replaced by the cluster's own. */
+export async function withLiveHpa(kc: KubeConfig, objects: KObject[]): Promise<KObject[]> {
+  const rendered = objects.find((x) => x.kind === 'HorizontalPodAutoscaler');
+  if (!rendered) return objects;
+  const ns = rendered.metadata.namespace ?? 'default';
+  const res = await kubeGet(kc, `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${rendered.metadata.name}`);
+  if (res.status !== 200) throw new UserError(`HorizontalPodAutoscaler ${ns}/${rendered.metadata.name} is not in the cluster (HTTP ${res.status}); deploy the overlay first.`);
+  const live = JSON.parse(res.body) as KObject;
+  return objects.map((x) => (x === rendered ? live : x));
+}
+
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number : Number.NaN);
 
 /** The one load-test entry point (scripts/loadtest.ts and the e2e): k6 load, timeline, assertions, report. */
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
   const o: Resolved = {
     ...options,
+    // The bounds come from the HPA as it is in the cluster, not from a file: a GitOps commit
+    // may have changed it since the overlay was rendered.
+    objects: await withLiveHpa(options.kc, options.objects),
     k6: await findK6(options.$),
     targetUrl: await targetUrl(options.provider, options.objects, options.targetUrl),
     relistSeconds: options.relistSeconds ?? (await options.provider.relistSeconds()),
@@ -90,6 +123,15 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     return res?.status === 200 ? true : undefined;
   });
   await recorder.start();
+  const prediction = runEvents(centralRun(hpa, planned.pipe, profile).changes, hpa.minReplicas);
+  const during = o.during?.({
+    namespace,
+    deployment: deployment?.metadata.name ?? '',
+    predictedPeak: prediction.peak,
+    replicas: () => recorder.samples.at(-1)?.replicas,
+    endsAt: Date.now() + profile.endAt * 1000,
+    signal: o.signal,
+  }).catch((error: unknown): AssertionResult[] => [{ name: 'the checks made during the load', ok: false, bound: 'they run to the end', observed: errorSentence(error) }]);
   const csv = join(o.reportDir, 'k6.csv');
   const summary = join(o.reportDir, 'k6-summary.json');
   const started = Date.now();
@@ -109,6 +151,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     clearInterval(ticker);
     recorder.stop();
   }
+  const duringResults = (await during) ?? [];
 
   const k6 = await readK6Csv(csv, firstArrivalAt(profile));
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, {
@@ -150,8 +193,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     requests: { total: k6.total, failed: k6.failed, shed: k6.shed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
   };
-  const prediction = runEvents(centralRun(hpa, pipe, profile).changes, hpa.minReplicas);
-  const results: AssertionResult[] = checkRun(record, hpa, bounds, pipe, prediction);
+  const results: AssertionResult[] = [...checkRun(record, hpa, bounds, pipe, runEvents(centralRun(hpa, pipe, profile).changes, hpa.minReplicas)), ...duringResults];
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };
   const files = await writeReport(o.reportDir, report);

@@ -11,7 +11,7 @@ import { PAUSE_IMAGE } from '../versions.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../../cli.ts';
 import { loadKubeConfig } from '../../kube/client.ts';
-import { FLUX_PORTS, gitServerDaemon, installFluxCrds, kustomizeControllerDaemon, sourceControllerDaemon } from './flux.ts';
+import { beforeSourceController, FLUX_PORTS, gitServerDaemon, kustomizeControllerDaemon, sourceControllerDaemon } from './flux.ts';
 import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, unregisterAdapter } from './monitoring.ts';
 
 // The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
@@ -248,7 +248,7 @@ export const COMPONENTS: Component[] = [
     ports: pick(FLUX_PORTS, 'source-controller'),
     daemon: (spec) => sourceControllerDaemon(spec.paths, bin(spec, 'flux')),
     // The CRDs before the controllers, which watch them from the start.
-    beforeStart: async ({ paths, bins }) => installFluxCrds(adminKubeConfig(paths), bins.flux as string),
+    beforeStart: async ({ paths, bins }) => beforeSourceController(paths, adminKubeConfig(paths), bins.flux as string),
   },
   { name: 'kustomize-controller', layer: 'flux', build: 'flux', ports: pick(FLUX_PORTS, 'kustomize-controller'), daemon: (spec) => kustomizeControllerDaemon(spec.paths, bin(spec, 'flux')) },
 ];

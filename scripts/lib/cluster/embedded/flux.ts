@@ -32,6 +32,7 @@ export const EMBEDDED_FLUX_DIR = 'gitops/embedded/flux';
 /** The branch the GitRepository follows; the served repository's is the working tree's HEAD. */
 export const SERVED_BRANCH = 'main';
 
+const artifactsDir = (p: ClusterPaths): string => join(p.state, 'flux', 'artifacts');
 export const gitRoot = (p: ClusterPaths): string => join(p.state, 'git');
 export const servedRepo = (p: ClusterPaths): string => join(gitRoot(p), 'inferscale.git');
 
@@ -54,7 +55,7 @@ export function sourceControllerDaemon(p: ClusterPaths, fluxBin: string): Daemon
     name: 'source-controller',
     command: join(fluxBin, 'source-controller'),
     args: [
-      `--storage-path=${join(p.state, 'flux', 'artifacts')}`,
+      `--storage-path=${artifactsDir(p)}`,
       `--storage-addr=${artifacts}`,
       // kustomize-controller runs on this host too: it downloads artifacts from here.
       `--storage-adv-addr=${artifacts}`,
@@ -109,6 +110,12 @@ export async function fluxCrds(fluxBin: string): Promise<KObject[]> {
   const dir = join(fluxBin, 'crds');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
   return (await Promise.all(files.map(async (f) => parseObjects(await readFile(join(dir, f), 'utf8'))))).flat();
+}
+
+/** Before source-controller starts: its artifact folder, and every CRD the controllers watch. */
+export async function beforeSourceController(p: ClusterPaths, kc: KubeConfig, fluxBin: string): Promise<void> {
+  await mkdir(artifactsDir(p), { recursive: true });
+  await installFluxCrds(kc, fluxBin);
 }
 
 /** Applies the CRDs (and Flux's namespace) and waits until each is Established. */

@@ -1,0 +1,316 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseDocument } from 'yaml';
+import { UserError } from '../cli.ts';
+import type { ServedRepository } from '../cluster/provider.ts';
+import { kubeGet, kubeRequest } from '../kube/raw.ts';
+import type { AssertionResult } from '../loadtest/assertions.ts';
+import type { DuringLoad } from '../loadtest/run.ts';
+import type { KObject } from '../manifests/objects.ts';
+import type { Sh } from '../shell.ts';
+import { errorSentence, waitOrUndefined } from '../wait.ts';
+import { commitTo } from './commit.ts';
+import type { FluxDeployment } from './deploy.ts';
+import { durationSeconds, forceReconcile, kustomizationWords, readKustomization, waitApplied, waitFailed } from './flux.ts';
+
+// The checks the e2e makes through Flux, each against the live embedded cluster: Flux
+// never fights the HPA, applies a commit within its intervals, heals and prunes, and
+// refuses a broken commit without touching what runs. Bounds come from the intervals of the
+// Flux objects in the cluster.
+
+/** Where the e2e settings live in Git: the HPA's scale-down window is edited here. */
+export const E2E_HPA_PATCH = 'components/e2e/hpa-patch.yaml';
+/** The app layer's resource list: removing a file from it is how an object leaves Git. */
+export const APP_KUSTOMIZATION = 'base/app/kustomization.yaml';
+/** What leaves Git in the prune check. */
+export const PRUNED_FILE = 'networkpolicy.yaml';
+const HAND_EDIT_LABEL = 'app.kubernetes.io/part-of';
+const HAND_MANAGER = 'inferscale-hand-edit';
+
+export interface FluxCheckContext {
+  $: Sh;
+  kc: KubeConfig;
+  flux: FluxDeployment & { served: ServedRepository };
+  /** The app's objects as rendered: their namespace and names. */
+  objects: KObject[];
+  log: (line: string) => void;
+}
+
+export interface FluxIntervals {
+  /** The GitRepository's: how often a commit is looked for. */
+  sourceSeconds: number;
+  /** The Kustomization's: how often what runs is compared with Git and healed. */
+  kustomizationSeconds: number;
+  /** The Kustomization's timeout: how long one apply and its health checks may take. */
+  timeoutSeconds: number;
+}
+
+interface FluxSpecObject {
+  spec?: { interval?: string; timeout?: string; sourceRef?: { name: string; namespace?: string } };
+}
+
+/** The intervals of the Flux objects as they are in the cluster. */
+export async function fluxIntervals(kc: KubeConfig, namespace: string, name: string): Promise<FluxIntervals> {
+  const ks = JSON.parse((await kubeGet(kc, `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${namespace}/kustomizations/${name}`)).body) as FluxSpecObject;
+  const ref = ks.spec?.sourceRef;
+  if (!ref) throw new UserError(`Kustomization ${namespace}/${name} has no sourceRef.`);
+  const src = JSON.parse((await kubeGet(kc, `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ref.namespace ?? namespace}/gitrepositories/${ref.name}`)).body) as FluxSpecObject;
+  return {
+    sourceSeconds: durationSeconds(src.spec?.interval ?? '1m'),
+    kustomizationSeconds: durationSeconds(ks.spec?.interval ?? '10m'),
+    timeoutSeconds: durationSeconds(ks.spec?.timeout ?? ks.spec?.interval ?? '10m'),
+  };
+}
+
+/** A commit reaches the cluster within one source interval plus one Kustomization interval. */
+export const commitBoundSeconds = (i: FluxIntervals): number => i.sourceSeconds + i.kustomizationSeconds;
+/** A hand edit is healed by the next periodic apply; one may be under way as it lands. */
+export const healBoundSeconds = (i: FluxIntervals): number => 2 * i.kustomizationSeconds;
+
+const find = (objects: KObject[], kind: string): KObject => {
+  const obj = objects.find((o) => o.kind === kind);
+  if (!obj) throw new UserError(`the overlay has no ${kind}, which the Flux checks use.`);
+  return obj;
+};
+
+const PATHS: Record<string, string> = {
+  Deployment: '/apis/apps/v1',
+  Service: '/api/v1',
+  HorizontalPodAutoscaler: '/apis/autoscaling/v2',
+  NetworkPolicy: '/apis/networking.k8s.io/v1',
+  ConfigMap: '/api/v1',
+  PodDisruptionBudget: '/apis/policy/v1',
+};
+const PLURAL: Record<string, string> = {
+  Deployment: 'deployments',
+  Service: 'services',
+  HorizontalPodAutoscaler: 'horizontalpodautoscalers',
+  NetworkPolicy: 'networkpolicies',
+  ConfigMap: 'configmaps',
+  PodDisruptionBudget: 'poddisruptionbudgets',
+};
+const objectPath = (kind: string, namespace: string, name = ''): string => `${PATHS[kind]}/namespaces/${namespace}/${PLURAL[kind]}${name ? `/${name}` : ''}`;
+
+interface LiveObject {
+  metadata: { name: string; labels?: Record<string, string>; managedFields?: { manager: string; operation: string; subresource?: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }[]; deletionTimestamp?: string };
+  spec?: Record<string, unknown> & { replicas?: number };
+}
+
+async function live(kc: KubeConfig, kind: string, namespace: string, name: string): Promise<LiveObject | undefined> {
+  const res = await kubeGet(kc, objectPath(kind, namespace, name));
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw new UserError(`reading ${kind} ${namespace}/${name} answered HTTP ${res.status}.`);
+  return JSON.parse(res.body) as LiveObject;
+}
+
+async function mergePatch(kc: KubeConfig, kind: string, namespace: string, name: string, patch: unknown): Promise<void> {
+  const res = await kubeRequest(kc, 'PATCH', `${objectPath(kind, namespace, name)}?fieldManager=${HAND_MANAGER}`, { body: JSON.stringify(patch), contentType: 'application/merge-patch+json' });
+  if (res.status >= 300) throw new UserError(`patching ${kind} ${namespace}/${name} answered HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+}
+
+/** Who owns the Deployment's spec.replicas, by manager (and subresource). */
+export function replicaOwners(d: LiveObject): string[] {
+  return (d.metadata.managedFields ?? []).filter((m) => m.fieldsV1?.['f:spec'] && 'f:replicas' in (m.fieldsV1['f:spec'] ?? {})).map((m) => `${m.manager} (${m.operation}${m.subresource ? ` ${m.subresource}` : ''})`);
+}
+
+async function runningPods(kc: KubeConfig, namespace: string, selector: string): Promise<string[]> {
+  const res = await kubeGet(kc, `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`);
+  const pods = (JSON.parse(res.body) as { items: LiveObject[] }).items;
+  return pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+async function timed<T>(what: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const value = await what();
+  return { value, ms: Date.now() - started };
+}
+
+/** A check that throws fails with the reason in one sentence instead of stopping the e2e. */
+async function guarded(name: string, bound: string, check: () => Promise<AssertionResult>): Promise<AssertionResult> {
+  try {
+    return await check();
+  } catch (error) {
+    return { name, ok: false, bound, observed: errorSentence(error) };
+  }
+}
+
+/** Edits one YAML file of the work tree, comments kept. */
+async function editYaml(worktree: string, file: string, edit: (doc: ReturnType<typeof parseDocument>) => void): Promise<void> {
+  const path = join(worktree, file);
+  const doc = parseDocument(await readFile(path, 'utf8'));
+  edit(doc);
+  await writeFile(path, doc.toString());
+}
+
+/** Commits, then waits for Flux to apply the commit; returns it and how long it took. */
+async function commitAndApply(c: FluxCheckContext, message: string, edit: (worktree: string) => Promise<void>, timeoutMs: number): Promise<{ commit: string; ms: number }> {
+  const { repo, branch } = c.flux.served;
+  const commit = await commitTo(c.$, repo, branch, message, edit);
+  const { ms } = await timed(() => waitApplied(c.kc, c.flux.namespace, c.flux.name, commit, timeoutMs));
+  c.log(`Flux applied ${commit.slice(0, 7)} "${message}" in ${seconds(ms)}`);
+  return { commit, ms };
+}
+
+/**
+ * Flux 1, made during the load: once the replicas reach the simulator's peak, two forced
+ * reconciles. Flux's manager must not own spec.replicas, the count must not move because of
+ * them, and no pod may go.
+ */
+export function reconcileAtPeak(c: FluxCheckContext, intervals: FluxIntervals): (run: DuringLoad) => Promise<AssertionResult[]> {
+  const name = 'Flux 1. forced reconciles at the peak leave the HPA its replicas';
+  return async (run) => {
+    const bound = `two reconciles; spec.replicas and the pods unchanged; kustomize-controller owns no spec.replicas`;
+    return [
+      await guarded(name, bound, async () => {
+        // Within one replica of the peak (the prediction's own tolerance), before the load ends.
+        const target = Math.max(2, run.predictedPeak - 1);
+        const reached = await waitOrUndefined(`the replicas to reach ${target}`, Math.max(0, run.endsAt - Date.now() - 30_000), () => ((run.replicas() ?? 0) >= target ? true : undefined));
+        if (!reached) return { name, ok: false, bound, observed: `the replicas never reached ${target} (the predicted peak ${run.predictedPeak} less one) during the load` };
+        const selector = `app.kubernetes.io/name=${run.deployment}`;
+        const before = (await live(c.kc, 'Deployment', run.namespace, run.deployment)) as LiveObject;
+        const podsBefore = await runningPods(c.kc, run.namespace, selector);
+        const handled: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          const s = await forceReconcile(c.kc, c.flux.namespace, c.flux.name, intervals.timeoutSeconds * 1000);
+          handled.push(s.lastHandledReconcileAt ?? '?');
+        }
+        const after = (await live(c.kc, 'Deployment', run.namespace, run.deployment)) as LiveObject;
+        const podsAfter = await runningPods(c.kc, run.namespace, selector);
+        const removed = podsBefore.filter((p) => !podsAfter.includes(p));
+        const fluxOwns = replicaOwners(after).filter((o) => o.startsWith('kustomize-controller'));
+        const observed =
+          `replicas ${before.spec?.replicas} before, ${after.spec?.replicas} after 2 reconciles (handled ${handled.join(', ')}); ` +
+          `spec.replicas owned by ${replicaOwners(before).join(', ') || 'no manager'} before, ${replicaOwners(after).join(', ') || 'no manager'} after; ` +
+          `${podsBefore.length} pods before, ${removed.length} removed`;
+        c.log(`Flux 1: ${observed}`);
+        // The HPA itself may add a replica meanwhile; only a decrease could be Flux's.
+        const ok = fluxOwns.length === 0 && (after.spec?.replicas ?? 0) >= (before.spec?.replicas ?? 0) && removed.length === 0;
+        return { name, ok, bound, observed };
+      }),
+    ];
+  };
+}
+
+/** Flux 2: a commit of a new scale-down window reaches the live HPA within the bound; returns the window. */
+export async function commitScaleDownWindow(c: FluxCheckContext, intervals: FluxIntervals): Promise<{ result: AssertionResult; window?: number }> {
+  const name = 'Flux 2. a commit of a new scale-down window is applied within the intervals';
+  const boundS = commitBoundSeconds(intervals);
+  const bound = `≤ ${boundS} s (GitRepository every ${intervals.sourceSeconds} s + Kustomization every ${intervals.kustomizationSeconds} s)`;
+  let window: number | undefined;
+  const result = await guarded(name, bound, async () => {
+    const hpa = find(c.objects, 'HorizontalPodAutoscaler');
+    const ns = hpa.metadata.namespace ?? 'default';
+    const current = ((await live(c.kc, 'HorizontalPodAutoscaler', ns, hpa.metadata.name))?.spec as { behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } } } | undefined)?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300;
+    const next = current > 30 ? current - 15 : current + 15;
+    const { ms } = await commitAndApply(
+      c,
+      `e2e: scale-down window ${current} s → ${next} s`,
+      (dir) => editYaml(dir, E2E_HPA_PATCH, (doc) => doc.setIn(['spec', 'behavior', 'scaleDown', 'stabilizationWindowSeconds'], next)),
+      intervals.timeoutSeconds * 1000 + boundS * 1000,
+    );
+    const nowLive = ((await live(c.kc, 'HorizontalPodAutoscaler', ns, hpa.metadata.name))?.spec as { behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } } } | undefined)?.behavior?.scaleDown?.stabilizationWindowSeconds;
+    window = nowLive;
+    return { name, ok: ms / 1000 <= boundS && nowLive === next, bound, observed: `applied in ${seconds(ms)}; the live window is ${nowLive} s (was ${current} s, committed ${next} s)` };
+  });
+  return { result, window };
+}
+
+/** Flux 3: a hand edit is healed, an object removed from Git is pruned, a hand-made one is left alone. */
+export async function healAndPrune(c: FluxCheckContext, intervals: FluxIntervals): Promise<AssertionResult[]> {
+  const svc = find(c.objects, 'Service');
+  const ns = svc.metadata.namespace ?? 'default';
+  const healName = 'Flux 3a. a hand edit of the Service is healed';
+  const healBound = `≤ ${healBoundSeconds(intervals)} s (two Kustomization intervals)`;
+  const heal = await guarded(healName, healBound, async () => {
+    const want = (await live(c.kc, 'Service', ns, svc.metadata.name))?.metadata.labels?.[HAND_EDIT_LABEL];
+    await mergePatch(c.kc, 'Service', ns, svc.metadata.name, { metadata: { labels: { [HAND_EDIT_LABEL]: 'edited-by-hand' } } });
+    const started = Date.now();
+    const healed = await waitOrUndefined('the hand edit to be healed', (healBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000, async () =>
+      (await live(c.kc, 'Service', ns, svc.metadata.name))?.metadata.labels?.[HAND_EDIT_LABEL] === want ? true : undefined,
+    );
+    const ms = Date.now() - started;
+    return { name: healName, ok: Boolean(healed) && ms / 1000 <= healBoundSeconds(intervals), bound: healBound, observed: healed ? `label ${HAND_EDIT_LABEL} back to "${want}" after ${seconds(ms)}` : `still edited after ${seconds(ms)}` };
+  });
+
+  const pruneName = 'Flux 3b. an object removed from Git is pruned, one made by hand is left alone';
+  const pruneBound = `≤ ${commitBoundSeconds(intervals)} s; the hand-made ConfigMap stays`;
+  const policy = find(c.objects, 'NetworkPolicy');
+  const prune = await guarded(pruneName, pruneBound, async () => {
+    const handMade = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'made-by-hand', namespace: ns }, data: { note: 'not in Git' } };
+    const created = await kubeRequest(c.kc, 'POST', `${objectPath('ConfigMap', ns)}?fieldManager=${HAND_MANAGER}`, { body: JSON.stringify(handMade), contentType: 'application/json' });
+    if (created.status >= 300 && created.status !== 409) throw new UserError(`creating ConfigMap ${ns}/made-by-hand answered HTTP ${created.status}.`);
+    let original = '';
+    const { ms } = await commitAndApply(
+      c,
+      `e2e: ${PRUNED_FILE} leaves Git`,
+      async (dir) => {
+        original = await readFile(join(dir, APP_KUSTOMIZATION), 'utf8');
+        await editYaml(dir, APP_KUSTOMIZATION, (doc) => {
+          const resources = (doc.get('resources') as { items: { value: unknown }[] } | undefined)?.items ?? [];
+          const at = resources.findIndex((r) => String((r as { value: unknown }).value ?? r) === PRUNED_FILE);
+          if (at < 0) throw new UserError(`${APP_KUSTOMIZATION} does not list ${PRUNED_FILE}.`);
+          doc.deleteIn(['resources', at]);
+        });
+      },
+      (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000,
+    );
+    const pruned = (await live(c.kc, 'NetworkPolicy', policy.metadata.namespace ?? ns, policy.metadata.name)) === undefined;
+    const kept = (await live(c.kc, 'ConfigMap', ns, 'made-by-hand')) !== undefined;
+    // Back as it was, so that what runs next is the overlay as committed.
+    await commitAndApply(c, `e2e: ${PRUNED_FILE} back in Git`, (dir) => writeFile(join(dir, APP_KUSTOMIZATION), original), (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+    await kubeRequest(c.kc, 'DELETE', objectPath('ConfigMap', ns, 'made-by-hand'));
+    return {
+      name: pruneName,
+      ok: pruned && kept && ms / 1000 <= commitBoundSeconds(intervals),
+      bound: pruneBound,
+      observed: `NetworkPolicy ${policy.metadata.name} ${pruned ? 'pruned' : 'still there'} ${seconds(ms)} after the commit; the hand-made ConfigMap ${kept ? 'left alone' : 'deleted'}`,
+    };
+  });
+  return [heal, prune];
+}
+
+const specOf = async (kc: KubeConfig, o: KObject): Promise<string> => JSON.stringify((await live(kc, o.kind, o.metadata.namespace ?? 'default', o.metadata.name))?.spec ?? null);
+
+/**
+ * Flux 4: a commit with an invalid HPA (and a valid Service change beside it) is refused as
+ * a whole: nothing running changes, and the status says why in one sentence.
+ */
+export async function refuseInvalidCommit(c: FluxCheckContext, intervals: FluxIntervals): Promise<AssertionResult> {
+  const name = 'Flux 4. a commit with an invalid manifest leaves what runs untouched';
+  const bound = `refused within ${commitBoundSeconds(intervals)} s; Deployment, Service and HPA specs unchanged; status in one sentence`;
+  return guarded(name, bound, async () => {
+    const watched = ['Deployment', 'Service', 'HorizontalPodAutoscaler'].map((k) => find(c.objects, k));
+    const before = await Promise.all(watched.map((o) => specOf(c.kc, o)));
+    const { repo, branch } = c.flux.served;
+    const originals: Record<string, string> = {};
+    const svcFile = 'base/app/service.yaml';
+    const commit = await commitTo(c.$, repo, branch, 'e2e: an HPA with maxReplicas "eight"', async (dir) => {
+      for (const f of [E2E_HPA_PATCH, svcFile]) originals[f] = await readFile(join(dir, f), 'utf8');
+      await editYaml(dir, E2E_HPA_PATCH, (doc) => doc.setIn(['spec', 'maxReplicas'], 'eight'));
+      await editYaml(dir, svcFile, (doc) => doc.setIn(['spec', 'sessionAffinity'], 'ClientIP'));
+    });
+    const started = Date.now();
+    const failed = await waitFailed(c.kc, c.flux.namespace, c.flux.name, commit, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+    const ms = Date.now() - started;
+    // Another interval: a partial apply would show by now.
+    await sleep(intervals.kustomizationSeconds * 1000);
+    const after = await Promise.all(watched.map((o) => specOf(c.kc, o)));
+    const changed = watched.filter((_, i) => before[i] !== after[i]).map((o) => o.kind);
+    const words = kustomizationWords((await readKustomization(c.kc, c.flux.namespace, c.flux.name)) ?? failed);
+    c.log(`Flux 4: ${words}`);
+    const restored = await commitAndApply(c, 'e2e: the HPA and Service as they were', async (dir) => {
+      for (const [f, text] of Object.entries(originals)) await writeFile(join(dir, f), text);
+    }, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+    const oneSentence = !words.includes('\n');
+    return {
+      name,
+      ok: changed.length === 0 && oneSentence && ms / 1000 <= commitBoundSeconds(intervals) && /maxReplicas|eight|invalid|cannot/i.test(words),
+      bound,
+      observed: `refused after ${seconds(ms)}; ${changed.length === 0 ? 'nothing running changed' : `changed: ${changed.join(', ')}`}; status: "${words}"; fixed by ${restored.commit.slice(0, 7)}`,
+    };
+  });
+}
