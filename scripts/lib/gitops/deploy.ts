@@ -2,6 +2,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { progress, UserError } from '../cli.ts';
 import type { ClusterProvider, ServedRepository } from '../cluster/provider.ts';
 import type { KObject } from '../manifests/objects.ts';
+import { renderOverlay } from '../manifests/render.ts';
+import { requireHealthy } from '../reconcile/command.ts';
 import type { Sh } from '../shell.ts';
 import { applyFluxObjects, kustomizationWords, listKustomizations, waitApplied, type KustomizationState } from './flux.ts';
 
@@ -56,5 +58,7 @@ export async function deployWithFlux(o: { provider: ClusterProvider; $: Sh; kc: 
   }
   step.done();
   o.log(kustomizationWords(state));
+  // Flux's wait covers rollout; the metric pipeline's gates are ours, as after reconcile.ts.
+  await requireHealthy(o.kc, (await renderOverlay(o.$, o.overlay)).objects, o.timeoutMs, o.overlay, o.log);
   return { namespace, name: app.metadata.name, state, served, objects };
 }

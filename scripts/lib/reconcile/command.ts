@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { relative, resolve } from 'node:path';
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
+import type { KObject } from '../manifests/objects.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../paths.ts';
 import type { Sh } from '../shell.ts';
 import { validate } from '../validate/run.ts';
@@ -60,11 +61,17 @@ export async function runReconcile(cmd: ReconcileCommand): Promise<{ result: Rec
   }
   await cmd.provider?.syncMonitoring?.(objects);
   cmd.out(summary(overlay, result, false));
-  const gates = await healthGates(cmd.kc, objects, cmd.timeoutMs);
-  for (const line of gateLines(gates)) cmd.out(line);
+  const gates = await requireHealthy(cmd.kc, objects, cmd.timeoutMs, overlay, cmd.out);
+  return { result, gates };
+}
+
+/** The health gates of an applied overlay, whoever applied it (reconcile.ts or Flux). */
+export async function requireHealthy(kc: KubeConfig, objects: KObject[], timeoutMs: number, overlay: string, out: (line: string) => void): Promise<GateResult[]> {
+  const gates = await healthGates(kc, objects, timeoutMs);
+  for (const line of gateLines(gates)) out(line);
   const failed = gates.filter((g) => !g.ok);
   if (failed.length > 0) {
     throw new UserError(`${overlay} is applied but not healthy: ${failed.map((g) => `${g.gate}: ${g.detail}`).join('; ')}`);
   }
-  return { result, gates };
+  return gates;
 }

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EMBEDDED_FLUX_DIR, GIT_HTTP_PORT } from '../../../scripts/lib/cluster/embedded/flux.ts';
+import { appKustomization } from '../../../scripts/lib/gitops/deploy.ts';
+import type { KObject } from '../../../scripts/lib/manifests/objects.ts';
+import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
+import { repoPath } from '../../../scripts/lib/paths.ts';
+import { sh } from '../../../scripts/lib/shell.ts';
+
+// gitops/ as a user applies it, and as the embedded cluster runs it: the same objects,
+// with only the differences gitops/embedded/flux says it patches.
+
+const gitops = suite('the GitOps entry points');
+
+const yamlObjects = async (file: string): Promise<KObject[]> => parseAllDocuments(await readFile(repoPath(file), 'utf8')).map((d) => d.toJS() as KObject);
+const byKindName = (objects: KObject[]) => new Map(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+type Spec = Record<string, unknown>;
+const spec = (o: KObject | undefined): Spec => ((o as unknown as { spec?: Spec })?.spec ?? {});
+
+gitops('the Flux objects for minikube apply overlays/minikube after the monitoring layer, pruned, waited for, with a timeout', async () => {
+  const { objects } = await renderOverlay(sh, 'gitops/flux');
+  const app = appKustomization(objects, 'overlays/minikube');
+  assert.ok(app, 'a Kustomization for ./overlays/minikube');
+  const s = spec(app);
+  assert.equal([s.prune, s.wait, typeof s.timeout], [true, true, 'string']);
+  assert.equal(s.dependsOn, [{ name: 'inferscale-monitoring' }]);
+  const monitoring = byKindName(objects).get('Kustomization/inferscale-monitoring');
+  assert.is(spec(monitoring).path, './base/monitoring');
+});
+
+gitops('the embedded cluster runs gitops/flux with only the URL, the overlay, the intervals and the monitoring layer patched', async () => {
+  const committed = byKindName((await renderOverlay(sh, 'gitops/flux')).objects);
+  const embedded = (await renderOverlay(sh, EMBEDDED_FLUX_DIR)).objects;
+  const app = appKustomization(embedded, 'overlays/local');
+  assert.ok(app, 'a Kustomization for ./overlays/local');
+  const source = embedded.find((o) => o.kind === 'GitRepository');
+  assert.is(spec(source).url, `http://127.0.0.1:${GIT_HTTP_PORT}/inferscale.git`);
+  const { url: _u, interval: _i, ...sourceRest } = spec(source);
+  const { url: _cu, interval: _ci, ...committedSourceRest } = spec(committed.get('GitRepository/inferscale'));
+  assert.equal(sourceRest, committedSourceRest, 'the GitRepository differs only in URL and interval');
+  const patched = ['path', 'interval', 'retryInterval', 'timeout', 'dependsOn'];
+  const rest = (s: Spec) => Object.fromEntries(Object.entries(s).filter(([k]) => !patched.includes(k)));
+  assert.equal(rest(spec(app)), rest(spec(committed.get('Kustomization/inferscale-minikube'))), 'the app Kustomization differs only in the patched fields');
+  assert.is(spec(app).dependsOn, undefined, 'no monitoring layer to wait for: it runs on the host');
+  assert.equal(embedded.map((o) => o.kind).sort(), ['GitRepository', 'Kustomization']);
+});
+
+gitops('every Argo CD Application of the app layer leaves spec.replicas to the HPA', async () => {
+  for (const env of ['minikube', 'cloud']) {
+    const [app] = await yamlObjects(`gitops/argocd/inferscale-${env}.yaml`);
+    const s = spec(app) as { ignoreDifferences?: { group: string; kind: string; jsonPointers: string[] }[]; syncPolicy?: { syncOptions?: string[] } };
+    assert.ok(s.syncPolicy?.syncOptions?.includes('ServerSideApply=true'), env);
+    assert.ok(s.syncPolicy?.syncOptions?.includes('RespectIgnoreDifferences=true'), env);
+    assert.ok(s.ignoreDifferences?.some((d) => d.group === 'apps' && d.kind === 'Deployment' && d.jsonPointers.includes('/spec/replicas')), env);
+  }
+});
+
+gitops('the Argo CD monitoring Applications pin the charts the HelmReleases pin', async () => {
+  const apps = await yamlObjects('gitops/argocd/monitoring.yaml');
+  for (const release of ['kube-prometheus-stack', 'prometheus-adapter']) {
+    const [hr] = await yamlObjects(`base/monitoring/${release}.yaml`);
+    const chart = (spec(hr) as { chart: { spec: { chart: string; version: string } } }).chart.spec;
+    const app = apps.find((a) => a.metadata.name === release);
+    const src = (spec(app) as { sources: { chart?: string; targetRevision: string }[] }).sources.find((x) => x.chart);
+    assert.equal([src?.chart, src?.targetRevision], [chart.chart, chart.version], release);
+  }
+});
+
+gitops.run();
