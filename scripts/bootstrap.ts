@@ -5,7 +5,7 @@ import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux]
+Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux|argocd]
 
 Creates (or connects to) a cluster, makes the inference image available to it, and
 installs the metrics pipeline (Prometheus, prometheus-adapter).
@@ -26,6 +26,8 @@ else local. Running it again while the cluster runs says so and succeeds.
                        gitops/embedded/flux and wait until Flux has applied the overlay;
                        on minikube, apply gitops/flux once Flux is installed; on an
                        existing cluster, say what to apply
+  --gitops argocd      the same through Argo CD (its application-controller and
+                       repo-server, Redis from Debian), gitops/embedded/argocd
 `;
 
 await runMain(async () => {

@@ -7,7 +7,7 @@ import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux] [--keep] [--gate-timeout <s>] [--profiles <list>] [load flags]
+Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux|argocd] [--keep] [--gate-timeout <s>] [--profiles <list>] [load flags]
        npm run e2e -- [flags]
 
 The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
@@ -19,10 +19,10 @@ Exits 0 only when every assertion holds.
                          existing if the current context answers, else minikube if
                          installed, else local
   --overlay <dir>        default overlays/<provider> (overlays/cloud for existing)
-  --gitops flux          deploy through Flux instead of reconcile.ts (the embedded
-                         cluster builds and runs it), and check that Flux heals a hand
-                         edit, prunes, refuses an invalid commit, applies a commit of a
-                         new scale-down window that the last run is bounded by, and
+  --gitops flux|argocd   deploy through Flux or Argo CD instead of reconcile.ts (the
+                         embedded cluster builds and runs it), and check that it heals a
+                         hand edit, prunes, refuses an invalid commit, applies a commit of
+                         a new scale-down window that the last run is bounded by, and
                          leaves the HPA its replicas when reconciled at the peak
   --keep                 leave the cluster running
   --gate-timeout <s>     how long each reconcile health gate may take (default 180)

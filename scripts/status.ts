@@ -1,6 +1,7 @@
 import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
+import { listApplications, resyncSeconds } from './lib/gitops/argocd.ts';
 import { kustomizationWords, listKustomizations } from './lib/gitops/flux.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { healthy, pipelineStatus, statusWords } from './lib/reconcile/status.ts';
@@ -12,9 +13,10 @@ Usage: npx zx scripts/status.ts --overlay <dir> [--provider ${PROVIDERS.join('|'
 The metrics pipeline's preflight, in words: for each HPA of the overlay, whether its metric
 is listed by the custom metrics API, numeric for every pod and 0 at idle, and what the HPA
 says (its conditions, current and desired replicas). Where Flux runs, each Kustomization
-too: Ready or not, why, and the last revision it applied. Exits 0 only when every HPA's
-metric is served and numeric for every running pod, the HPA is scaling on it and every
-Flux Kustomization is Ready; 1 otherwise, and when the cluster does not answer.
+too (and each Argo CD Application): Ready or not, why, and the last revision it applied.
+Exits 0 only when every HPA's metric is served and numeric for every running pod, the HPA
+is scaling on it and every Kustomization and Application is Ready; 1 otherwise, and when
+the cluster does not answer.
 `;
 
 await runMain(async () => {
@@ -26,5 +28,7 @@ await runMain(async () => {
   for (const s of statuses) for (const line of statusWords(s)) process.stdout.write(`${line}\n`);
   const kustomizations = (await listKustomizations(kc)) ?? [];
   for (const k of kustomizations) process.stdout.write(`${kustomizationWords(k)}\n`);
-  return statuses.every(healthy) && kustomizations.every((k) => k.ready === 'True') ? 0 : 1;
+  const applications = (await listApplications(kc, await resyncSeconds(kc))) ?? [];
+  for (const a of applications) process.stdout.write(`${a.words}\n`);
+  return statuses.every(healthy) && kustomizations.every((k) => k.ready === 'True') && applications.every((a) => a.ok) ? 0 : 1;
 });

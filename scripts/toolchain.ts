@@ -1,21 +1,26 @@
 import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { LocalProvider } from './lib/cluster/local.ts';
 import { clusterPaths } from './lib/cluster/embedded/paths.ts';
+import { GITOPS_BUILDS, parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/toolchain.ts
+Usage: npx zx scripts/toolchain.ts [--gitops flux|argocd]
 
 Installs the Debian packages and builds the Go components the embedded cluster needs
 (Kubernetes, etcd, prometheus-adapter, k6) into version-keyed cache folders, without
 starting anything. Cached components are not rebuilt. Versions: scripts/lib/cluster/versions.ts.
 Cache folder: $INFERSCALE_CACHE (default ~/.cache/inferscale).
+
+  --gitops flux     also Flux's source- and kustomize-controller
+  --gitops argocd   also Argo CD's controller and repo-server, and kustomize
 `;
 
 await runMain(async () => {
-  parseFlags(scriptArgv(import.meta.url), {}, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { gitops: { type: 'string' } }, usage);
+  const gitops = parseGitOps(flags.gitops);
   const provider = new LocalProvider({ $: sh, paths: clusterPaths(), log: (l) => process.stderr.write(`${l}\n`) });
-  await provider.prepare();
+  await provider.prepare(gitops ? GITOPS_BUILDS[gitops] : []);
   for (const b of provider.timings.builds) {
     process.stdout.write(`${b.component} ${b.version}: ${b.cached ? 'cached' : 'built'} (${b.seconds.toFixed(1)} s)\n`);
   }

@@ -10,7 +10,7 @@ import { runReconcile } from './reconcile/command.ts';
 import { pipelineStatus, statusWords } from './reconcile/status.ts';
 import type { Sh } from './shell.ts';
 import type { AssertionResult } from './loadtest/assertions.ts';
-import { commitScaleDownWindow, fluxIntervals, healAndPrune, reconcileAtPeak, refuseInvalidCommit } from './gitops/checks.ts';
+import { commitScaleDownWindow, healAndPrune, reconcileAtPeak, refuseInvalidCommit } from './gitops/checks.ts';
 import type { GitOpsTool } from './gitops/tools.ts';
 
 export interface E2EOptions {
@@ -24,7 +24,7 @@ export interface E2EOptions {
   keep: boolean;
   /** Seconds each health gate may take. */
   gateTimeoutSeconds: number;
-  /** Deploy through this GitOps controller instead of reconcile.ts, and check it. */
+  /** Deploy through this GitOps controller instead of reconcile.ts, and check it (embedded cluster). */
   gitops?: GitOpsTool;
   log: (line: string) => void;
 }
@@ -50,7 +50,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
     const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log, { gitops: o.gitops, gitopsTimeoutMs: o.gateTimeoutSeconds * 1000 });
     bootstrapped = true;
     const kc = loadKubeConfig(info.kubeconfig);
-    if (!info.flux) {
+    if (!info.gitops) {
       const step = progress(`reconciling ${o.overlay}`, o.log);
       await runReconcile({ $: o.$, kc, overlay: o.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: o.log });
       step.done();
@@ -63,18 +63,18 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
       printCheck(o.log, a);
       checks.push(a);
     };
-    const flux = info.flux?.served ? { $: o.$, kc, flux: { ...info.flux, served: info.flux.served }, objects, log: o.log } : undefined;
-    const intervals = flux ? await fluxIntervals(kc, flux.flux.namespace, flux.flux.name) : undefined;
-    if (flux && intervals) {
-      for (const a of await healAndPrune(flux, intervals)) check(a);
-      check(await refuseInvalidCommit(flux, intervals));
+    const gitops = info.gitops?.served ? { $: o.$, kc, driver: info.gitops.driver, served: info.gitops.served, objects, log: o.log } : undefined;
+    const intervals = gitops ? await gitops.driver.intervals() : undefined;
+    if (gitops && intervals) {
+      for (const a of await healAndPrune(gitops, intervals)) check(a);
+      check(await refuseInvalidCommit(gitops, intervals));
     }
     const results: LoadTestResult[] = [];
     let committedWindow: number | undefined;
     for (const [i, run] of o.runs.entries()) {
       // The window commit comes before the last run, whose bounds must then use it.
-      if (flux && intervals && i === o.runs.length - 1) {
-        const { result, window } = await commitScaleDownWindow(flux, intervals);
+      if (gitops && intervals && i === o.runs.length - 1) {
+        const { result, window } = await commitScaleDownWindow(gitops, intervals);
         check(result);
         committedWindow = window;
       }
@@ -90,12 +90,12 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
         targetUrl: o.targetUrl,
         log: o.log,
         signal: abort.signal,
-        during: flux && intervals && i === 0 ? reconcileAtPeak(flux, intervals) : undefined,
+        during: gitops && intervals && i === 0 ? reconcileAtPeak(gitops, intervals) : undefined,
       });
       results.push(result);
       if (committedWindow !== undefined) {
         const used = result.report.hpa.scaleDown.stabilizationWindowSeconds;
-        check({ name: 'Flux 2b. the run after the commit is bounded by the live window', ok: used === committedWindow, bound: `${committedWindow} s, as committed`, observed: `the bounds used a scale-down window of ${used} s` });
+        check({ name: `${gitops?.driver.label} 2b. the run after the commit is bounded by the live window`, ok: used === committedWindow, bound: `${committedWindow} s, as committed`, observed: `the bounds used a scale-down window of ${used} s` });
         committedWindow = undefined;
       }
     }

@@ -2,7 +2,7 @@ import { InterruptedError } from '../cli.ts';
 import { renderOverlay } from '../manifests/render.ts';
 import type { Sh } from '../shell.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
-import { deployWithFlux, type FluxDeployment } from '../gitops/deploy.ts';
+import { deployWithGitOps, type GitOpsDeployment } from '../gitops/deploy.ts';
 import type { GitOpsTool } from '../gitops/tools.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 
@@ -18,7 +18,7 @@ export async function bootstrapCluster(
   overlay: string,
   log: (line: string) => void,
   options: { gitops?: GitOpsTool; gitopsTimeoutMs?: number } = {},
-): Promise<ClusterInfo & { flux?: FluxDeployment }> {
+): Promise<ClusterInfo & { gitops?: GitOpsDeployment }> {
   let info: ClusterInfo | undefined;
   let interrupted = false;
   const onSigint = (): void => {
@@ -40,10 +40,10 @@ export async function bootstrapCluster(
     const { objects } = await renderOverlay($, overlay);
     if (interrupted) throw new InterruptedError('interrupted');
     await provider.installMonitoring(objects);
-    if (options.gitops === 'flux') {
+    if (options.gitops) {
       if (interrupted) throw new InterruptedError('interrupted');
-      const flux = await deployWithFlux({ provider, $, kc: loadKubeConfig(info.kubeconfig), overlay, timeoutMs: options.gitopsTimeoutMs ?? 300_000, log });
-      return { ...info, flux };
+      const gitops = await deployWithGitOps({ tool: options.gitops, provider, $, kc: loadKubeConfig(info.kubeconfig), overlay, timeoutMs: options.gitopsTimeoutMs ?? 300_000, log });
+      return { ...info, gitops };
     }
     return info;
   } catch (error) {

@@ -18,7 +18,9 @@ import { checkKernel, requirePortsFree, requireRootOnLinux } from './embedded/pr
 import { runningPid, startDaemon, stopDaemon, waitHealthy } from './embedded/processes.ts';
 import type { ClusterInfo, ClusterProvider, ServedRepository } from './provider.ts';
 import { buildAll, installDebianPackages, type Binaries, type BuildResult, type OptionalBuild } from './embedded/toolchain.ts';
-import { INFERENCE_IMAGE } from './versions.ts';
+import { ARGOCD_DEBIAN_PACKAGES, INFERENCE_IMAGE } from './versions.ts';
+import { EMBEDDED_ARGOCD_DIR } from './embedded/argocd.ts';
+import { GITOPS_BUILDS, type GitOpsTool } from '../gitops/tools.ts';
 
 export interface LocalOptions {
   $: Sh;
@@ -64,7 +66,7 @@ async function sysctl($: Sh, key: string, value: string): Promise<void> {
 export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
   readonly defaultOverlay = 'overlays/local';
-  readonly fluxEntryPoint = EMBEDDED_FLUX_DIR;
+  readonly gitopsEntryPoints = { flux: EMBEDDED_FLUX_DIR, argocd: EMBEDDED_ARGOCD_DIR };
   readonly timings: LocalTimings = { builds: [] };
   private bins: Binaries | undefined;
   private interrupted = false;
@@ -190,10 +192,11 @@ export class LocalProvider implements ClusterProvider {
    * HEAD from the loopback Git server and starts the controllers. Applying gitops/ is the
    * caller's (scripts/lib/gitops/flux.ts).
    */
-  async startFlux(): Promise<ServedRepository> {
-    const bins = await this.prepare(['flux']);
+  async startGitOps(tool: GitOpsTool): Promise<ServedRepository> {
+    if (tool === 'argocd') await installDebianPackages(this.$, this.log, ARGOCD_DEBIAN_PACKAGES);
+    const bins = await this.prepare(GITOPS_BUILDS[tool]);
     const served = await serveWorkingTree(this.$, this.paths);
-    await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, componentsOf('flux'));
+    await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, [...componentsOf('git'), ...componentsOf(tool)]);
     return { ...served, repo: servedRepo(this.paths), branch: SERVED_BRANCH };
   }
 

@@ -20,8 +20,8 @@ async function run($: Sh, what: string, cmd: Promise<{ exitCode: number | null; 
 export class MinikubeProvider implements ClusterProvider {
   readonly name = 'minikube' as const;
   readonly defaultOverlay = 'overlays/minikube';
-  /** kubectl apply -k gitops/flux, once Flux is installed (flux install). */
-  readonly fluxEntryPoint = 'gitops/flux';
+  /** kubectl apply -k gitops/flux (or gitops/argocd), once the controller is installed. */
+  readonly gitopsEntryPoints = { flux: 'gitops/flux', argocd: 'gitops/argocd' };
 
   private readonly $: Sh;
   private readonly log: (line: string) => void;

@@ -1,3 +1,4 @@
+import type { GitOpsTool } from '../gitops/tools.ts';
 import type { KObject } from '../manifests/objects.ts';
 
 // One interface for every place inferscale can run: the embedded cluster, minikube, or the
@@ -48,15 +49,15 @@ export interface ClusterProvider {
   /** Bring provider-side configuration in line with the overlay; starts nothing. */
   syncMonitoring?(objects: KObject[]): Promise<void>;
   /**
-   * The folder of gitops/ whose Flux objects inferscale applies on this provider; undefined
-   * when the user applies them (a cloud cluster points the GitRepository at their fork).
+   * The folder of gitops/ whose objects inferscale applies on this provider, per GitOps
+   * controller; none when the user applies them (a cloud cluster points them at their fork).
    */
-  readonly fluxEntryPoint?: string;
+  readonly gitopsEntryPoints?: Partial<Record<GitOpsTool, string>>;
   /**
-   * Builds and starts Flux's controllers and serves this working tree's HEAD to them (the
-   * embedded cluster); elsewhere Flux is the user's to install.
+   * Builds and starts a GitOps controller and serves this working tree's HEAD to it (the
+   * embedded cluster); elsewhere the controller is the user's to install.
    */
-  startFlux?(): Promise<ServedRepository>;
+  startGitOps?(tool: GitOpsTool): Promise<ServedRepository>;
   /** Ctrl-C: stop starting things; the step under way fails with InterruptedError. */
   interrupt?(): void;
   /** Stop and remove what create() made; safe to call twice. */

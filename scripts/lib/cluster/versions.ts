@@ -15,6 +15,12 @@ export const PROMETHEUS_VERSION = 'v0.316.0';
  */
 export const FLUX_SOURCE_CONTROLLER_VERSION = 'v1.9.6';
 export const FLUX_KUSTOMIZE_CONTROLLER_VERSION = 'v1.9.6';
+/** Argo CD's application-controller and repo-server (one multi-call binary). */
+export const ARGOCD_VERSION = 'v3.6.1';
+/** For modules whose go.mod needs Go 1.27 (Argo CD, kustomize): fetched through the proxy. */
+export const GO_127_TOOLCHAIN = 'go1.27.3';
+/** The kustomize binary Argo CD's repo-server runs (v5.8.3 needs a kube-openapi the proxy refuses). */
+export const KUSTOMIZE_VERSION = 'v5.8.1';
 
 /** The sandbox image name containerd is configured with; our own static pause program. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -34,6 +40,9 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   gcc: 'gcc',
   'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',
 };
+
+/** Debian packages only a GitOps layer needs, installed when it is brought up. */
+export const ARGOCD_DEBIAN_PACKAGES: Record<string, string> = { 'redis-server': 'redis-server' };
 
 /** Kubernetes' staging modules: the wrapper module replaces each with its published v0.x. */
 export const KUBERNETES_STAGING = [

@@ -12,13 +12,12 @@ import type { KObject } from '../manifests/objects.ts';
 import type { Sh } from '../shell.ts';
 import { errorSentence, waitOrUndefined } from '../wait.ts';
 import { commitTo } from './commit.ts';
-import type { FluxDeployment } from './deploy.ts';
-import { durationSeconds, forceReconcile, kustomizationWords, readKustomization, waitApplied, waitFailed } from './flux.ts';
+import { commitBoundSeconds, healBoundSeconds, waitApplied, waitFailed, type GitOpsDriver, type GitOpsIntervals } from './driver.ts';
 
-// The checks the e2e makes through Flux, each against the live embedded cluster: Flux
-// never fights the HPA, applies a commit within its intervals, heals and prunes, and
-// refuses a broken commit without touching what runs. Bounds come from the intervals of the
-// Flux objects in the cluster.
+// The checks the e2e makes through a GitOps controller (Flux, Argo CD), each against the
+// live embedded cluster: it never fights the HPA, applies a commit within its intervals,
+// heals and prunes, and refuses a broken commit without touching what runs. Bounds come
+// from the controller's intervals as the cluster has them.
 
 /** Where the e2e settings live in Git: the HPA's scale-down window is edited here. */
 export const E2E_HPA_PATCH = 'components/e2e/hpa-patch.yaml';
@@ -29,45 +28,15 @@ export const PRUNED_FILE = 'networkpolicy.yaml';
 const HAND_EDIT_LABEL = 'app.kubernetes.io/part-of';
 const HAND_MANAGER = 'inferscale-hand-edit';
 
-export interface FluxCheckContext {
+export interface GitOpsCheckContext {
   $: Sh;
   kc: KubeConfig;
-  flux: FluxDeployment & { served: ServedRepository };
+  driver: GitOpsDriver;
+  served: ServedRepository;
   /** The app's objects as rendered: their namespace and names. */
   objects: KObject[];
   log: (line: string) => void;
 }
-
-export interface FluxIntervals {
-  /** The GitRepository's: how often a commit is looked for. */
-  sourceSeconds: number;
-  /** The Kustomization's: how often what runs is compared with Git and healed. */
-  kustomizationSeconds: number;
-  /** The Kustomization's timeout: how long one apply and its health checks may take. */
-  timeoutSeconds: number;
-}
-
-interface FluxSpecObject {
-  spec?: { interval?: string; timeout?: string; sourceRef?: { name: string; namespace?: string } };
-}
-
-/** The intervals of the Flux objects as they are in the cluster. */
-export async function fluxIntervals(kc: KubeConfig, namespace: string, name: string): Promise<FluxIntervals> {
-  const ks = JSON.parse((await kubeGet(kc, `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${namespace}/kustomizations/${name}`)).body) as FluxSpecObject;
-  const ref = ks.spec?.sourceRef;
-  if (!ref) throw new UserError(`Kustomization ${namespace}/${name} has no sourceRef.`);
-  const src = JSON.parse((await kubeGet(kc, `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ref.namespace ?? namespace}/gitrepositories/${ref.name}`)).body) as FluxSpecObject;
-  return {
-    sourceSeconds: durationSeconds(src.spec?.interval ?? '1m'),
-    kustomizationSeconds: durationSeconds(ks.spec?.interval ?? '10m'),
-    timeoutSeconds: durationSeconds(ks.spec?.timeout ?? ks.spec?.interval ?? '10m'),
-  };
-}
-
-/** A commit reaches the cluster within one source interval plus one Kustomization interval. */
-export const commitBoundSeconds = (i: FluxIntervals): number => i.sourceSeconds + i.kustomizationSeconds;
-/** A hand edit is healed by the next periodic apply; one may be under way as it lands. */
-export const healBoundSeconds = (i: FluxIntervals): number => 2 * i.kustomizationSeconds;
 
 const find = (objects: KObject[], kind: string): KObject => {
   const obj = objects.find((o) => o.kind === kind);
@@ -147,11 +116,11 @@ async function editYaml(worktree: string, file: string, edit: (doc: ReturnType<t
 }
 
 /** Commits, then waits for Flux to apply the commit; returns it and how long it took. */
-async function commitAndApply(c: FluxCheckContext, message: string, edit: (worktree: string) => Promise<void>, timeoutMs: number): Promise<{ commit: string; ms: number }> {
-  const { repo, branch } = c.flux.served;
+async function commitAndApply(c: GitOpsCheckContext, message: string, edit: (worktree: string) => Promise<void>, timeoutMs: number): Promise<{ commit: string; ms: number }> {
+  const { repo, branch } = c.served;
   const commit = await commitTo(c.$, repo, branch, message, edit);
-  const { ms } = await timed(() => waitApplied(c.kc, c.flux.namespace, c.flux.name, commit, timeoutMs));
-  c.log(`Flux applied ${commit.slice(0, 7)} "${message}" in ${seconds(ms)}`);
+  const { ms } = await timed(() => waitApplied(c.driver, commit, timeoutMs));
+  c.log(`${c.driver.label} applied ${commit.slice(0, 7)} "${message}" in ${seconds(ms)}`);
   return { commit, ms };
 }
 
@@ -160,10 +129,11 @@ async function commitAndApply(c: FluxCheckContext, message: string, edit: (workt
  * reconciles. Flux's manager must not own spec.replicas, the count must not move because of
  * them, and no pod may go.
  */
-export function reconcileAtPeak(c: FluxCheckContext, intervals: FluxIntervals): (run: DuringLoad) => Promise<AssertionResult[]> {
-  const name = 'Flux 1. forced reconciles at the peak leave the HPA its replicas';
+export function reconcileAtPeak(c: GitOpsCheckContext, intervals: GitOpsIntervals): (run: DuringLoad) => Promise<AssertionResult[]> {
+  const name = `${c.driver.label} 1. forced reconciles at the peak leave the HPA its replicas`;
+  const manager = c.driver.label === 'Flux' ? 'kustomize-controller' : 'argocd-controller';
   return async (run) => {
-    const bound = `two reconciles; spec.replicas and the pods unchanged; kustomize-controller owns no spec.replicas`;
+    const bound = `two reconciles; spec.replicas and the pods unchanged; ${manager} owns no spec.replicas`;
     return [
       await guarded(name, bound, async () => {
         // Within one replica of the peak (the prediction's own tolerance), before the load ends.
@@ -175,20 +145,19 @@ export function reconcileAtPeak(c: FluxCheckContext, intervals: FluxIntervals): 
         const podsBefore = await runningPods(c.kc, run.namespace, selector);
         const handled: string[] = [];
         for (let i = 0; i < 2; i++) {
-          const s = await forceReconcile(c.kc, c.flux.namespace, c.flux.name, intervals.timeoutSeconds * 1000);
-          handled.push(s.lastHandledReconcileAt ?? '?');
+          handled.push(await c.driver.forceReconcile(intervals.timeoutSeconds * 1000));
         }
         const after = (await live(c.kc, 'Deployment', run.namespace, run.deployment)) as LiveObject;
         const podsAfter = await runningPods(c.kc, run.namespace, selector);
         const removed = podsBefore.filter((p) => !podsAfter.includes(p));
-        const fluxOwns = replicaOwners(after).filter((o) => o.startsWith('kustomize-controller'));
+        const gitopsOwns = replicaOwners(after).filter((o) => o.startsWith(manager));
         const observed =
           `replicas ${before.spec?.replicas} before, ${after.spec?.replicas} after 2 reconciles (handled ${handled.join(', ')}); ` +
           `spec.replicas owned by ${replicaOwners(before).join(', ') || 'no manager'} before, ${replicaOwners(after).join(', ') || 'no manager'} after; ` +
           `${podsBefore.length} pods before, ${removed.length} removed`;
-        c.log(`Flux 1: ${observed}`);
+        c.log(`${c.driver.label} 1: ${observed}`);
         // The HPA itself may add a replica meanwhile; only a decrease could be Flux's.
-        const ok = fluxOwns.length === 0 && (after.spec?.replicas ?? 0) >= (before.spec?.replicas ?? 0) && removed.length === 0;
+        const ok = gitopsOwns.length === 0 && (after.spec?.replicas ?? 0) >= (before.spec?.replicas ?? 0) && removed.length === 0;
         return { name, ok, bound, observed };
       }),
     ];
@@ -196,10 +165,10 @@ export function reconcileAtPeak(c: FluxCheckContext, intervals: FluxIntervals): 
 }
 
 /** Flux 2: a commit of a new scale-down window reaches the live HPA within the bound; returns the window. */
-export async function commitScaleDownWindow(c: FluxCheckContext, intervals: FluxIntervals): Promise<{ result: AssertionResult; window?: number }> {
-  const name = 'Flux 2. a commit of a new scale-down window is applied within the intervals';
+export async function commitScaleDownWindow(c: GitOpsCheckContext, intervals: GitOpsIntervals): Promise<{ result: AssertionResult; window?: number }> {
+  const name = `${c.driver.label} 2. a commit of a new scale-down window is applied within the intervals`;
   const boundS = commitBoundSeconds(intervals);
-  const bound = `≤ ${boundS} s (GitRepository every ${intervals.sourceSeconds} s + Kustomization every ${intervals.kustomizationSeconds} s)`;
+  const bound = `≤ ${boundS} s (Git looked at every ${intervals.sourceSeconds} s + a reconcile every ${intervals.reconcileSeconds} s)`;
   let window: number | undefined;
   const result = await guarded(name, bound, async () => {
     const hpa = find(c.objects, 'HorizontalPodAutoscaler');
@@ -220,11 +189,11 @@ export async function commitScaleDownWindow(c: FluxCheckContext, intervals: Flux
 }
 
 /** Flux 3: a hand edit is healed, an object removed from Git is pruned, a hand-made one is left alone. */
-export async function healAndPrune(c: FluxCheckContext, intervals: FluxIntervals): Promise<AssertionResult[]> {
+export async function healAndPrune(c: GitOpsCheckContext, intervals: GitOpsIntervals): Promise<AssertionResult[]> {
   const svc = find(c.objects, 'Service');
   const ns = svc.metadata.namespace ?? 'default';
-  const healName = 'Flux 3a. a hand edit of the Service is healed';
-  const healBound = `≤ ${healBoundSeconds(intervals)} s (two Kustomization intervals)`;
+  const healName = `${c.driver.label} 3a. a hand edit of the Service is healed`;
+  const healBound = `≤ ${healBoundSeconds(intervals)} s (two reconcile intervals)`;
   const heal = await guarded(healName, healBound, async () => {
     const want = (await live(c.kc, 'Service', ns, svc.metadata.name))?.metadata.labels?.[HAND_EDIT_LABEL];
     await mergePatch(c.kc, 'Service', ns, svc.metadata.name, { metadata: { labels: { [HAND_EDIT_LABEL]: 'edited-by-hand' } } });
@@ -236,7 +205,7 @@ export async function healAndPrune(c: FluxCheckContext, intervals: FluxIntervals
     return { name: healName, ok: Boolean(healed) && ms / 1000 <= healBoundSeconds(intervals), bound: healBound, observed: healed ? `label ${HAND_EDIT_LABEL} back to "${want}" after ${seconds(ms)}` : `still edited after ${seconds(ms)}` };
   });
 
-  const pruneName = 'Flux 3b. an object removed from Git is pruned, one made by hand is left alone';
+  const pruneName = `${c.driver.label} 3b. an object removed from Git is pruned, one made by hand is left alone`;
   const pruneBound = `≤ ${commitBoundSeconds(intervals)} s; the hand-made ConfigMap stays`;
   const policy = find(c.objects, 'NetworkPolicy');
   const prune = await guarded(pruneName, pruneBound, async () => {
@@ -279,13 +248,13 @@ const specOf = async (kc: KubeConfig, o: KObject): Promise<string> => JSON.strin
  * Flux 4: a commit with an invalid HPA (and a valid Service change beside it) is refused as
  * a whole: nothing running changes, and the status says why in one sentence.
  */
-export async function refuseInvalidCommit(c: FluxCheckContext, intervals: FluxIntervals): Promise<AssertionResult> {
-  const name = 'Flux 4. a commit with an invalid manifest leaves what runs untouched';
+export async function refuseInvalidCommit(c: GitOpsCheckContext, intervals: GitOpsIntervals): Promise<AssertionResult> {
+  const name = `${c.driver.label} 4. a commit with an invalid manifest leaves what runs untouched`;
   const bound = `refused within ${commitBoundSeconds(intervals)} s; Deployment, Service and HPA specs unchanged; status in one sentence`;
   return guarded(name, bound, async () => {
     const watched = ['Deployment', 'Service', 'HorizontalPodAutoscaler'].map((k) => find(c.objects, k));
     const before = await Promise.all(watched.map((o) => specOf(c.kc, o)));
-    const { repo, branch } = c.flux.served;
+    const { repo, branch } = c.served;
     const originals: Record<string, string> = {};
     const svcFile = 'base/app/service.yaml';
     const commit = await commitTo(c.$, repo, branch, 'e2e: an HPA with maxReplicas "eight"', async (dir) => {
@@ -294,14 +263,14 @@ export async function refuseInvalidCommit(c: FluxCheckContext, intervals: FluxIn
       await editYaml(dir, svcFile, (doc) => doc.setIn(['spec', 'sessionAffinity'], 'ClientIP'));
     });
     const started = Date.now();
-    const failed = await waitFailed(c.kc, c.flux.namespace, c.flux.name, commit, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+    const failed = await waitFailed(c.driver, commit, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
     const ms = Date.now() - started;
     // Another interval: a partial apply would show by now.
-    await sleep(intervals.kustomizationSeconds * 1000);
+    await sleep(intervals.reconcileSeconds * 1000);
     const after = await Promise.all(watched.map((o) => specOf(c.kc, o)));
     const changed = watched.filter((_, i) => before[i] !== after[i]).map((o) => o.kind);
-    const words = kustomizationWords((await readKustomization(c.kc, c.flux.namespace, c.flux.name)) ?? failed);
-    c.log(`Flux 4: ${words}`);
+    const words = ((await c.driver.read()) ?? failed).words;
+    c.log(`${c.driver.label} 4: ${words}`);
     const restored = await commitAndApply(c, 'e2e: the HPA and Service as they were', async (dir) => {
       for (const [f, text] of Object.entries(originals)) await writeFile(join(dir, f), text);
     }, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);

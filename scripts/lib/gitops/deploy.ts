@@ -1,64 +1,76 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { progress, UserError } from '../cli.ts';
 import type { ClusterProvider, ServedRepository } from '../cluster/provider.ts';
+import { serverSideApply } from '../kube/apply.ts';
+import { kubeGet } from '../kube/raw.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { renderOverlay } from '../manifests/render.ts';
 import { requireHealthy } from '../reconcile/command.ts';
 import type { Sh } from '../shell.ts';
-import { applyFluxObjects, kustomizationWords, listKustomizations, waitApplied, type KustomizationState } from './flux.ts';
+import { argocdDrivers } from './argocd.ts';
+import { waitApplied, type DriverFactory, type GitOpsDriver } from './driver.ts';
+import { fluxDrivers } from './flux.ts';
+import type { GitOpsTool } from './tools.ts';
 
-// Deploying an overlay through Flux instead of reconcile.ts: Flux's objects from gitops/
-// applied, then Flux applies the overlay from Git.
+// Deploying an overlay through a GitOps controller instead of reconcile.ts: its objects from
+// gitops/ applied, then the controller applies the overlay from Git.
 
-export const FLUX_INSTALL_HINT = 'install Flux (`flux install`, see https://fluxcd.io/flux/installation/) and run again';
+const TOOLS: Record<GitOpsTool, { label: string; drivers: () => DriverFactory; probe: string; install: string; cloud: string }> = {
+  flux: {
+    label: 'Flux',
+    drivers: () => fluxDrivers,
+    probe: '/apis/kustomize.toolkit.fluxcd.io/v1',
+    install: 'install Flux (`flux install`, see https://fluxcd.io/flux/installation/) and run again',
+    cloud: 'apply gitops/flux/gitrepository.yaml (pointed at your fork), gitops/flux/monitoring.yaml and gitops/flux/inferscale-cloud.yaml',
+  },
+  argocd: {
+    label: 'Argo CD',
+    drivers: argocdDrivers,
+    probe: '/apis/argoproj.io/v1alpha1',
+    install: 'install Argo CD (https://argo-cd.readthedocs.io/en/stable/getting_started/) and run again',
+    cloud: 'apply gitops/argocd/monitoring.yaml and gitops/argocd/inferscale-cloud.yaml, their repoURL pointed at your fork',
+  },
+};
 
-export interface FluxDeployment {
-  /** The app's Kustomization: the one whose path is the overlay. */
-  namespace: string;
-  name: string;
-  state: KustomizationState;
+export interface GitOpsDeployment {
+  tool: GitOpsTool;
+  driver: GitOpsDriver;
   /** Where commits go, when inferscale serves the repository (the embedded cluster). */
   served?: ServedRepository;
   objects: KObject[];
 }
 
-/** The Kustomization of `objects` that applies `overlay`. */
-export function appKustomization(objects: KObject[], overlay: string): KObject | undefined {
-  const want = `./${overlay.replace(/^\.\//, '').replace(/\/$/, '')}`;
-  return objects.find((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && (o as { spec?: { path?: string } }).spec?.path === want);
-}
-
-export async function deployWithFlux(o: { provider: ClusterProvider; $: Sh; kc: KubeConfig; overlay: string; timeoutMs: number; log: (line: string) => void }): Promise<FluxDeployment> {
+export async function deployWithGitOps(o: { tool: GitOpsTool; provider: ClusterProvider; $: Sh; kc: KubeConfig; overlay: string; timeoutMs: number; log: (line: string) => void }): Promise<GitOpsDeployment> {
   const { provider } = o;
-  if (!provider.startFlux) {
-    if ((await listKustomizations(o.kc)) === undefined) {
-      throw new UserError(`Flux is not installed in this cluster: ${FLUX_INSTALL_HINT}; inferscale builds and runs Flux itself only on the embedded cluster (--provider local).`);
+  const tool = TOOLS[o.tool];
+  const entry = provider.gitopsEntryPoints?.[o.tool];
+  if (!provider.startGitOps) {
+    if ((await kubeGet(o.kc, tool.probe)).status !== 200) {
+      throw new UserError(`${tool.label} is not installed in this cluster: ${tool.install}; inferscale builds and runs it itself only on the embedded cluster (--provider local).`);
     }
-    if (!provider.fluxEntryPoint) {
-      throw new UserError('Flux is installed: apply gitops/flux/gitrepository.yaml (pointed at your fork), gitops/flux/monitoring.yaml and gitops/flux/inferscale-cloud.yaml.');
-    }
+    if (!entry) throw new UserError(`${tool.label} is installed: ${tool.cloud}.`);
   }
-  const entry = provider.fluxEntryPoint as string;
+  if (!entry) throw new UserError(`the ${provider.name} provider has no entry point for ${tool.label} in gitops/.`);
   let served: ServedRepository | undefined;
-  if (provider.startFlux) {
-    served = await provider.startFlux();
-    if (served.dirty) o.log(`the working tree has uncommitted changes: Flux is served ${served.commit.slice(0, 7)} (HEAD) without them`);
+  if (provider.startGitOps) {
+    served = await provider.startGitOps(o.tool);
+    if (served.dirty) o.log(`the working tree has uncommitted changes: ${tool.label} is served ${served.commit.slice(0, 7)} (HEAD) without them`);
   }
-  const objects = await applyFluxObjects(o.$, o.kc, entry);
-  const app = appKustomization(objects, o.overlay);
-  if (!app) throw new UserError(`${entry} has no Flux Kustomization with path ./${o.overlay}; add one, or deploy ${o.overlay} with reconcile.ts.`);
-  const namespace = app.metadata.namespace ?? 'flux-system';
-  const step = progress(`Flux applying ${o.overlay} (${namespace}/${app.metadata.name})${served ? ` at ${served.commit.slice(0, 7)}` : ''}`, o.log);
-  let state: KustomizationState;
+  const { objects } = await renderOverlay(o.$, entry);
+  const drivers = tool.drivers();
+  const app = drivers.appFor(objects, o.overlay);
+  if (!app) throw new UserError(`${entry} deploys no ${o.overlay}; add an object for it there, or deploy ${o.overlay} with reconcile.ts.`);
+  for (const obj of objects) await serverSideApply(o.kc, obj);
+  const driver = drivers.driver(o.kc, app);
+  const step = progress(`${tool.label} applying ${o.overlay} (${driver.object})${served ? ` at ${served.commit.slice(0, 7)}` : ''}`, o.log);
   try {
-    state = await waitApplied(o.kc, namespace, app.metadata.name, served?.commit ?? '', o.timeoutMs);
+    o.log((await waitApplied(driver, served?.commit ?? '', o.timeoutMs)).words);
   } catch (error) {
     step.fail();
     throw error;
   }
   step.done();
-  o.log(kustomizationWords(state));
-  // Flux's wait covers rollout; the metric pipeline's gates are ours, as after reconcile.ts.
+  // The controller's own wait covers rollout; the metric pipeline's gates are ours, as after reconcile.ts.
   await requireHealthy(o.kc, (await renderOverlay(o.$, o.overlay)).objects, o.timeoutMs, o.overlay, o.log);
-  return { namespace, name: app.metadata.name, state, served, objects };
+  return { tool: o.tool, driver, served, objects };
 }

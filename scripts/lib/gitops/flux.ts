@@ -6,6 +6,7 @@ import type { KObject } from '../manifests/objects.ts';
 import { renderOverlay } from '../manifests/render.ts';
 import type { Sh } from '../shell.ts';
 import { waitFor } from '../wait.ts';
+import { overlayPath, type AppState, type DriverFactory } from './driver.ts';
 
 // Flux's objects as a user sees them: apply an entry point of gitops/, read a Kustomization's
 // state in words, ask for a reconcile, wait for a revision to be applied.
@@ -99,28 +100,6 @@ export async function applyFluxObjects($: Sh, kc: KubeConfig, dir: string): Prom
   return objects;
 }
 
-/** Waits until the Kustomization is Ready with `commit` applied; fails early with Flux's reason. */
-export async function waitApplied(kc: KubeConfig, namespace: string, name: string, commit: string, timeoutMs: number): Promise<KustomizationState> {
-  let last: KustomizationState | undefined;
-  try {
-    return await waitFor(`Flux to apply ${commit.slice(0, 7)} (${namespace}/${name})`, timeoutMs, async () => {
-      last = await readKustomization(kc, namespace, name);
-      return last?.ready === 'True' && last.lastAppliedRevision?.endsWith(commit) ? last : undefined;
-    });
-  } catch (error) {
-    if (last) throw new UserError(`${(error as Error).message.replace(/\.$/, '')}; ${kustomizationWords(last)}`);
-    throw error;
-  }
-}
-
-/** Waits until the Kustomization has tried `commit` and failed; returns its state. */
-export async function waitFailed(kc: KubeConfig, namespace: string, name: string, commit: string, timeoutMs: number): Promise<KustomizationState> {
-  return waitFor(`Flux to refuse ${commit.slice(0, 7)} (${namespace}/${name})`, timeoutMs, async () => {
-    const s = await readKustomization(kc, namespace, name);
-    return s?.ready === 'False' && s.lastAttemptedRevision?.endsWith(commit) ? s : undefined;
-  });
-}
-
 /**
  * `flux reconcile kustomization` without the CLI: sets reconcile.fluxcd.io/requestedAt and
  * waits until the controller reports it handled, so one apply is known to have run.
@@ -149,3 +128,44 @@ export function durationSeconds(text: string): number {
   const unit = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
 }
+
+const toAppState = (s: KustomizationState): AppState => ({
+  applied: s.lastAppliedRevision,
+  attempted: s.lastAttemptedRevision,
+  ok: s.ready === 'True',
+  failed: s.ready === 'False',
+  words: kustomizationWords(s),
+});
+
+interface FluxSpec {
+  spec?: { path?: string; interval?: string; timeout?: string; sourceRef?: { name: string; namespace?: string } };
+}
+
+export const fluxDrivers: DriverFactory = {
+  appFor: (objects, overlay) =>
+    objects.find((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && overlayPath((o as FluxSpec).spec?.path) === overlayPath(overlay)),
+  driver(kc, app) {
+    const namespace = app.metadata.namespace ?? 'flux-system';
+    const name = app.metadata.name;
+    return {
+      label: 'Flux',
+      object: `Kustomization ${namespace}/${name}`,
+      read: async () => {
+        const s = await readKustomization(kc, namespace, name);
+        return s && toAppState(s);
+      },
+      async intervals() {
+        const ks = JSON.parse((await kubeGet(kc, `${KUSTOMIZATION_API}/namespaces/${namespace}/kustomizations/${name}`)).body) as FluxSpec;
+        const ref = ks.spec?.sourceRef;
+        if (!ref) throw new UserError(`Kustomization ${namespace}/${name} has no sourceRef.`);
+        const src = JSON.parse((await kubeGet(kc, `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ref.namespace ?? namespace}/gitrepositories/${ref.name}`)).body) as FluxSpec;
+        return {
+          sourceSeconds: durationSeconds(src.spec?.interval ?? '1m'),
+          reconcileSeconds: durationSeconds(ks.spec?.interval ?? '10m'),
+          timeoutSeconds: durationSeconds(ks.spec?.timeout ?? ks.spec?.interval ?? '10m'),
+        };
+      },
+      forceReconcile: async (timeoutMs) => (await forceReconcile(kc, namespace, name, timeoutMs)).lastHandledReconcileAt ?? '?',
+    };
+  },
+};

@@ -1,8 +1,12 @@
 import { UsageError } from '../cli.ts';
+import type { OptionalBuild } from '../cluster/embedded/toolchain.ts';
 
-/** The GitOps controllers inferscale can deploy through (Argo CD: see README, GitOps). */
-export const GITOPS_TOOLS = ['flux'] as const;
+/** The GitOps controllers inferscale can deploy through. */
+export const GITOPS_TOOLS = ['flux', 'argocd'] as const;
 export type GitOpsTool = (typeof GITOPS_TOOLS)[number];
+
+/** What each controller needs built (toolchain.ts's optional components). */
+export const GITOPS_BUILDS: Record<GitOpsTool, OptionalBuild[]> = { flux: ['flux'], argocd: ['argocd', 'kustomize'] };
 
 export function parseGitOps(value: string | undefined): GitOpsTool | undefined {
   if (value === undefined) return undefined;

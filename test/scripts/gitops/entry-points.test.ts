@@ -3,7 +3,9 @@ import { parseAllDocuments } from 'yaml';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMBEDDED_FLUX_DIR, GIT_HTTP_PORT } from '../../../scripts/lib/cluster/embedded/flux.ts';
-import { appKustomization } from '../../../scripts/lib/gitops/deploy.ts';
+import { fluxDrivers } from '../../../scripts/lib/gitops/flux.ts';
+
+const appKustomization = fluxDrivers.appFor;
 import type { KObject } from '../../../scripts/lib/manifests/objects.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';

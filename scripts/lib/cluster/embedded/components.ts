@@ -12,6 +12,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../../cli.ts';
 import { loadKubeConfig } from '../../kube/client.ts';
 import { beforeSourceController, FLUX_PORTS, gitServerDaemon, kustomizeControllerDaemon, sourceControllerDaemon } from './flux.ts';
+import { applicationControllerDaemon, ARGOCD_PORTS, beforeArgocd, redisDaemon, repoServerDaemon } from './argocd.ts';
 import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, unregisterAdapter } from './monitoring.ts';
 
 // The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
@@ -175,9 +176,9 @@ export interface ComponentContext {
 
 /**
  * The layers of the embedded cluster: the cluster itself (always), the metrics pipeline
- * (bootstrap installs it), and a GitOps controller (only with --gitops flux).
+ * (bootstrap installs it), and with --gitops, the Git server and that GitOps controller.
  */
-export type Layer = 'cluster' | 'monitoring' | 'flux';
+export type Layer = 'cluster' | 'monitoring' | 'git' | 'flux' | 'argocd';
 
 /**
  * One daemon of the embedded cluster, as data. Start walks COMPONENTS forwards for the
@@ -240,7 +241,7 @@ export const COMPONENTS: Component[] = [
       if (await runningPid(paths, 'kube-apiserver')) await unregisterAdapter(adminKubeConfig(paths));
     },
   },
-  { name: 'git-server', layer: 'flux', ports: { 'Git server': FLUX_PORTS['Git server'] }, daemon: (spec) => gitServerDaemon(spec.paths) },
+  { name: 'git-server', layer: 'git', ports: { 'Git server': FLUX_PORTS['Git server'] }, daemon: (spec) => gitServerDaemon(spec.paths) },
   {
     name: 'source-controller',
     layer: 'flux',
@@ -251,6 +252,22 @@ export const COMPONENTS: Component[] = [
     beforeStart: async ({ paths, bins }) => beforeSourceController(paths, adminKubeConfig(paths), bins.flux as string),
   },
   { name: 'kustomize-controller', layer: 'flux', build: 'flux', ports: pick(FLUX_PORTS, 'kustomize-controller'), daemon: (spec) => kustomizeControllerDaemon(spec.paths, bin(spec, 'flux')) },
+  { name: 'redis-server', layer: 'argocd', ports: pick(ARGOCD_PORTS, 'redis'), daemon: (spec) => redisDaemon(spec.paths) },
+  {
+    name: 'argocd-repo-server',
+    layer: 'argocd',
+    build: 'argocd',
+    ports: pick(ARGOCD_PORTS, 'argocd-repo-server'),
+    daemon: (spec) => repoServerDaemon(spec.paths, bin(spec, 'argocd'), bin(spec, 'kustomize')),
+    beforeStart: async ({ paths, bins }) => beforeArgocd(paths, adminKubeConfig(paths), bins.argocd as string),
+  },
+  {
+    name: 'argocd-application-controller',
+    layer: 'argocd',
+    build: 'argocd',
+    ports: pick(ARGOCD_PORTS, 'argocd-application-controller'),
+    daemon: (spec) => applicationControllerDaemon(spec.paths, bin(spec, 'argocd'), bin(spec, 'kustomize')),
+  },
 ];
 
 function pick(ports: Record<string, number>, prefix: string): Record<string, number> {

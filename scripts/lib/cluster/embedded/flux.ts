@@ -3,12 +3,11 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../cli.ts';
 import { serverSideApply } from '../../kube/apply.ts';
-import { kubeGet } from '../../kube/raw.ts';
+import { installCrds } from '../../kube/crds.ts';
 import type { KObject } from '../../manifests/objects.ts';
 import { parseObjects } from '../../manifests/render.ts';
 import { REPO_ROOT, repoPath } from '../../paths.ts';
 import type { Sh } from '../../shell.ts';
-import { waitFor } from '../../wait.ts';
 import type { ClusterPaths } from './paths.ts';
 import { httpStatus, type Daemon } from './processes.ts';
 
@@ -122,14 +121,7 @@ export async function beforeSourceController(p: ClusterPaths, kc: KubeConfig, fl
 export async function installFluxCrds(kc: KubeConfig, fluxBin: string): Promise<void> {
   const crds = [...(await fluxCrds(fluxBin)), serviceMonitorCrd()];
   await serverSideApply(kc, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: FLUX_NAMESPACE } });
-  for (const crd of crds) await serverSideApply(kc, crd);
-  for (const crd of crds) {
-    await waitFor(`CRD ${crd.metadata.name} to be Established`, 30_000, async () => {
-      const res = await kubeGet(kc, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
-      const conditions = (JSON.parse(res.body) as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
-      return conditions.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-    });
-  }
+  await installCrds(kc, crds);
 }
 
 /**

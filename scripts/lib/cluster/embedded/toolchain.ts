@@ -1,11 +1,14 @@
-import { access, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { progress, UserError } from '../../cli.ts';
 import { tail, type Sh } from '../../shell.ts';
 import type { ClusterPaths } from './paths.ts';
 import {
+  GO_127_TOOLCHAIN,
+  ARGOCD_VERSION,
   DEBIAN_PACKAGES,
+  KUSTOMIZE_VERSION,
   ETCD_VERSION,
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
@@ -31,12 +34,18 @@ export interface GoComponent {
   steps: string[][];
   /** Folders copied from a module (as the wrapper resolved it) into the output folder: CRDs. */
   copies?: { module: string; from: string; to: string }[];
+  /** Another name for a binary (a multi-call binary picks its part from argv[0]). */
+  links?: Record<string, string>;
+  /** A module whose own replace directives the wrapper takes over (a dependency's are ignored), but for local ones. */
+  replacesOf?: string;
+  /** GOTOOLCHAIN for a module that needs a newer Go than this machine's (fetched through the proxy). */
+  toolchain?: string;
 }
 
 const OUT = '{OUT}';
 
-function wrapperGoMod(name: string, requires: string[] = [], replaces: string[] = []): string {
-  const lines = [`module inferscale.local/${name}-build`, '', 'go 1.26', ''];
+function wrapperGoMod(name: string, requires: string[] = [], replaces: string[] = [], go = '1.26'): string {
+  const lines = [`module inferscale.local/${name}-build`, '', `go ${go}`, ''];
   for (const r of requires) lines.push(`require ${r}`);
   if (replaces.length > 0) lines.push('', ...replaces.map((r) => `replace ${r}`));
   return `${lines.join('\n')}\n`;
@@ -125,10 +134,52 @@ export function fluxComponent(): GoComponent {
   };
 }
 
+/** Argo CD's controller and repo-server: one binary, its 37 replace directives taken from its go.mod at build time. */
+export function argocdComponent(): GoComponent {
+  const module = 'github.com/argoproj/argo-cd/v3';
+  return {
+    name: 'argocd',
+    version: ARGOCD_VERSION,
+    binaries: ['argocd', 'argocd-application-controller', 'argocd-repo-server'],
+    goMod: wrapperGoMod('argocd', [], [], '1.27.0'),
+    replacesOf: `${module}@${ARGOCD_VERSION}`,
+    toolchain: GO_127_TOOLCHAIN,
+    steps: [
+      ['get', `${module}@${ARGOCD_VERSION}`],
+      ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${OUT}/argocd`, `${module}/cmd`],
+    ],
+    copies: [{ module, from: 'manifests/crds', to: 'crds' }],
+    links: { 'argocd-application-controller': 'argocd', 'argocd-repo-server': 'argocd' },
+  };
+}
+
+export const kustomizeComponent = (): GoComponent => ({
+  // kustomize v5.8 wants Go 1.27 too.
+  ...goGetAndBuild('kustomize', 'sigs.k8s.io/kustomize/kustomize/v5', KUSTOMIZE_VERSION, 'sigs.k8s.io/kustomize/kustomize/v5', 'kustomize'),
+  toolchain: GO_127_TOOLCHAIN,
+});
+
+/** The replace directives of a module's go.mod, but for those to a local path (`=> ./x`). */
+export function replaceDirectives(goMod: string): string[] {
+  const out: string[] = [];
+  let block = false;
+  for (const raw of goMod.split('\n')) {
+    const line = raw.replace(/\/\/.*$/, '').trim();
+    if (/^replace\s*\($/.test(line)) block = true;
+    else if (block && line === ')') block = false;
+    else if (block || line.startsWith('replace ')) {
+      const directive = line.replace(/^replace\s+/, '');
+      if (directive.includes('=>') && !/=>\s*\.{1,2}\//.test(directive)) out.push(directive);
+    }
+  }
+  return out;
+}
+
 export const componentDir = (paths: ClusterPaths, c: Pick<GoComponent, 'name' | 'version'>): string =>
   join(paths.bin, `${c.name}-${c.version}`);
 
-const stampOf = (c: GoComponent): string => JSON.stringify({ goMod: c.goMod, steps: c.steps, ...(c.copies ? { copies: c.copies } : {}) });
+// JSON.stringify leaves out what a component does not set: older stamps stay valid.
+const stampOf = (c: GoComponent): string => JSON.stringify({ goMod: c.goMod, steps: c.steps, copies: c.copies, links: c.links, replacesOf: c.replacesOf, toolchain: c.toolchain });
 
 async function isBuilt(paths: ClusterPaths, c: GoComponent): Promise<boolean> {
   const dir = componentDir(paths, c);
@@ -141,7 +192,7 @@ async function isBuilt(paths: ClusterPaths, c: GoComponent): Promise<boolean> {
   }
 }
 
-const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' });
+const goEnv = (c?: Pick<GoComponent, 'toolchain'>): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: c?.toolchain ?? 'local' });
 
 export interface BuildResult {
   component: string;
@@ -161,13 +212,24 @@ export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent,
   const out = componentDir(paths, c);
   await mkdir(src, { recursive: true });
   await mkdir(out, { recursive: true });
-  await writeFile(join(src, 'go.mod'), c.goMod);
   const logFile = join(src, 'build.log');
   await writeFile(logFile, '');
   const step = progress(`building ${c.name} ${c.version} (log: ${logFile})`, log);
+  let goMod = c.goMod;
+  if (c.replacesOf) {
+    await writeFile(join(src, 'go.mod'), goMod);
+    const info = await $({ cwd: src, env: goEnv(c), nothrow: true })`go mod download -json ${c.replacesOf}`;
+    const file = info.exitCode === 0 ? (JSON.parse(info.stdout) as { GoMod?: string }).GoMod : undefined;
+    if (!file) {
+      step.fail();
+      throw new UserError(`cannot download ${c.replacesOf}'s go.mod to copy its replace directives: ${tail(info.stdout + info.stderr, 3)}`);
+    }
+    goMod += `\n${replaceDirectives(await readFile(file, 'utf8')).map((r) => `replace ${r}`).join('\n')}\n`;
+  }
+  await writeFile(join(src, 'go.mod'), goMod);
   for (const args of c.steps) {
     const argv = args.map((a) => a.replace(OUT, out));
-    const result = await $({ cwd: src, env: goEnv(), nothrow: true })`go ${argv}`;
+    const result = await $({ cwd: src, env: goEnv(c), nothrow: true })`go ${argv}`;
     await writeFile(logFile, `$ go ${argv.join(' ')}\n${result.stdout}${result.stderr}`, { flag: 'a' });
     if (result.exitCode !== 0) {
       step.fail();
@@ -175,12 +237,16 @@ export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent,
     }
   }
   for (const copy of c.copies ?? []) {
-    const dir = await $({ cwd: src, env: goEnv(), nothrow: true })`go list -m -f {{.Dir}} ${copy.module}`;
+    const dir = await $({ cwd: src, env: goEnv(c), nothrow: true })`go list -m -f {{.Dir}} ${copy.module}`;
     if (dir.exitCode !== 0) {
       step.fail();
       throw new UserError(`cannot find ${copy.module} in the module cache to copy its ${copy.from}: ${tail(dir.stderr, 3)}`);
     }
     await cp(join(dir.stdout.trim(), copy.from), join(out, copy.to), { recursive: true });
+  }
+  for (const [link, target] of Object.entries(c.links ?? {})) {
+    await rm(join(out, link), { force: true });
+    await symlink(target, join(out, link));
   }
   const seconds = (Date.now() - started) / 1000;
   await writeFile(join(out, '.stamp'), stampOf(c));
@@ -209,13 +275,15 @@ export interface Binaries {
   prometheus: string;
   adapter: string;
   k6: string;
-  /** Only when a layer that needs it is brought up (bootstrap --gitops flux). */
+  /** Only when a layer that needs it is brought up (bootstrap --gitops flux|argocd). */
   flux?: string;
+  argocd?: string;
+  kustomize?: string;
 }
 
 /** What every bootstrap builds: the cluster, the metrics pipeline and k6. */
 const ALWAYS = ['kubernetes', 'etcd', 'prometheus', 'adapter', 'k6'] as const;
-const OPTIONAL = { flux: fluxComponent } as const;
+const OPTIONAL = { flux: fluxComponent, argocd: argocdComponent, kustomize: kustomizeComponent } as const;
 export type OptionalBuild = keyof typeof OPTIONAL;
 
 /**
@@ -233,9 +301,9 @@ export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) =
 }
 
 /** Installs the Debian packages whose command is missing; refreshes the index only if needed. */
-export async function installDebianPackages($: Sh, log: (line: string) => void): Promise<string[]> {
+export async function installDebianPackages($: Sh, log: (line: string) => void, packages: Record<string, string> = DEBIAN_PACKAGES): Promise<string[]> {
   const missing: string[] = [];
-  for (const [pkg, provides] of Object.entries(DEBIAN_PACKAGES)) {
+  for (const [pkg, provides] of Object.entries(packages)) {
     const found = provides.startsWith('/')
       ? await access(provides).then(() => true, () => false)
       : (await $({ nothrow: true })`command -v ${provides}`).exitCode === 0;
