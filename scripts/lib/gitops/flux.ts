@@ -55,10 +55,10 @@ export function kustomizationState(obj: KObject): KustomizationState {
   };
 }
 
-/** `main@sha1:0123…` → `0123456` (Flux's revision format); anything else as it is. */
+/** `main@sha1:0123…` (Flux) or a bare commit (Argo CD) → `0123456`; anything else as it is. */
 export function shortRevision(revision: string | undefined): string {
   if (!revision) return 'none';
-  const sha = /(?:sha1|sha256):([0-9a-f]+)$/.exec(revision)?.[1];
+  const sha = /(?:(?:sha1|sha256):|^)([0-9a-f]{40,64})$/.exec(revision)?.[1];
   return sha ? sha.slice(0, 7) : revision;
 }
 

@@ -6,6 +6,7 @@ import { serverSideApply } from '../../kube/apply.ts';
 import type { KObject } from '../../manifests/objects.ts';
 import { parseObjects } from '../../manifests/render.ts';
 import { installCrds } from '../../kube/crds.ts';
+import { serviceMonitorCrd } from './flux.ts';
 import { PORTS } from './network.ts';
 import type { ClusterPaths } from './paths.ts';
 import { pkiFile } from './pki.ts';
@@ -57,10 +58,10 @@ export function redisDaemon(p: ClusterPaths): Daemon {
   };
 }
 
-const argoEnv = (p: ClusterPaths, kustomizeBin: string): NodeJS.ProcessEnv => ({
+const argoEnv = (p: ClusterPaths, argocdBin: string, kustomizeBin: string): NodeJS.ProcessEnv => ({
   ...process.env,
-  // The repo-server runs `kustomize build` and `git` from PATH.
-  PATH: `${kustomizeBin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+  // The repo-server runs `kustomize build`, `git` and git-verify-wrapper.sh from PATH.
+  PATH: `${argocdBin}:${kustomizeBin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
   KUBECONFIG: p.kubeconfig,
   ARGOCD_GPG_ENABLED: 'false',
   TMPDIR: join(p.state, 'argocd', 'tmp'),
@@ -74,12 +75,14 @@ export function repoServerDaemon(p: ClusterPaths, argocdBin: string, kustomizeBi
       '--address=127.0.0.1',
       `--port=${ARGOCD_PORTS['argocd-repo-server']}`,
       '--disable-tls',
+      // Its default names a Secret's mount path, which plaintext refuses.
+      '--client-ca-path=',
       `--redis=${redisAddr}`,
       '--metrics-address=127.0.0.1',
       `--metrics-port=${ARGOCD_PORTS['argocd-repo-server metrics']}`,
       '--loglevel=info',
     ],
-    env: argoEnv(p, kustomizeBin),
+    env: argoEnv(p, argocdBin, kustomizeBin),
     healthy: async () => (await httpStatus(`http://127.0.0.1:${ARGOCD_PORTS['argocd-repo-server metrics']}/metrics`)) === 200,
   };
 }
@@ -99,7 +102,7 @@ export function applicationControllerDaemon(p: ClusterPaths, argocdBin: string, 
       `--metrics-port=${ARGOCD_PORTS['argocd-application-controller metrics']}`,
       '--loglevel=info',
     ],
-    env: argoEnv(p, kustomizeBin),
+    env: argoEnv(p, argocdBin, kustomizeBin),
     healthy: async () => (await httpStatus(`http://127.0.0.1:${ARGOCD_PORTS['argocd-application-controller metrics']}/metrics`)) === 200,
   };
 }
@@ -142,9 +145,14 @@ export async function argocdCrds(argocdBin: string): Promise<KObject[]> {
   return (await Promise.all(files.map(async (f) => parseObjects(await readFile(join(dir, f), 'utf8'))))).flat();
 }
 
-/** Before the repo-server: its folders, the CRDs (Established), then the setup objects. */
-export async function beforeArgocd(p: ClusterPaths, kc: KubeConfig, argocdBin: string): Promise<void> {
+/** Redis's folder and the controllers' TMPDIR. */
+export async function argocdFolders(p: ClusterPaths): Promise<void> {
   await mkdir(join(p.state, 'argocd', 'tmp'), { recursive: true });
-  await installCrds(kc, await argocdCrds(argocdBin));
+}
+
+/** Before the repo-server: the CRDs (Established), then the setup objects. */
+export async function beforeArgocd(p: ClusterPaths, kc: KubeConfig, argocdBin: string): Promise<void> {
+  // The ServiceMonitor kind too, so that the overlay applies as written (see flux.ts).
+  await installCrds(kc, [...(await argocdCrds(argocdBin)), serviceMonitorCrd()]);
   for (const obj of argocdSetupObjects(p)) await serverSideApply(kc, obj);
 }

@@ -12,7 +12,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../../cli.ts';
 import { loadKubeConfig } from '../../kube/client.ts';
 import { beforeSourceController, FLUX_PORTS, gitServerDaemon, kustomizeControllerDaemon, sourceControllerDaemon } from './flux.ts';
-import { applicationControllerDaemon, ARGOCD_PORTS, beforeArgocd, redisDaemon, repoServerDaemon } from './argocd.ts';
+import { applicationControllerDaemon, argocdFolders, ARGOCD_PORTS, beforeArgocd, redisDaemon, repoServerDaemon } from './argocd.ts';
 import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, unregisterAdapter } from './monitoring.ts';
 
 // The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
@@ -252,7 +252,7 @@ export const COMPONENTS: Component[] = [
     beforeStart: async ({ paths, bins }) => beforeSourceController(paths, adminKubeConfig(paths), bins.flux as string),
   },
   { name: 'kustomize-controller', layer: 'flux', build: 'flux', ports: pick(FLUX_PORTS, 'kustomize-controller'), daemon: (spec) => kustomizeControllerDaemon(spec.paths, bin(spec, 'flux')) },
-  { name: 'redis-server', layer: 'argocd', ports: pick(ARGOCD_PORTS, 'redis'), daemon: (spec) => redisDaemon(spec.paths) },
+  { name: 'redis-server', layer: 'argocd', ports: pick(ARGOCD_PORTS, 'redis'), daemon: (spec) => redisDaemon(spec.paths), beforeStart: async ({ paths }) => argocdFolders(paths) },
   {
     name: 'argocd-repo-server',
     layer: 'argocd',

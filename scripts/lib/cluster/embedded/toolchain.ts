@@ -1,4 +1,4 @@
-import { access, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { progress, UserError } from '../../cli.ts';
@@ -33,7 +33,7 @@ export interface GoComponent {
   /** go subcommands run in the wrapper module, in order; OUT stands for the output folder. */
   steps: string[][];
   /** Folders copied from a module (as the wrapper resolved it) into the output folder: CRDs. */
-  copies?: { module: string; from: string; to: string }[];
+  copies?: { module: string; from: string; to: string; executable?: boolean }[];
   /** Another name for a binary (a multi-call binary picks its part from argv[0]). */
   links?: Record<string, string>;
   /** A module whose own replace directives the wrapper takes over (a dependency's are ignored), but for local ones. */
@@ -148,7 +148,12 @@ export function argocdComponent(): GoComponent {
       ['get', `${module}@${ARGOCD_VERSION}`],
       ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${OUT}/argocd`, `${module}/cmd`],
     ],
-    copies: [{ module, from: 'manifests/crds', to: 'crds' }],
+    copies: [
+      { module, from: 'manifests/crds', to: 'crds' },
+      // The repo-server runs these from PATH, as Argo CD's image has them.
+      { module, from: 'hack/git-verify-wrapper.sh', to: 'git-verify-wrapper.sh', executable: true },
+      { module, from: 'hack/gpg-wrapper.sh', to: 'gpg-wrapper.sh', executable: true },
+    ],
     links: { 'argocd-application-controller': 'argocd', 'argocd-repo-server': 'argocd' },
   };
 }
@@ -243,6 +248,7 @@ export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent,
       throw new UserError(`cannot find ${copy.module} in the module cache to copy its ${copy.from}: ${tail(dir.stderr, 3)}`);
     }
     await cp(join(dir.stdout.trim(), copy.from), join(out, copy.to), { recursive: true });
+    if (copy.executable) await chmod(join(out, copy.to), 0o755);
   }
   for (const [link, target] of Object.entries(c.links ?? {})) {
     await rm(join(out, link), { force: true });
