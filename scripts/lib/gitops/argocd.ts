@@ -62,12 +62,18 @@ export async function listApplications(kc: KubeConfig, resyncSeconds: number): P
   return ((JSON.parse(res.body) as { items: Application[] }).items ?? []).map((a) => applicationState(a, resyncSeconds));
 }
 
-/** Argo CD's timeout.reconciliation (argocd-cm), which its controller resyncs every Application at; 120 s by default. */
-export async function resyncSeconds(kc: KubeConfig, namespace = 'argocd'): Promise<number> {
-  const res = await kubeGet(kc, `/api/v1/namespaces/${namespace}/configmaps/argocd-cm`);
-  const value = res.status === 200 ? (JSON.parse(res.body) as { data?: Record<string, string> }).data?.['timeout.reconciliation'] : undefined;
-  return value ? durationSeconds(value) : 120;
+async function setting(kc: KubeConfig, namespace: string, configMap: string, key: string, fallback: string): Promise<number> {
+  const res = await kubeGet(kc, `/api/v1/namespaces/${namespace}/configmaps/${configMap}`);
+  const value = res.status === 200 ? (JSON.parse(res.body) as { data?: Record<string, string> }).data?.[key] : undefined;
+  return durationSeconds(value ?? fallback);
 }
+
+/** Argo CD's timeout.reconciliation (argocd-cm), which its controller resyncs every Application at; 120 s by default. */
+export const resyncSeconds = (kc: KubeConfig, namespace = 'argocd'): Promise<number> => setting(kc, namespace, 'argocd-cm', 'timeout.reconciliation', '120s');
+
+/** How long the repo-server keeps what a branch resolved to (argocd-cmd-params-cm); 3 minutes by default. */
+export const revisionCacheSeconds = (kc: KubeConfig, namespace = 'argocd'): Promise<number> =>
+  setting(kc, namespace, 'argocd-cmd-params-cm', 'reposerver.revision.cache.expiration', '3m');
 
 export function argocdDrivers(): DriverFactory {
   return {
@@ -85,9 +91,10 @@ export function argocdDrivers(): DriverFactory {
           const a = await readApplication(kc, namespace, name);
           return a && applicationState(a, await every());
         },
-        // Git is looked at, and what runs compared with it, every resync; a sync (with its
-        // health wait) is given Argo CD's default retry budget of three minutes.
-        intervals: async () => ({ sourceSeconds: await every(), reconcileSeconds: await every(), timeoutSeconds: 180 }),
+        // A commit is seen once the repo-server's cached branch expires, at the next resync;
+        // what runs is compared with Git every resync. A sync with its health wait is given
+        // three minutes.
+        intervals: async () => ({ sourceSeconds: (await revisionCacheSeconds(kc, namespace)) + (await every()), reconcileSeconds: await every(), timeoutSeconds: 180 }),
         async forceReconcile(timeoutMs) {
           const token = new Date().toISOString();
           const patch = { operation: { initiatedBy: { username: 'inferscale' }, info: [{ name: 'requestedAt', value: token }], sync: { syncStrategy: { hook: {} } } } };

@@ -4,6 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMBEDDED_FLUX_DIR, GIT_HTTP_PORT } from '../../../scripts/lib/cluster/embedded/flux.ts';
 import { fluxDrivers } from '../../../scripts/lib/gitops/flux.ts';
+import { argocdDrivers } from '../../../scripts/lib/gitops/argocd.ts';
+import { ARGOCD_DESTINATION, EMBEDDED_ARGOCD_DIR } from '../../../scripts/lib/cluster/embedded/argocd.ts';
 
 const appKustomization = fluxDrivers.appFor;
 import type { KObject } from '../../../scripts/lib/manifests/objects.ts';
@@ -47,6 +49,22 @@ gitops('the embedded cluster runs gitops/flux with only the URL, the overlay, th
   assert.equal(rest(spec(app)), rest(spec(committed.get('Kustomization/inferscale-minikube'))), 'the app Kustomization differs only in the patched fields');
   assert.is(spec(app).dependsOn, undefined, 'no monitoring layer to wait for: it runs on the host');
   assert.equal(embedded.map((o) => o.kind).sort(), ['GitRepository', 'Kustomization']);
+});
+
+gitops('the embedded cluster runs gitops/argocd with only the URL, the overlay, the destination and the monitoring charts patched', async () => {
+  const committed = byKindName((await renderOverlay(sh, 'gitops/argocd')).objects);
+  const embedded = (await renderOverlay(sh, EMBEDDED_ARGOCD_DIR)).objects;
+  const app = argocdDrivers().appFor(embedded, 'overlays/local');
+  assert.ok(app, 'an Application for overlays/local');
+  assert.equal(embedded.map((o) => o.kind), ['Application']);
+  type AppSpec = { source: Spec; destination: Spec } & Spec;
+  const a = spec(app) as AppSpec;
+  const c = spec(committed.get('Application/inferscale-minikube')) as AppSpec;
+  assert.equal([a.source.repoURL, a.source.path, a.destination.server], [`http://127.0.0.1:${GIT_HTTP_PORT}/inferscale.git`, 'overlays/local', ARGOCD_DESTINATION()]);
+  const { source: _s, destination: _d, ...aRest } = a;
+  const { source: _cs, destination: _cd, ...cRest } = c;
+  assert.equal(aRest, cRest, 'the Application differs only in its source and destination');
+  assert.equal({ ...a.source, repoURL: 0, path: 0 }, { ...c.source, repoURL: 0, path: 0 });
 });
 
 gitops('every Argo CD Application of the app layer leaves spec.replicas to the HPA', async () => {

@@ -31,6 +31,11 @@ export const ARGOCD_PORTS = {
  * and drift within its minutes.
  */
 export const ARGOCD_RESYNC_SECONDS = 10;
+/**
+ * How long the repo-server keeps what a branch resolved to, seconds: the delay before a
+ * commit is seen, 3 minutes by default (reposerver.revision.cache.expiration).
+ */
+export const ARGOCD_REVISION_CACHE_SECONDS = 10;
 /** gitops/argocd as committed, with the embedded cluster's differences patched in. */
 export const EMBEDDED_ARGOCD_DIR = 'gitops/embedded/argocd';
 /** The address Argo CD reaches the cluster at (its destination.server on the embedded cluster). */
@@ -77,6 +82,7 @@ export function repoServerDaemon(p: ClusterPaths, argocdBin: string, kustomizeBi
       '--disable-tls',
       // Its default names a Secret's mount path, which plaintext refuses.
       '--client-ca-path=',
+      `--revision-cache-expiration=${ARGOCD_REVISION_CACHE_SECONDS}s`,
       `--redis=${redisAddr}`,
       '--metrics-address=127.0.0.1',
       `--metrics-port=${ARGOCD_PORTS['argocd-repo-server metrics']}`,
@@ -122,6 +128,8 @@ export function argocdSetupObjects(p: ClusterPaths): KObject[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: ns, labels }, data: { 'timeout.reconciliation': `${ARGOCD_RESYNC_SECONDS}s` } } as KObject,
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-rbac-cm', namespace: ns, labels }, data: {} } as KObject,
+    // What the flags above say, where Argo CD keeps its settings (and the driver reads them).
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cmd-params-cm', namespace: ns, labels }, data: { 'reposerver.revision.cache.expiration': `${ARGOCD_REVISION_CACHE_SECONDS}s` } } as KObject,
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argocd-secret', namespace: ns, labels }, type: 'Opaque', data: {} } as KObject,
     {
       apiVersion: 'v1',
