@@ -35,9 +35,10 @@ export function applicationState(app: Application, resyncSeconds: number): AppSt
   const op = st.operationState;
   const error = st.conditions?.find((c) => c.type.endsWith('Error'));
   const applied = st.history?.at(-1)?.revision;
-  const attempted = op?.syncResult?.revision ?? st.sync?.revision;
+  // A comparison error is about the revision compared; a failed sync, about the one it synced.
+  const attempted = error ? st.sync?.revision : (op?.syncResult?.revision ?? st.sync?.revision);
   const failed = op?.phase === 'Failed' || op?.phase === 'Error' || error !== undefined;
-  const ok = st.sync?.status === 'Synced' && st.health?.status === 'Healthy' && (op === undefined || op.phase === 'Succeeded');
+  const ok = !error && st.sync?.status === 'Synced' && st.health?.status === 'Healthy' && (op === undefined || op.phase === 'Succeeded');
   const what = `Argo CD Application ${app.metadata.namespace ?? 'argocd'}/${app.metadata.name} (${app.spec?.source?.path ?? '?'}, every ${resyncSeconds} s)`;
   const last = `last synced revision ${shortRevision(applied)}`;
   let words: string;

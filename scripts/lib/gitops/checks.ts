@@ -213,25 +213,31 @@ export async function healAndPrune(c: GitOpsCheckContext, intervals: GitOpsInter
     const created = await kubeRequest(c.kc, 'POST', `${objectPath('ConfigMap', ns)}?fieldManager=${HAND_MANAGER}`, { body: JSON.stringify(handMade), contentType: 'application/json' });
     if (created.status >= 300 && created.status !== 409) throw new UserError(`creating ConfigMap ${ns}/made-by-hand answered HTTP ${created.status}.`);
     let original = '';
-    const { ms } = await commitAndApply(
-      c,
-      `e2e: ${PRUNED_FILE} leaves Git`,
-      async (dir) => {
-        original = await readFile(join(dir, APP_KUSTOMIZATION), 'utf8');
-        await editYaml(dir, APP_KUSTOMIZATION, (doc) => {
-          const resources = (doc.get('resources') as { items: { value: unknown }[] } | undefined)?.items ?? [];
-          const at = resources.findIndex((r) => String((r as { value: unknown }).value ?? r) === PRUNED_FILE);
-          if (at < 0) throw new UserError(`${APP_KUSTOMIZATION} does not list ${PRUNED_FILE}.`);
-          doc.deleteIn(['resources', at]);
-        });
-      },
-      (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000,
-    );
-    const pruned = (await live(c.kc, 'NetworkPolicy', policy.metadata.namespace ?? ns, policy.metadata.name)) === undefined;
-    const kept = (await live(c.kc, 'ConfigMap', ns, 'made-by-hand')) !== undefined;
-    // Back as it was, so that what runs next is the overlay as committed.
-    await commitAndApply(c, `e2e: ${PRUNED_FILE} back in Git`, (dir) => writeFile(join(dir, APP_KUSTOMIZATION), original), (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
-    await kubeRequest(c.kc, 'DELETE', objectPath('ConfigMap', ns, 'made-by-hand'));
+    let ms = Number.NaN;
+    let pruned = false;
+    let kept = false;
+    try {
+      ({ ms } = await commitAndApply(
+        c,
+        `e2e: ${PRUNED_FILE} leaves Git`,
+        async (dir) => {
+          original = await readFile(join(dir, APP_KUSTOMIZATION), 'utf8');
+          await editYaml(dir, APP_KUSTOMIZATION, (doc) => {
+            const resources = (doc.get('resources') as { items: { value: unknown }[] } | undefined)?.items ?? [];
+            const at = resources.findIndex((r) => String((r as { value: unknown }).value ?? r) === PRUNED_FILE);
+            if (at < 0) throw new UserError(`${APP_KUSTOMIZATION} does not list ${PRUNED_FILE}.`);
+            doc.deleteIn(['resources', at]);
+          });
+        },
+        (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000,
+      ));
+      pruned = (await live(c.kc, 'NetworkPolicy', policy.metadata.namespace ?? ns, policy.metadata.name)) === undefined;
+      kept = (await live(c.kc, 'ConfigMap', ns, 'made-by-hand')) !== undefined;
+    } finally {
+      // Back as it was, whatever happened, so that what runs next is the overlay as committed.
+      if (original) await commitAndApply(c, `e2e: ${PRUNED_FILE} back in Git`, (dir) => writeFile(join(dir, APP_KUSTOMIZATION), original), (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+      await kubeRequest(c.kc, 'DELETE', objectPath('ConfigMap', ns, 'made-by-hand'));
+    }
     return {
       name: pruneName,
       ok: pruned && kept && ms / 1000 <= commitBoundSeconds(intervals),
@@ -262,18 +268,27 @@ export async function refuseInvalidCommit(c: GitOpsCheckContext, intervals: GitO
       await editYaml(dir, E2E_HPA_PATCH, (doc) => doc.setIn(['spec', 'maxReplicas'], 'eight'));
       await editYaml(dir, svcFile, (doc) => doc.setIn(['spec', 'sessionAffinity'], 'ClientIP'));
     });
-    const started = Date.now();
-    const failed = await waitFailed(c.driver, commit, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
-    const ms = Date.now() - started;
-    // Another interval: a partial apply would show by now.
-    await sleep(intervals.reconcileSeconds * 1000);
-    const after = await Promise.all(watched.map((o) => specOf(c.kc, o)));
-    const changed = watched.filter((_, i) => before[i] !== after[i]).map((o) => o.kind);
-    const words = ((await c.driver.read()) ?? failed).words;
-    c.log(`${c.driver.label} 4: ${words}`);
-    const restored = await commitAndApply(c, 'e2e: the HPA and Service as they were', async (dir) => {
-      for (const [f, text] of Object.entries(originals)) await writeFile(join(dir, f), text);
-    }, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+    let failed;
+    let ms = Number.NaN;
+    let changed: string[] = [];
+    let words = '';
+    let restored: { commit: string };
+    try {
+      const started = Date.now();
+      failed = await waitFailed(c.driver, commit, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+      ms = Date.now() - started;
+      // Another interval: a partial apply would show by now.
+      await sleep(intervals.reconcileSeconds * 1000);
+      const after = await Promise.all(watched.map((o) => specOf(c.kc, o)));
+      changed = watched.filter((_, i) => before[i] !== after[i]).map((o) => o.kind);
+      words = ((await c.driver.read()) ?? failed).words;
+      c.log(`${c.driver.label} 4: ${words}`);
+    } finally {
+      // The fix, whatever happened, so that what runs next is the overlay as committed.
+      restored = await commitAndApply(c, 'e2e: the HPA and Service as they were', async (dir) => {
+        for (const [f, text] of Object.entries(originals)) await writeFile(join(dir, f), text);
+      }, (commitBoundSeconds(intervals) + intervals.timeoutSeconds) * 1000);
+    }
     const oneSentence = !words.includes('\n');
     return {
       name,
