@@ -281,7 +281,9 @@ export async function refuseInvalidCommit(c: GitOpsCheckContext, intervals: GitO
       await sleep(intervals.reconcileSeconds * 1000);
       const after = await Promise.all(watched.map((o) => specOf(c.kc, o)));
       changed = watched.filter((_, i) => before[i] !== after[i]).map((o) => o.kind);
-      words = ((await c.driver.read()) ?? failed).words;
+      // As the controller said it when it refused (Argo CD clears a comparison error on a
+      // later, "temporary", failed attempt).
+      words = failed.words;
       c.log(`${c.driver.label} 4: ${words}`);
     } finally {
       // The fix, whatever happened, so that what runs next is the overlay as committed.
