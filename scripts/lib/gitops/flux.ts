@@ -62,10 +62,13 @@ export function shortRevision(revision: string | undefined): string {
   return sha ? sha.slice(0, 7) : revision;
 }
 
-/** The first sentence of a controller's message: Flux's build errors run to many lines. */
+/**
+ * The first line of a controller's message: Flux's build errors run to many lines. Argo CD
+ * wraps the cause in five prefixes, so up to 600 characters are kept: the cause comes last.
+ */
 export function firstSentence(message: string | undefined): string {
   const line = (message ?? '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
-  return line.length > 300 ? `${line.slice(0, 297)}…` : line;
+  return line.length > 600 ? `${line.slice(0, 597)}…` : line;
 }
 
 /** A Kustomization's state in one sentence. */

@@ -46,6 +46,15 @@ drivers('read an Argo CD Application as applied only when Synced, Healthy and it
   assert.not.ok(applicationState(app('Synced', 'Progressing', 'Succeeded'), 10).ok);
 });
 
+drivers("keep the cause at the end of Argo CD's wrapped comparison error", () => {
+  const message =
+    'Failed to compare desired state to live state: failed to calculate diff: error calculating server side diff: serverSideDiff error: error running server side apply in dryrun mode for resource HorizontalPodAutoscaler/inference: failed to create typed patch object (inferscale/inference; autoscaling/v2, Kind=HorizontalPodAutoscaler): .spec.maxReplicas: expected numeric (int or float), got string';
+  const app = { metadata: { name: 'a', namespace: 'argocd' }, status: { sync: { status: 'Unknown', revision: sha }, conditions: [{ type: 'ComparisonError', message }] } };
+  const s = applicationState(app, 10);
+  assert.equal([s.failed, s.ok, s.attempted], [true, false, sha]);
+  assert.match(s.words, /\.spec\.maxReplicas: expected numeric \(int or float\), got string;/);
+});
+
 drivers('shorten Flux and Argo CD revisions alike', () => {
   assert.equal([shortRevision(`main@sha1:${sha}`), shortRevision(sha), shortRevision(undefined), shortRevision('main')], ['f08753f', 'f08753f', 'none', 'main']);
 });
