@@ -151,6 +151,7 @@ export class LocalProvider implements ClusterProvider {
     const pki = await ensurePki($, p.pki, { nodeName: NODE_NAME, nodeIP: spec.nodeIP, serviceIP: SERVICE_IP });
     if (pki.created) this.log(`created the cluster PKI in ${p.pki}`);
     const toStart = componentsOf('cluster').filter((c) => !alreadyUp.includes(c.name));
+    // All at once before anything starts (startAll checks each again: the GitOps layers need it).
     for (const c of toStart) await requirePortsFree($, c.ports);
     await writeConfigs(spec);
     await sysctl($, 'net.ipv4.ip_forward', '1');

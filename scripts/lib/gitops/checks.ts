@@ -173,7 +173,11 @@ export async function commitScaleDownWindow(c: GitOpsCheckContext, intervals: Gi
   const result = await guarded(name, bound, async () => {
     const hpa = find(c.objects, 'HorizontalPodAutoscaler');
     const ns = hpa.metadata.namespace ?? 'default';
-    const current = ((await live(c.kc, 'HorizontalPodAutoscaler', ns, hpa.metadata.name))?.spec as { behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } } } | undefined)?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300;
+    type HpaSpec = { behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } } };
+    const liveWindow = async (): Promise<number | undefined> =>
+      ((await live(c.kc, 'HorizontalPodAutoscaler', ns, hpa.metadata.name))?.spec as HpaSpec | undefined)?.behavior?.scaleDown?.stabilizationWindowSeconds;
+    // 300 s: the HPA's default scale-down window.
+    const current = (await liveWindow()) ?? 300;
     const next = current > 30 ? current - 15 : current + 15;
     const { ms } = await commitAndApply(
       c,
@@ -181,7 +185,7 @@ export async function commitScaleDownWindow(c: GitOpsCheckContext, intervals: Gi
       (dir) => editYaml(dir, E2E_HPA_PATCH, (doc) => doc.setIn(['spec', 'behavior', 'scaleDown', 'stabilizationWindowSeconds'], next)),
       intervals.timeoutSeconds * 1000 + boundS * 1000,
     );
-    const nowLive = ((await live(c.kc, 'HorizontalPodAutoscaler', ns, hpa.metadata.name))?.spec as { behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } } } | undefined)?.behavior?.scaleDown?.stabilizationWindowSeconds;
+    const nowLive = await liveWindow();
     window = nowLive;
     return { name, ok: ms / 1000 <= boundS && nowLive === next, bound, observed: `applied in ${seconds(ms)}; the live window is ${nowLive} s (was ${current} s, committed ${next} s)` };
   });

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serverSideApply } from '../../kube/apply.ts';
@@ -50,9 +51,8 @@ export function redisDaemon(p: ClusterPaths): Daemon {
     // A cache only: nothing saved, nothing appended; loopback, no protected mode needed.
     args: ['--port', String(ARGOCD_PORTS.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', join(p.state, 'argocd')],
     healthy: async () => {
-      const net = await import('node:net');
       return new Promise<boolean>((resolve) => {
-        const sock = net.connect(ARGOCD_PORTS.redis, '127.0.0.1', () => sock.write('PING\r\n'));
+        const sock = connect(ARGOCD_PORTS.redis, '127.0.0.1', () => sock.write('PING\r\n'));
         sock.once('data', (d) => {
           sock.destroy();
           resolve(d.toString().startsWith('+PONG'));
