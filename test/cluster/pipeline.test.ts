@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ADAPTER_RELIST_SECONDS, prometheusDaemon, startPrometheus } from '../../scripts/lib/cluster/embedded/monitoring.ts';
+import { ADAPTER_RELIST_SECONDS, prometheusDaemon } from '../../scripts/lib/cluster/embedded/monitoring.ts';
 import { clusterPaths } from '../../scripts/lib/cluster/embedded/paths.ts';
-import { stopDaemon } from '../../scripts/lib/cluster/embedded/processes.ts';
+import { startDaemon, stopDaemon, waitHealthy } from '../../scripts/lib/cluster/embedded/processes.ts';
 import { componentDir, prometheusComponent } from '../../scripts/lib/cluster/embedded/toolchain.ts';
 import { podMetricValues } from '../../scripts/lib/kube/custom-metrics.ts';
 import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
@@ -242,7 +242,9 @@ pipeline('says in words that the metric is unavailable when Prometheus stops, ke
   assert.ok(Date.now() - t0 < 60_000, 'reconcile gave up within its timeouts');
   assert.is((await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas, before, 'replicas stay as they were');
 
-  await startPrometheus(paths, componentDir(paths, prometheusComponent()));
+  const prometheus = prometheusDaemon(paths, componentDir(paths, prometheusComponent()));
+  await startDaemon(paths, prometheus);
+  await waitHealthy(paths, prometheus, 30_000);
   await waitFor('ScalingActive=True again', 120_000, async () => {
     const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
     return hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ? true : undefined;

@@ -5,8 +5,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { reachApiServer } from '../kube/reach.ts';
-import { clusterPaths } from './embedded/paths.ts';
-import type { ProviderName } from './provider.ts';
 
 /** A kubeconfig a script may talk to, in the order they are tried. */
 export interface Candidate {
@@ -18,19 +16,28 @@ export interface Candidate {
 }
 
 /**
+ * Which kubeconfig a script asks for: `named` when the user named a provider, and `own` the
+ * file that provider writes itself (the embedded cluster's), which then is the only one.
+ * Without a name, `own` is the embedded cluster's, the last resort.
+ */
+export interface KubeconfigRequest {
+  named: boolean;
+  own?: string;
+}
+
+/**
  * The order the README gives: a named provider decides; else $KUBECONFIG when it is set
  * (the user chose it: no fallback); else ~/.kube/config's current context if it answers;
  * else the embedded cluster if it runs.
  */
-export function candidates(name: ProviderName | undefined, env: NodeJS.ProcessEnv = process.env, home = homedir()): Candidate[] {
-  const local: Candidate = { source: 'the embedded cluster', files: [clusterPaths(env).kubeconfig], fallThrough: false };
+export function candidates(request: KubeconfigRequest, env: NodeJS.ProcessEnv = process.env, home = homedir()): Candidate[] {
+  const own: Candidate | undefined = request.own === undefined ? undefined : { source: 'the embedded cluster', files: [request.own], fallThrough: false };
   const fromEnv = env.KUBECONFIG?.split(delimiter).filter((f) => f !== '');
   const context: Candidate = fromEnv?.length
     ? { source: 'KUBECONFIG', files: fromEnv, fallThrough: false }
-    : { source: '~/.kube/config', files: [join(home, '.kube', 'config')], fallThrough: name === undefined };
-  if (name === 'local') return [local];
-  if (name !== undefined) return [context];
-  return context.fallThrough ? [context, local] : [context];
+    : { source: '~/.kube/config', files: [join(home, '.kube', 'config')], fallThrough: !request.named && own !== undefined };
+  if (request.named) return own ? [own] : [context];
+  return context.fallThrough && own ? [context, own] : [context];
 }
 
 const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false);
@@ -69,8 +76,8 @@ async function open(c: Candidate): Promise<KubeConfig> {
  * The kubeconfig a script talks to, checked to answer as a Kubernetes API before anything
  * is applied, deleted or loaded; a UserError naming the server and the cause otherwise.
  */
-export async function chooseKubeConfig(name: ProviderName | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ kc: KubeConfig; source: Candidate['source']; files: string[] }> {
-  const list = candidates(name, env);
+export async function chooseKubeConfig(request: KubeconfigRequest, env: NodeJS.ProcessEnv = process.env): Promise<{ kc: KubeConfig; source: Candidate['source']; files: string[] }> {
+  const list = candidates(request, env);
   let contextFailure: unknown;
   for (const c of list) {
     try {

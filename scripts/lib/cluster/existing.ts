@@ -25,7 +25,7 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   async create(): Promise<ClusterInfo> {
-    const { kc, files } = await chooseKubeConfig('existing', this.env);
+    const { kc, files } = await chooseKubeConfig({ named: true }, this.env);
     this.log(`using the existing cluster of context ${kc.getCurrentContext()} (${kc.getCurrentCluster()?.server})`);
     return { kubeconfig: files.join(delimiter), alreadyRunning: true };
   }

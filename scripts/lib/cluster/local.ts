@@ -2,7 +2,7 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, progress } from '../cli.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { ADAPTER_RELIST_SECONDS, prometheusUrl, startLocalMonitoring, writePrometheusConfig } from './embedded/monitoring.ts';
+import { ADAPTER_RELIST_SECONDS, reloadPrometheus, writePrometheusConfig } from './embedded/monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './embedded/cleanup.ts';
@@ -167,11 +167,15 @@ export class LocalProvider implements ClusterProvider {
   }
 
   /** Walks the components forwards: ports free, beforeStart, start, healthy, afterStart. */
-  private async startAll(spec: ClusterSpec, components: Component[]): Promise<void> {
-    const ctx = { $: this.$, paths: this.paths, bins: spec.bins };
+  private async startAll(spec: ClusterSpec, components: Component[], objects?: KObject[]): Promise<void> {
+    const ctx = { $: this.$, paths: this.paths, bins: spec.bins, objects };
     for (const c of components) {
       if (this.interrupted) throw new InterruptedError(`interrupted before ${c.name} started`);
-      if (await runningPid(this.paths, c.name)) continue;
+      if (await runningPid(this.paths, c.name)) {
+        if ((await c.refresh?.(ctx)) !== 'restart') continue;
+        this.log(`restarting ${c.name}: its configuration changed`);
+        await stopDaemon(this.paths, c.name);
+      }
       await requirePortsFree(this.$, c.ports);
       await c.beforeStart?.(ctx);
       const daemon = c.daemon(spec, this.$);
@@ -219,7 +223,7 @@ export class LocalProvider implements ClusterProvider {
 
   async installMonitoring(objects: KObject[]): Promise<void> {
     const bins = await this.prepare();
-    await startLocalMonitoring({ paths: this.paths, bins, kc: loadKubeConfig(this.paths.kubeconfig), objects, log: this.log });
+    await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, componentsOf('monitoring'), objects);
   }
 
   handles(obj: KObject): string | undefined {
@@ -228,7 +232,7 @@ export class LocalProvider implements ClusterProvider {
 
   async syncMonitoring(objects: KObject[]): Promise<void> {
     await writePrometheusConfig(this.paths, objects);
-    if (await runningPid(this.paths, 'prometheus')) await fetch(`${prometheusUrl()}/-/reload`, { method: 'POST' });
+    if (await runningPid(this.paths, 'prometheus')) await reloadPrometheus(this.paths);
   }
 
   async teardown(): Promise<{ wasRunning: boolean }> {

@@ -1,6 +1,6 @@
 import { UsageError } from '../cli.ts';
 import type { Sh } from '../shell.ts';
-import { chooseKubeConfig } from './choice.ts';
+import { chooseKubeConfig, type KubeconfigRequest } from './choice.ts';
 import { ExistingProvider } from './existing.ts';
 import { LocalProvider } from './local.ts';
 import { MinikubeProvider } from './minikube.ts';
@@ -8,6 +8,19 @@ import { clusterPaths } from './embedded/paths.ts';
 import type { ClusterProvider, ProviderName } from './provider.ts';
 
 export const PROVIDERS: ProviderName[] = ['local', 'minikube', 'existing'];
+
+/** The kubeconfig each provider writes itself; the others use the current context. */
+const OWN_KUBECONFIG: Record<ProviderName, ((env: NodeJS.ProcessEnv) => string) | undefined> = {
+  local: (env) => clusterPaths(env).kubeconfig,
+  minikube: undefined,
+  existing: undefined,
+};
+
+/** The kubeconfigs a script may talk to for a named provider, or for none (choice.ts's order). */
+export function kubeconfigRequest(name: ProviderName | undefined, env: NodeJS.ProcessEnv = process.env): KubeconfigRequest {
+  if (name !== undefined) return { named: true, own: OWN_KUBECONFIG[name]?.(env) };
+  return { named: false, own: OWN_KUBECONFIG.local?.(env) };
+}
 
 export function parseProvider(value: string | undefined): ProviderName | undefined {
   if (value === undefined) return undefined;
@@ -22,7 +35,7 @@ export function parseProvider(value: string | undefined): ProviderName | undefin
  */
 export async function defaultProvider($: Sh, env: NodeJS.ProcessEnv = process.env): Promise<ProviderName> {
   if (env.KUBECONFIG) return 'existing';
-  const answers = await chooseKubeConfig('existing', env).then(() => true, () => false);
+  const answers = await chooseKubeConfig(kubeconfigRequest('existing', env), env).then(() => true, () => false);
   if (answers) return 'existing';
   const minikube = await $({ nothrow: true })`command -v minikube`;
   if (minikube.exitCode === 0) return 'minikube';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { candidates } from '../../../scripts/lib/cluster/choice.ts';
+import { kubeconfigRequest } from '../../../scripts/lib/cluster/select.ts';
 import { kubeconfigFor, listenerFor, selfSignedPki, type Listener } from '../../helpers/api-servers.ts';
 import { runScript } from '../../helpers/cli.ts';
 
@@ -12,8 +13,8 @@ const choice = suite('the choice of cluster');
 const home = '/home/someone';
 const local = '/state/kubeconfig';
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ INFERSCALE_STATE: '/state', ...extra });
-const order = (name: Parameters<typeof candidates>[0], e: NodeJS.ProcessEnv) =>
-  candidates(name, e, home).map((c) => `${c.source}: ${c.files.join(':')}${c.fallThrough ? ' (else next)' : ''}`);
+const order = (name: Parameters<typeof kubeconfigRequest>[0], e: NodeJS.ProcessEnv) =>
+  candidates(kubeconfigRequest(name, e), e, home).map((c) => `${c.source}: ${c.files.join(':')}${c.fallThrough ? ' (else next)' : ''}`);
 
 choice('takes KUBECONFIG alone when it is set, even while the embedded cluster runs', () => {
   assert.equal(order(undefined, env({ KUBECONFIG: '/a:/b' })), ['KUBECONFIG: /a:/b']);

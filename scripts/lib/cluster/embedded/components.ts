@@ -13,7 +13,8 @@ import { UserError } from '../../cli.ts';
 import { loadKubeConfig } from '../../kube/client.ts';
 import { beforeSourceController, FLUX_PORTS, gitServerDaemon, kustomizeControllerDaemon, sourceControllerDaemon } from './flux.ts';
 import { applicationControllerDaemon, argocdFolders, ARGOCD_PORTS, beforeArgocd, redisDaemon, repoServerDaemon } from './argocd.ts';
-import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, unregisterAdapter } from './monitoring.ts';
+import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, registerAdapter, reloadPrometheus, unregisterAdapter, writeAdapterConfig, writePrometheusConfig } from './monitoring.ts';
+import type { KObject } from '../../manifests/objects.ts';
 
 // The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
 // to one node and our own folders, and COMPONENTS: the one list of every daemon, in start order.
@@ -172,6 +173,8 @@ export interface ComponentContext {
   $: Sh;
   paths: ClusterPaths;
   bins: Partial<Binaries>;
+  /** The rendered overlay, for the components configured from it (Prometheus reads its ServiceMonitors). */
+  objects?: KObject[];
 }
 
 /**
@@ -198,6 +201,8 @@ export interface Component {
   beforeStart?(ctx: ComponentContext): Promise<void>;
   afterStart?(ctx: ComponentContext): Promise<void>;
   beforeStop?(ctx: ComponentContext): Promise<void>;
+  /** Found running: bring its configuration in line; 'restart' has the walk stop and start it again. */
+  refresh?(ctx: ComponentContext): Promise<'keep' | 'restart'>;
 }
 
 /** Kills every container, so its mounts and network namespace go with it. */
@@ -229,13 +234,32 @@ export const COMPONENTS: Component[] = [
   { name: 'kubelet', layer: 'cluster', build: 'kubernetes', ports: { kubelet: PORTS.kubelet, 'kubelet healthz': PORTS.kubeletHealthz }, daemon: kubeletDaemon },
   { name: 'kube-proxy', layer: 'cluster', build: 'kubernetes', ports: { 'kube-proxy healthz': PORTS.kubeProxyHealthz, 'kube-proxy metrics': PORTS.kubeProxyMetrics }, daemon: kubeProxyDaemon },
   // The adapter reads Prometheus, so Prometheus comes first.
-  { name: 'prometheus', layer: 'monitoring', build: 'prometheus', ports: { prometheus: PROMETHEUS_PORT }, daemon: (spec) => prometheusDaemon(spec.paths, bin(spec, 'prometheus')) },
+  {
+    name: 'prometheus',
+    layer: 'monitoring',
+    build: 'prometheus',
+    ports: { prometheus: PROMETHEUS_PORT },
+    daemon: (spec) => prometheusDaemon(spec.paths, bin(spec, 'prometheus')),
+    beforeStart: async ({ paths, objects }) => writePrometheusConfig(paths, objects ?? []),
+    refresh: async ({ paths, objects }) => {
+      await writePrometheusConfig(paths, objects ?? []);
+      await reloadPrometheus(paths);
+      return 'keep';
+    },
+  },
   {
     name: 'prometheus-adapter',
     layer: 'monitoring',
     build: 'adapter',
     ports: { 'prometheus-adapter': ADAPTER_PORT },
     daemon: (spec) => adapterDaemon(spec.paths, bin(spec, 'adapter')),
+    beforeStart: async ({ paths }) => void (await writeAdapterConfig(paths)),
+    afterStart: async ({ paths }) => registerAdapter(adminKubeConfig(paths)),
+    refresh: async ({ paths }) => {
+      if (await writeAdapterConfig(paths)) return 'restart';
+      await registerAdapter(adminKubeConfig(paths));
+      return 'keep';
+    },
     // With APIServices pointing at a stopped adapter, namespace deletion hangs.
     beforeStop: async ({ paths }) => {
       if (await runningPid(paths, 'kube-apiserver')) await unregisterAdapter(adminKubeConfig(paths));

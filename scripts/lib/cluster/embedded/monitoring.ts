@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiregistrationV1Api } from '@kubernetes/client-node';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { progress } from '../../cli.ts';
+import { UserError } from '../../cli.ts';
 import { serverSideApply } from '../../kube/apply.ts';
 import { apiErrorCode } from '../../kube/client.ts';
 import { CUSTOM_METRICS_VERSIONS, waitApiServicesAvailable } from '../../kube/custom-metrics.ts';
@@ -11,8 +11,7 @@ import { adapterConfigYaml, loadAdapterRules } from '../../monitoring/adapter-ru
 import { prometheusConfig } from '../../monitoring/prometheus-config.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../../paths.ts';
 import type { ClusterPaths } from './paths.ts';
-import type { Binaries } from './toolchain.ts';
-import { httpStatus, startDaemon, stopDaemon, waitHealthy, type Daemon } from './processes.ts';
+import { httpStatus, logFile, type Daemon } from './processes.ts';
 
 // The embedded cluster's metrics pipeline: Prometheus and prometheus-adapter as host
 // processes, the adapter registered in the cluster through an ExternalName Service and
@@ -95,38 +94,29 @@ export async function writePrometheusConfig(p: ClusterPaths, objects: KObject[])
   await writeFile(join(p.config, 'prometheus.yml'), prometheusConfig(objects, p.kubeconfig));
 }
 
-/** Starts Prometheus (or reloads its configuration when it runs) and waits until it is ready. */
-export async function startPrometheus(p: ClusterPaths, prometheusBin: string): Promise<void> {
-  const daemon = prometheusDaemon(p, prometheusBin);
-  const { started } = await startDaemon(p, daemon);
-  if (!started) await fetch(`${prometheusUrl()}/-/reload`, { method: 'POST' });
-  await waitHealthy(p, daemon, 30_000);
+/** Prometheus reads a new configuration on this POST (it runs with --web.enable-lifecycle). */
+export async function reloadPrometheus(p: ClusterPaths): Promise<void> {
+  const res = await fetch(`${prometheusUrl()}/-/reload`, { method: 'POST' });
+  if (!res.ok) throw new UserError(`Prometheus refused to reload its configuration (HTTP ${res.status}); see ${logFile(p, 'prometheus')}.`);
 }
 
-export async function startLocalMonitoring(opts: {
-  paths: ClusterPaths;
-  bins: Binaries;
-  kc: KubeConfig;
-  objects: KObject[];
-  log: (line: string) => void;
-}): Promise<void> {
-  const p = opts.paths;
-  const step = progress('starting Prometheus and prometheus-adapter on the host', opts.log);
-  await writePrometheusConfig(p, opts.objects);
-  await startPrometheus(p, opts.bins.prometheus);
+/**
+ * Writes the adapter's configuration from the rules file; true when it changed. The adapter
+ * reads its rules once, at start: a change needs a restart.
+ */
+export async function writeAdapterConfig(p: ClusterPaths): Promise<boolean> {
   const config = adapterConfigYaml(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)));
   const configFile = join(p.config, 'adapter.yaml');
-  const adapter = adapterDaemon(p, opts.bins.adapter);
-  // The adapter reads its rules once, at start: new rules need a restart.
-  if ((await readFile(configFile, 'utf8').catch(() => '')) !== config) {
-    await stopDaemon(p, adapter.name);
-    await writeFile(configFile, config);
-  }
-  await startDaemon(p, adapter);
-  await waitHealthy(p, adapter, 60_000);
-  for (const obj of registrationObjects()) await serverSideApply(opts.kc, obj);
-  await waitApiServicesAvailable(opts.kc, 60_000);
-  step.done();
+  if ((await readFile(configFile, 'utf8').catch(() => '')) === config) return false;
+  await mkdir(p.config, { recursive: true });
+  await writeFile(configFile, config);
+  return true;
+}
+
+/** Registers the adapter as the custom metrics API and waits until the apiserver serves it. */
+export async function registerAdapter(kc: KubeConfig): Promise<void> {
+  for (const obj of registrationObjects()) await serverSideApply(kc, obj);
+  await waitApiServicesAvailable(kc, 60_000);
 }
 
 /** Removes the custom metrics APIServices the adapter serves, when the apiserver runs. */
