@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
 import { serviceConfigOf } from '../manifests/service-config.ts';
-import { withDefaults, type ControllerSettings } from '../simulate/controller.ts';
-import { allPhases, simulate, type Phases, type SimRun } from '../simulate/run.ts';
+import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
+import { allPhases, simulate, type Arrivals, type Phases, type PodSettings, type SimRun } from '../simulate/run.ts';
 import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here: the controller's own rules
@@ -17,11 +18,22 @@ import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles
 export const HPA_SYNC_SECONDS = 15;
 /** Time for a watch event or an API read to reach the recorder. */
 export const OBSERVATION_LATENCY_SECONDS = 2;
+/** metrics-server's --metric-resolution default: the window a pod's CPU is averaged over. */
+export const CPU_WINDOW_SECONDS = 15;
+/** The per-pod metric the runs record when the HPA scales on none (the concurrency our adapter rule serves). */
+export const RECORDED_METRIC = 'inference_concurrency';
 
 export interface HpaSettings {
   minReplicas: number;
   maxReplicas: number;
+  /** Every metric the HPA scales on, with its target. */
+  metrics: MetricTarget[];
+  /** The per-pod metric a run records: the HPA's Pods metric, else inference_concurrency. */
   metric: string;
+  /**
+   * The concurrency per pod the capacity figures count at: the Pods metric's target, else the
+   * pods' slots (a policy on another signal is judged by when pods are full).
+   */
   target: number;
   scaleUp: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
   scaleDown: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
@@ -34,8 +46,11 @@ export interface PipelineSettings {
   syncSeconds: number;
   /** Pod creation to Ready, as measured on this cluster. */
   podStartSeconds: number;
-  /** The pod's mean service time, from the Deployment's INFERENCE_SERVICE_TIME_MS. */
+  /** The pod's mean service time, from the Deployment's INFERENCE_SERVICE_TIME_MS, and its jitter (± uniform). */
   serviceSeconds: number;
+  jitterSeconds: number;
+  /** INFERENCE_COMPUTE_MODE, and the container's CPU request and limit (cores). */
+  cpu: PodSettings['cpu'];
   /** The pod's slots and queue (INFERENCE_SLOTS, INFERENCE_QUEUE_LIMIT, defaults included). */
   slots: number;
   queueLimit: number;
@@ -45,16 +60,31 @@ export interface PipelineSettings {
   latencySloSeconds: number;
 }
 
+/** The HPA's spec.metrics the controller model knows, with their targets as numbers. */
+function metricTargets(hpa: V2HorizontalPodAutoscaler): MetricTarget[] {
+  const targets: MetricTarget[] = [];
+  for (const m of hpa.spec?.metrics ?? []) {
+    if (m.type === 'Pods' && m.pods?.target.averageValue !== undefined) targets.push({ type: 'Pods', name: m.pods.metric.name, averageValue: parseQuantity(String(m.pods.target.averageValue)) });
+    else if (m.type === 'External' && m.external?.target.value !== undefined) targets.push({ type: 'External', name: m.external.metric.name, value: parseQuantity(String(m.external.target.value)) });
+    else if (m.type === 'External' && m.external?.target.averageValue !== undefined) targets.push({ type: 'External', name: m.external.metric.name, averageValue: parseQuantity(String(m.external.target.averageValue)) });
+    else if (m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target.averageUtilization !== undefined) targets.push({ type: 'Resource', name: 'cpu', averageUtilization: m.resource.target.averageUtilization });
+    else throw new UserError(`the HPA's ${m.type} metric ${JSON.stringify(m.pods?.metric.name ?? m.external?.metric.name ?? m.resource?.name ?? '')} has a target the simulator does not model; use Pods/AverageValue, External/Value or AverageValue, or Resource cpu/Utilization.`);
+  }
+  return targets;
+}
+
 export function hpaSettings(objects: KObject[]): HpaSettings {
   const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as (V2HorizontalPodAutoscaler & KObject) | undefined;
-  const metric = hpa?.spec?.metrics?.find((m) => m.type === 'Pods')?.pods;
-  if (!hpa?.spec || !metric?.target.averageValue) throw new UserError('the overlay has no HPA with a Pods metric and an AverageValue target, which the load test asserts on.');
+  const metrics = hpa ? metricTargets(hpa) : [];
+  if (!hpa?.spec || metrics.length === 0) throw new UserError('the overlay has no HPA with a metric and a target, which the load test asserts on.');
+  const pods = metrics.find((m) => m.type === 'Pods');
   const rules = (r: V2HPAScalingRules | undefined, fallbackWindow: number) => ({ ...r, stabilizationWindowSeconds: r?.stabilizationWindowSeconds ?? fallbackWindow });
   return {
     minReplicas: hpa.spec.minReplicas ?? 1,
     maxReplicas: hpa.spec.maxReplicas,
-    metric: metric.metric.name,
-    target: parseQuantity(String(metric.target.averageValue)),
+    metrics,
+    metric: pods?.name ?? RECORDED_METRIC,
+    target: pods?.averageValue ?? serviceConfig(objects).slots,
     scaleUp: rules(hpa.spec.behavior?.scaleUp, 0),
     scaleDown: rules(hpa.spec.behavior?.scaleDown, 300),
   };
@@ -66,6 +96,15 @@ function serviceConfig(objects: KObject[]): ServiceConfig {
   const config = d ? serviceConfigOf(d) : undefined;
   if (typeof config === 'string') throw new UserError(`the overlay's inference container would not start: ${config}`);
   return config ?? loadConfig({});
+}
+
+/** The inference container's CPU request and limit, cores (a limit of the node's cores when none is set). */
+function cpuOf(objects: KObject[]): { requestCores: number; limitCores: number } {
+  const d = objects.find((o) => o.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
+  const resources = d?.spec?.template.spec?.containers[0]?.resources;
+  const limit = resources?.limits?.cpu;
+  const request = resources?.requests?.cpu ?? limit;
+  return { requestCores: request ? parseQuantity(String(request)) : 1, limitCores: limit ? parseQuantity(String(limit)) : availableParallelism() };
 }
 
 export function pipelineSettings(
@@ -85,6 +124,8 @@ export function pipelineSettings(
     syncSeconds: HPA_SYNC_SECONDS,
     podStartSeconds: opts.podStartSeconds,
     serviceSeconds: config.serviceTimeMs / 1000,
+    jitterSeconds: config.serviceJitterMs / 1000,
+    cpu: { mode: config.computeMode, ...cpuOf(objects) },
     slots: config.slots,
     queueLimit: config.queueLimit,
     longestRequestSeconds: longestRequestMs(config) / 1000,
@@ -103,7 +144,7 @@ export function controllerSettings(hpa: HpaSettings): ControllerSettings {
   return {
     minReplicas: hpa.minReplicas,
     maxReplicas: hpa.maxReplicas,
-    target: hpa.target,
+    metrics: hpa.metrics,
     scaleUp: withDefaults(hpa.scaleUp, 'up', parseQuantity),
     scaleDown: withDefaults(hpa.scaleDown, 'down', parseQuantity),
   };
@@ -142,12 +183,20 @@ const minOf = (xs: number[]) => Math.min(...xs);
 const maxOf = (xs: number[]) => Math.max(...xs);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-const modelOf = (pipe: PipelineSettings) => ({ scrapeSeconds: pipe.scrapeSeconds, rateWindowSeconds: pipe.rateWindowSeconds, relistSeconds: pipe.relistSeconds, syncSeconds: pipe.syncSeconds });
+const modelOf = (pipe: PipelineSettings) => ({ scrapeSeconds: pipe.scrapeSeconds, rateWindowSeconds: pipe.rateWindowSeconds, relistSeconds: pipe.relistSeconds, syncSeconds: pipe.syncSeconds, cpuWindowSeconds: CPU_WINDOW_SECONDS });
 
-/** Runs the profile at one phase of sync and scrape, for `seconds`. */
-export function simulateAt(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number, phases: Phases): SimRun {
-  const pods = { slots: pipe.slots, queueLimit: pipe.queueLimit, serviceSeconds: pipe.serviceSeconds, startSeconds: pipe.podStartSeconds };
-  return simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), pods, modelOf(pipe), phases);
+export const podsOf = (pipe: PipelineSettings): PodSettings => ({
+  slots: pipe.slots,
+  queueLimit: pipe.queueLimit,
+  serviceSeconds: pipe.serviceSeconds,
+  jitterSeconds: pipe.jitterSeconds,
+  startSeconds: pipe.podStartSeconds,
+  cpu: pipe.cpu,
+});
+
+/** Runs the profile at one phase of sync and scrape, for `seconds`; arrivals even unless given (a seeded Poisson draw). */
+export function simulateAt(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number, phases: Phases, arrivals?: Arrivals): SimRun {
+  return simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), podsOf(pipe), modelOf(pipe), phases, { arrivals });
 }
 
 /** Runs the profile at every phase; `seconds` long enough for the slowest to settle. */

@@ -1,18 +1,27 @@
-import { sync, type ControllerSettings, type Recommendation, type ScaleEvent } from './controller.ts';
+import { newMemory, sync, type ControllerSettings, type Decision, type MetricReading } from './controller.ts';
 
 // A run of a load profile against the pods, the metric pipeline and the HPA controller, as
-// plain arithmetic: a fluid model of each pod's slots and queue, Prometheus scraping the
-// in-flight-seconds counter, the adapter's rate() over its window, and the controller's
-// rules (controller.ts) at every sync. The phases nobody controls (where the first sync
-// and the first scrape fall) are inputs, so a caller can run every one of them.
+// plain arithmetic: a fluid model of each pod's slots and queue (Ready pods share the load
+// evenly), Prometheus scraping the pods' counters, the adapter's rate() over its window,
+// metrics-server's CPU window, and the controller's rules (controller.ts) at every sync. The
+// phases nobody controls (where the first sync and the first scrape fall) are inputs, so a
+// caller can run every one of them.
 
 export interface PodSettings {
   slots: number;
   queueLimit: number;
-  /** Mean service time of one request, seconds. */
+  /** Mean service time of one request, seconds (INFERENCE_SERVICE_TIME_MS). */
   serviceSeconds: number;
+  /** The service time is uniform within ± this (INFERENCE_SERVICE_JITTER_MS), seconds. */
+  jitterSeconds: number;
   /** Pod creation to Ready, seconds. */
   startSeconds: number;
+  /**
+   * The pod's CPU (INFERENCE_COMPUTE_MODE): in `compute` a running request keeps a core busy
+   * (capped by the pod's limit, which then stretches the service time); in `sleep` the work
+   * is off the CPU, as on an accelerator, and the pod's CPU is 0.
+   */
+  cpu: { mode: 'sleep' | 'compute'; requestCores: number; limitCores: number };
 }
 
 export interface PipelineModel {
@@ -20,6 +29,8 @@ export interface PipelineModel {
   rateWindowSeconds: number;
   relistSeconds: number;
   syncSeconds: number;
+  /** metrics-server's resolution: the CPU a pod reports is its mean over this window. */
+  cpuWindowSeconds: number;
 }
 
 export interface Phases {
@@ -28,6 +39,9 @@ export interface Phases {
   /** When the first scrape comes, in [0, scrape interval). */
   scrape: number;
 }
+
+/** Requests that arrive in [t, t + dt): the rate times dt (even, as k6's arrival-rate executors start them), or a Poisson draw. */
+export type Arrivals = (t: number, dt: number) => number;
 
 export interface SimSecond {
   t: number;
@@ -41,11 +55,19 @@ export interface SimSecond {
   shed: number;
   /** Requests in flight per Ready pod at the end of the second. */
   concurrency: number;
+  /** A request's wait for a slot at the end of the second, seconds. */
+  waitSeconds: number;
+  /** How much the CPU limit stretches the service time (1 when it does not). */
+  stretch: number;
+  /** CPU per Ready pod, cores. */
+  cpuCores: number;
 }
 
 export interface SimRun {
   seconds: SimSecond[];
   changes: { t: number; from: number; to: number }[];
+  /** Every sync of the controller and why it set the count it set. */
+  decisions: Decision[];
   /** When the first pod beyond the starting replicas turned Ready. */
   firstNewReadyAt?: number;
   shedTotal: number;
@@ -57,7 +79,52 @@ interface Pod {
   listedFrom: number;
 }
 
-/** Runs `offered` (req/s at t) for `seconds` with the given phases; dt is the fluid model's step. */
+interface Scrape {
+  at: number;
+  /** The per-pod in-flight-seconds counter. */
+  inflight: number;
+  /** The fleet's request-duration sum and count. */
+  durationSum: number;
+  durationCount: number;
+  /** A pod's CPU-seconds counter. */
+  cpu: number;
+}
+
+/** A seeded generator (mulberry32): the same seed gives the same run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Arrivals as k6's arrival-rate executors send them: the rate, spread evenly. */
+export const evenArrivals = (rate: (t: number) => number): Arrivals => (t, dt) => rate(t) * dt;
+
+/** Arrivals of independent clients: a Poisson count of mean rate × dt per step (Knuth's method; the means here are small). */
+export function poissonArrivals(rate: (t: number) => number, seed: number): Arrivals {
+  const random = seededRandom(seed);
+  return (t, dt) => {
+    const limit = Math.exp(-rate(t) * dt);
+    let k = 0;
+    for (let p = random(); p > limit; p *= random()) k++;
+    return k;
+  };
+}
+
+/** The slope of a counter between the first and last sample of a window (PromQL rate() without the edge extrapolation). */
+function slope(samples: Scrape[], key: keyof Scrape): number | undefined {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (!first || !last || last.at <= first.at) return undefined;
+  return (last[key] - first[key]) / (last.at - first.at);
+}
+
+/** Runs the arrivals for `seconds` with the given phases; `offered` is the rate the report shows; dt is the fluid model's step. */
 export function simulate(
   offered: (t: number) => number,
   seconds: number,
@@ -65,76 +132,126 @@ export function simulate(
   pods: PodSettings,
   pipe: PipelineModel,
   phases: Phases,
-  dt = 0.1,
+  o: { arrivals?: Arrivals; dt?: number } = {},
 ): SimRun {
+  const dt = o.dt ?? 0.1;
+  const arrivals = o.arrivals ?? evenArrivals(offered);
   const { scrapeSeconds: S, rateWindowSeconds: W, relistSeconds: R, syncSeconds: H } = pipe;
   const fleet: Pod[] = Array.from({ length: hpa.minReplicas }, () => ({ readyAt: -Infinity, listedFrom: -Infinity }));
-  const memory: { recommendations: Recommendation[]; events: ScaleEvent[] } = { recommendations: [], events: [] };
+  const memory = newMemory();
   let inFlight = 0;
-  // The per-pod in-flight-seconds counter (pods share the load evenly), and its scrapes.
-  let counter = 0;
-  const scrapes: { at: number; value: number }[] = [];
+  // Counters, and their scrapes: the pods share the load evenly, so one pod's counters stand for each.
+  let inflightSeconds = 0;
+  let durationSum = 0;
+  let durationCount = 0;
+  let cpuSeconds = 0;
+  const scrapes: Scrape[] = [];
   let nextScrape = phases.scrape;
   let nextSync = phases.sync;
-  const result: SimRun = { seconds: [], changes: [], shedTotal: 0 };
+  const result: SimRun = { seconds: [], changes: [], decisions: [], shedTotal: 0 };
   let shedThisSecond = 0;
   const steps = Math.round(seconds / dt);
+  const perSecond = Math.round(1 / dt);
   for (let i = 0; i < steps; i++) {
     const t = i * dt;
-    const ready = fleet.filter((p) => p.readyAt <= t).length;
+    let ready = 0;
+    for (const p of fleet) if (p.readyAt <= t) ready++;
     if (result.firstNewReadyAt === undefined && ready > hpa.minReplicas) result.firstNewReadyAt = t;
-    // The fluid queue: arrivals, service at one request per slot per service time, shedding
-    // beyond slots + queue.
-    const served = (Math.min(inFlight, pods.slots * ready) / pods.serviceSeconds) * dt;
-    inFlight += offered(t) * dt - served;
+    // The fluid queue: a pod's busy slots each hold a core in compute mode; past its CPU
+    // limit they share it, and every request runs longer.
+    const busy = Math.min(inFlight / Math.max(1, ready), pods.slots);
+    const cores = pods.cpu.mode === 'compute' ? Math.min(busy, pods.cpu.limitCores) : 0;
+    const stretch = pods.cpu.mode === 'compute' && busy > pods.cpu.limitCores ? busy / pods.cpu.limitCores : 1;
+    const service = pods.serviceSeconds * stretch;
+    const served = ((busy * ready) / service) * dt;
+    const waiting = Math.max(0, inFlight - pods.slots * ready);
+    // A request served now waited for the queue ahead of it (Little's law on the slots).
+    const wait = ready > 0 ? (waiting * service) / (pods.slots * ready) : 0;
+    durationSum += served * (wait + service);
+    durationCount += served;
+    inFlight += arrivals(t, dt) - served;
     const room = (pods.slots + pods.queueLimit) * ready;
     if (inFlight > room) {
       shedThisSecond += inFlight - room;
       inFlight = room;
     }
-    counter += (inFlight / Math.max(1, ready)) * dt;
+    inflightSeconds += (inFlight / Math.max(1, ready)) * dt;
+    cpuSeconds += cores * dt;
     if (t + 1e-9 >= nextScrape) {
-      scrapes.push({ at: t, value: counter });
+      scrapes.push({ at: t, inflight: inflightSeconds, durationSum, durationCount, cpu: cpuSeconds });
       nextScrape += S;
     }
     if (t + 1e-9 >= nextSync) {
-      // Each pod's rate() over the window: its counter's slope between its first and last
-      // sample in the window. A pod that joined inside the window has fewer samples, and
-      // none from before its traffic; with fewer than two, or before a relist lists it, it
-      // has no value.
-      const inWindow = scrapes.filter((s) => s.at > t - W && s.at <= t);
       const current = fleet.length;
-      const values: number[] = [];
-      for (const pod of fleet) {
-        const own = inWindow.filter((s) => s.at >= pod.readyAt);
-        const first = own[0];
-        const last = own.at(-1);
-        // The adapter serves milli-units, as the controller reads them.
-        if (pod.listedFrom <= t && first && last && last.at > first.at) values.push(Math.round(((last.value - first.value) / (last.at - first.at)) * 1000) / 1000);
-      }
-      if (values.length > 0) {
-        const next = sync(hpa, memory, t, current, values, current - values.length);
+      const readings = hpa.metrics.map((m): MetricReading => {
+        if (m.type === 'External') {
+          // The mean request latency over the window: rate(sum) / rate(count); none without requests.
+          const inWindow = scrapes.filter((s) => s.at > t - W && s.at <= t);
+          const count = slope(inWindow, 'durationCount');
+          const sum = slope(inWindow, 'durationSum');
+          return { value: count && sum !== undefined ? sum / count : undefined };
+        }
+        const perPod: number[] = [];
+        let unready = 0;
+        for (const pod of fleet) {
+          if (m.type === 'Resource') {
+            // metrics-server: the mean CPU over its window, counted once a whole window
+            // after the pod turned Ready (groupPods' CPU initialization rule).
+            if (pod.readyAt > t) continue;
+            if (pod.readyAt + pipe.cpuWindowSeconds > t) {
+              unready++;
+              continue;
+            }
+            const window = scrapes.filter((s) => s.at > t - pipe.cpuWindowSeconds && s.at <= t);
+            const rate = slope(window, 'cpu');
+            if (rate !== undefined) perPod.push((rate / pods.cpu.requestCores) * 100);
+            continue;
+          }
+          // Each pod's rate() over the window: its counter's slope between its first and last
+          // sample in the window. A pod that joined inside the window has fewer samples, and
+          // none from before its traffic; with fewer than two, or before a relist lists it, it
+          // has no value. The adapter serves milli-units, as the controller reads them.
+          const own = scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt);
+          const rate = slope(own, 'inflight');
+          if (pod.listedFrom <= t && rate !== undefined) perPod.push(Math.round(rate * 1000) / 1000);
+        }
+        return { perPod, missing: current - perPod.length - unready, unready };
+      });
+      const decision = sync(hpa, memory, t, { current, ready }, readings);
+      if (decision.metrics.length > 0) {
+        result.decisions.push(decision);
+        const next = decision.replicas;
         if (next > current) {
           for (let n = current; n < next; n++) fleet.push({ readyAt: t + pods.startSeconds, listedFrom: t + pods.startSeconds + R });
         } else if (next < current) {
-          // The ReplicaSet removes the pods that are not Ready, then the newest.
-          fleet.sort((a, b) => a.readyAt - b.readyAt).splice(next);
+          // The ReplicaSet removes the pods that are not Ready, then the newest; a Ready pod
+          // that goes drains what it holds (no new requests), so its share leaves the queue.
+          fleet.sort((a, b) => a.readyAt - b.readyAt);
+          const removed = fleet.splice(next);
+          const removedReady = removed.filter((p) => p.readyAt <= t).length;
+          if (ready > 0) inFlight -= (inFlight * removedReady) / ready;
         }
         if (next !== current) result.changes.push({ t, from: current, to: next });
       }
       nextSync += H;
     }
-    if (Math.round((t + dt) / dt) % Math.round(1 / dt) === 0) {
+    if ((i + 1) % perSecond === 0) {
       const second = Math.round(t + dt) - 1;
-      const readyNow = fleet.filter((p) => p.readyAt <= t).length;
+      let readyNow = 0;
+      for (const p of fleet) if (p.readyAt <= t) readyNow++;
+      const perPodNow = inFlight / Math.max(1, readyNow);
+      const stretchNow = pods.cpu.mode === 'compute' ? Math.max(1, Math.min(perPodNow, pods.slots) / pods.cpu.limitCores) : 1;
       result.seconds.push({
         t: second,
         replicas: fleet.length,
         ready: readyNow,
         offered: offered(second),
-        capacity: (readyNow * pods.slots) / pods.serviceSeconds,
+        capacity: (readyNow * Math.min(pods.slots, pods.cpu.mode === 'compute' ? pods.cpu.limitCores : pods.slots)) / pods.serviceSeconds,
         shed: shedThisSecond,
-        concurrency: inFlight / Math.max(1, readyNow),
+        concurrency: perPodNow,
+        waitSeconds: readyNow > 0 ? (Math.max(0, perPodNow - pods.slots) * pods.serviceSeconds * stretchNow) / pods.slots : 0,
+        stretch: stretchNow,
+        cpuCores: pods.cpu.mode === 'compute' ? Math.min(perPodNow, pods.slots, pods.cpu.limitCores) : 0,
       });
       result.shedTotal += shedThisSecond;
       shedThisSecond = 0;
@@ -144,7 +261,7 @@ export function simulate(
 }
 
 /** Every phase on a grid of `step` seconds: the first sync and the first scrape anywhere in their periods. */
-export function allPhases(pipe: PipelineModel, step = 1): Phases[] {
+export function allPhases(pipe: Pick<PipelineModel, 'syncSeconds' | 'scrapeSeconds'>, step = 1): Phases[] {
   const phases: Phases[] = [];
   for (let sync = 0; sync < pipe.syncSeconds; sync += step) for (let scrape = 0; scrape < pipe.scrapeSeconds; scrape += step) phases.push({ sync, scrape });
   return phases;

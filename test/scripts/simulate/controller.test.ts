@@ -1,19 +1,38 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseQuantity } from '../../../scripts/lib/manifests/objects.ts';
-import { DEFAULT_TOLERANCE, metricReplicas, rateLimit, stabilize, sync, withDefaults, type ControllerSettings } from '../../../scripts/lib/simulate/controller.ts';
+import {
+  DEFAULT_TOLERANCE,
+  explain,
+  externalAverageReplicas,
+  externalValueReplicas,
+  limitRate,
+  newMemory,
+  plainMetricReplicas,
+  proposalFor,
+  rateLimit,
+  stabilize,
+  sync,
+  tolerancesOf,
+  withDefaults,
+  type ControllerSettings,
+} from '../../../scripts/lib/simulate/controller.ts';
 
 // The HPA controller's rules, each on a recorded sequence of syncs that would break it.
 
 const settings = (over: { up?: number; down?: number; upTolerance?: string; downTolerance?: string } = {}): ControllerSettings => ({
   minReplicas: 2,
   maxReplicas: 10,
-  target: 4,
+  metrics: [{ type: 'Pods', name: 'inference_concurrency', averageValue: 4 }],
   scaleUp: withDefaults({ stabilizationWindowSeconds: over.up ?? 0, tolerance: over.upTolerance }, 'up', parseQuantity),
   scaleDown: withDefaults({ stabilizationWindowSeconds: over.down ?? 300, tolerance: over.downTolerance }, 'down', parseQuantity),
 });
 
 const rules = suite("the HPA controller's rules");
+
+/** The Pods rule for settings(): replicas only. */
+const metricReplicas = (s: ControllerSettings, current: number, values: number[], missing: number) => plainMetricReplicas(4, tolerancesOf(s), current, values, missing).replicas;
+const pods = (values: number[], missing = 0) => [{ perPod: values, missing }];
 
 rules('fill in the defaults the API server gives an unset behavior', () => {
   const up = withDefaults(undefined, 'up', parseQuantity);
@@ -67,9 +86,50 @@ rules("limit a scale-up to the policies' change per period, counted from the per
 
 rules('never go below minReplicas or above maxReplicas', () => {
   const s = settings({ down: 0 });
-  const memory = { recommendations: [], events: [] };
-  assert.is(sync(s, memory, 0, 2, [0.1, 0.1], 0), 2);
-  assert.is(sync(s, { recommendations: [], events: [] }, 0, 8, [40, 40, 40, 40, 40, 40, 40, 40], 0), 10);
+  assert.is(sync(s, newMemory(), 0, { current: 2, ready: 2 }, pods([0.1, 0.1])).replicas, 2);
+  const capped = sync(s, newMemory(), 0, { current: 8, ready: 8 }, pods([40, 40, 40, 40, 40, 40, 40, 40]));
+  assert.equal([capped.replicas, capped.limit, capped.rule], [10, 'TooManyReplicas', 'maxReplicas']);
+});
+
+rules('count unready pods as 0 on a scale-up only (calcPlainMetricReplicas)', () => {
+  const t = { up: 0.1, down: 0.1 };
+  assert.is(plainMetricReplicas(4, t, 4, [8, 8], 0, 2).replicas, 4, '(8 + 8 + 0 + 0) / 4 = 4: at target, keep 4');
+  assert.is(plainMetricReplicas(4, t, 4, [2, 2], 0, 2).replicas, 1, 'scaling down, the unready pods are left out: ceil(0.5 × 2 Ready pods)');
+});
+
+rules('fill missing pods with 100 % of their request for CPU on a scale-down (GetResourceReplicas)', () => {
+  const t = { up: 0.1, down: 0.1 };
+  const spec = { type: 'Resource' as const, name: 'cpu', averageUtilization: 50 };
+  const p = proposalFor(spec, t, 4, 4, 3, { perPod: [10, 10, 10], missing: 1 });
+  assert.is(p?.replicas, 3, '(10 + 10 + 10 + 100) / 4 = 32.5 %: ratio 0.65 of 4 pods');
+  assert.is(plainMetricReplicas(50, t, 4, [10, 10, 10], 1).replicas, 2, 'a Pods metric fills with the target: (10 + 10 + 10 + 50) / 4 = 20, ratio 0.4');
+});
+
+rules('scale on an External Value by the Ready pods, and an External AverageValue by the replicas', () => {
+  const t = { up: 0.1, down: 0.1 };
+  assert.equal(externalValueReplicas(0.5, t, 4, 1.0, 3), { replicas: 6, ratio: 2 }, 'latency twice the target: ceil(2 × 3 Ready pods)');
+  assert.equal(externalValueReplicas(0.5, t, 4, 0.52, 4), { replicas: 4, ratio: 1.04 }, 'within the tolerance');
+  assert.equal(externalValueReplicas(0.5, t, 0, 1.2, 0), { replicas: 3, ratio: 2.4 }, 'from zero replicas: the ratio itself');
+  assert.equal(externalAverageReplicas(3, t, 4, 21), { replicas: 7, ratio: 1.75 }, 'ceil(21 / 3), whatever is Ready');
+});
+
+rules('take the highest proposal of several metrics', () => {
+  const s: ControllerSettings = { ...settings({ down: 0 }), metrics: [{ type: 'Pods', name: 'c', averageValue: 4 }, { type: 'External', name: 'latency', value: 0.5 }] };
+  const d = sync(s, newMemory(), 0, { current: 2, ready: 2 }, [{ perPod: [4, 4] }, { value: 1.5 }]);
+  assert.equal(d.metrics.map((m) => m.replicas), [2, 6]);
+  assert.equal([d.proposed, d.replicas, d.rule], [6, 6, 'the metric']);
+});
+
+rules('record which rule set the count: a window, a policy, the tolerance', () => {
+  const s = settings({ down: 60 });
+  const memory = newMemory();
+  assert.is(sync(s, memory, 0, { current: 6, ready: 6 }, pods([4, 4, 4, 4, 4, 4])).rule, 'the metric', 'at target: no change, ratio 1');
+  const held = sync(s, memory, 15, { current: 6, ready: 6 }, pods([1, 1, 1, 1, 1, 1]));
+  assert.equal([held.proposed, held.stabilized, held.replicas, held.rule], [2, 6, 6, 'the scale-down window']);
+  assert.match(explain(held), /^15\.0 s: 6 replicas; inference_concurrency 1\.00 against 4 \(ratio 0\.250\) proposes 2; windows → 6; .* set by the scale-down window$/);
+  assert.is(sync(s, newMemory(), 0, { current: 4, ready: 4 }, pods([4.2, 4.2, 4.2, 4.2])).rule, 'the tolerance');
+  const limited = limitRate(s, [], 0, 2, 20);
+  assert.equal(limited, { replicas: 6, reason: 'ScaleUpLimit' });
 });
 
 rules.run();
