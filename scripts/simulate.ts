@@ -1,17 +1,18 @@
 import { resolve } from 'node:path';
-import { numberFlag, parseFlags, runMain, scriptArgv } from './lib/cli.ts';
+import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { figureLines } from './lib/loadtest/figures.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { sh } from './lib/shell.ts';
+import { explain, nearest } from './lib/simulate/explain.ts';
 import { predict } from './lib/simulate/predict.ts';
 
 /** Pod creation to Ready on the embedded cluster, as `npm run bench:cluster` measured it (1.69, 1.68, 1.73 s). */
 const MEASURED_POD_START_SECONDS = 1.7;
 
 const usage = `
-Usage: npx zx scripts/simulate.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [--pod-start <s>] [--sync-phase <s>] [--scrape-phase <s>] [load flags]
+Usage: npx zx scripts/simulate.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [--pod-start <s>] [--sync-phase <s>] [--scrape-phase <s>] [--seed <n>] [--explain <t>] [load flags]
 
 Predicts a load run before deploying it: renders the overlay and plays the profile forward
 through the pods' slots and queues, the metric pipeline and the HPA controller's rules (the
@@ -23,7 +24,11 @@ Needs no cluster.
   --provider <name>      whose adapter relist to assume (default local)
   --pod-start <s>        pod creation to Ready (default ${MEASURED_POD_START_SECONDS}, as measured on the embedded cluster)
   --sync-phase <s>       when the first HPA sync comes after the load starts (default: mid-period)
-  --scrape-phase <s>     when the first scrape comes (default: mid-interval)${LOAD_USAGE.replace(/\n {2}--target-url[^\n]*/, '')}
+  --scrape-phase <s>     when the first scrape comes (default: mid-interval)
+  --seed <n>             draw Poisson arrivals with this seed (default: even arrivals, as k6's
+                         arrival-rate executors start them)
+  --explain <t>          print the controller's chain at the sync nearest t seconds: the metric
+                         against its target, the proposal, the windows, the rates and min/max${LOAD_USAGE.replace(/\n {2}--target-url[^\n]*/, '')}
 `;
 
 const seconds = (name: string, raw: string | undefined): number | undefined => (raw === undefined ? undefined : numberFlag(name, raw, { what: 'number of seconds' }));
@@ -32,29 +37,46 @@ await runMain(async () => {
   const { 'target-url': _unused, ...loadFlags } = LOAD_FLAGS;
   const flags = parseFlags(
     scriptArgv(import.meta.url),
-    { ...loadFlags, overlay: { type: 'string' }, provider: { type: 'string' }, 'pod-start': { type: 'string' }, 'sync-phase': { type: 'string' }, 'scrape-phase': { type: 'string' } },
+    {
+      ...loadFlags,
+      overlay: { type: 'string' },
+      provider: { type: 'string' },
+      'pod-start': { type: 'string' },
+      'sync-phase': { type: 'string' },
+      'scrape-phase': { type: 'string' },
+      seed: { type: 'string' },
+      explain: { type: 'string' },
+    },
     usage,
   );
   const profile = profileFromFlags(flags);
   const sync = seconds('sync-phase', flags['sync-phase']);
   const scrape = seconds('scrape-phase', flags['scrape-phase']);
+  const seed = flags.seed === undefined ? undefined : numberFlag('seed', flags.seed, { what: 'whole number' });
+  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be a non-negative whole number, got "${flags.seed}".`);
+  const explainAt = seconds('explain', flags.explain);
   const overlay = flags.overlay ?? 'overlays/local';
   const { objects } = await renderOverlay(sh, overlay);
   const started = performance.now();
-  const { report, files } = await predict({
+  const { report, files, decisions } = await predict({
     objects,
     overlay,
     profile,
     provider: makeProvider(parseProvider(flags.provider) ?? 'local', sh, () => {}),
     podStartSeconds: seconds('pod-start', flags['pod-start']) ?? MEASURED_POD_START_SECONDS,
+    seed,
     phases: sync !== undefined || scrape !== undefined ? { sync: sync ?? 0, scrape: scrape ?? 0 } : undefined,
     reportDir: resolve(flags['report-dir'] ?? `${defaultReportDir(profile)}-predicted`),
   });
   const took = performance.now() - started;
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`predicted ${report.record.profile} on ${overlay} (${report.record.endAt} s of load) in ${took.toFixed(0)} ms:`);
+  out(`predicted ${report.record.profile} on ${overlay} (${report.record.endAt} s of load${seed === undefined ? '' : `, Poisson arrivals, seed ${seed}`}) in ${took.toFixed(0)} ms:`);
   for (const c of report.record.changes) out(`  ${c.t.toFixed(1).padStart(6)} s  ${c.from} → ${c.to} replicas`);
   for (const line of figureLines(report.figures, report.pipeline)) out(line);
   out(`shed: ${report.record.requests.shed} of ${report.record.requests.total} requests`);
+  if (explainAt !== undefined) {
+    const d = nearest(decisions, explainAt);
+    out(d ? `the sync nearest ${explainAt} s: ${explain(d)}` : 'no sync had a metric to act on.');
+  }
   out(`${files.md}\n${files.svg}\n${files.json}`);
 });

@@ -34,7 +34,7 @@ function ticks(max: number, count: number): number[] {
   return Array.from({ length: Math.floor(max / step) + 1 }, (_, i) => i * step);
 }
 
-export function renderChart(record: RunRecord, opts: { maxReplicas: number; sloSeconds: number; title: string }): string {
+export function renderChart(record: RunRecord, opts: { maxReplicas: number; sloSeconds: number; title: string; predicted?: RunRecord['samples'] }): string {
   const samples = record.samples;
   const tMax = Math.max(1, ...samples.map((s) => s.t));
   const x = (t: number) => PAD.left + (t / tMax) * (W - PAD.left - PAD.right);
@@ -69,6 +69,7 @@ export function renderChart(record: RunRecord, opts: { maxReplicas: number; sloS
   parts.push(`<path d="${stepPath(samples.map((s) => [x(s.t), yRep(s.desired)]))}" fill="none" stroke="#7aa7e8" stroke-width="2" stroke-dasharray="6 4"/>`);
   parts.push(`<path d="${stepPath(samples.map((s) => [x(s.t), yRep(s.replicas)]))}" fill="none" stroke="#1f5fbf" stroke-width="2.5"/>`);
   parts.push(`<path d="${stepPath(samples.map((s) => [x(s.t), yRep(s.ready)]))}" fill="none" stroke="#2e9e5b" stroke-width="1.5"/>`);
+  if (opts.predicted) parts.push(`<path d="${stepPath(opts.predicted.filter((s) => s.t <= tMax).map((s) => [x(s.t), yRep(s.replicas)]))}" fill="none" stroke="#e07b00" stroke-width="2" stroke-dasharray="2 3"/>`);
   parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${yLat(opts.sloSeconds)}" y2="${yLat(opts.sloSeconds)}" stroke="#b5462e" stroke-dasharray="3 3"/>`);
   parts.push(`<text x="${W - PAD.right - 4}" y="${yLat(opts.sloSeconds) - 4}" text-anchor="end" fill="#b5462e">SLO ${(opts.sloSeconds * 1000).toFixed(0)} ms</text>`);
   parts.push(`<path d="${path(samples.map((s) => [x(s.t), yLat(s.p95)]))}" fill="none" stroke="#b5462e" stroke-width="1.5"/>`);
@@ -78,9 +79,10 @@ export function renderChart(record: RunRecord, opts: { maxReplicas: number; sloS
     ['#7aa7e8', '6 4', 'desired (HPA)'],
     ['#2e9e5b', '', 'ready pods'],
     ['#999', '', 'achieved req/s (right axis; offered shaded)'],
+    ...(opts.predicted ? ([['#e07b00', '2 3', 'predicted replicas']] as [string, string, string][]) : []),
   ];
   legend.forEach(([color, dash, label], i) => {
-    const lx = PAD.left + [0, 110, 250, 370][i]!;
+    const lx = PAD.left + [0, 110, 250, 370, 660][i]!;
     parts.push(`<line x1="${lx}" x2="${lx + 22}" y1="36" y2="36" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     parts.push(`<text x="${lx + 27}" y="40" fill="#333">${esc(label)}</text>`);
   });

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AssertionResult } from './assertions.ts';
-import type { Bounds, HpaSettings, PipelineSettings } from './bounds.ts';
+import { decisionTable, type ExplainedSync } from '../simulate/explain.ts';
+import { runEvents, type Bounds, type HpaSettings, type PipelineSettings } from './bounds.ts';
 import { renderChart } from './chart.ts';
 import { figureLines, type Figures } from './figures.ts';
 import type { RunRecord } from './timeline.ts';
@@ -19,6 +20,32 @@ export interface RunReport {
   overlay: string;
   /** A simulated run (scripts/simulate.ts), not one observed on a cluster. */
   predicted?: boolean;
+  /** For a real run: the simulator's run on the same rendered overlay, profile and measured pod start. */
+  prediction?: { record: RunRecord; figures: Figures };
+  /** Why each sync set the count: the simulator's chain, or for a real run the same chain rebuilt from the record. */
+  decisions?: ExplainedSync[];
+}
+
+const secondsOr = (t: number) => (Number.isFinite(t) ? `${t.toFixed(1)} s` : 'none');
+
+/** Predicted beside observed: the events the assertions judge and the figures. */
+export function comparisonTable(r: RunReport): string[] {
+  if (!r.prediction) return [];
+  const p = r.prediction;
+  const [seen, want] = [runEvents(r.record.changes, r.hpa.minReplicas), runEvents(p.record.changes, r.hpa.minReplicas)];
+  const row = (name: string, predicted: string, observed: string) => `| ${name} | ${predicted} | ${observed} |`;
+  const pct = (f: Figures) => `${(f.sloAttainment * 100).toFixed(2)} %`;
+  return [
+    '| | predicted | observed |',
+    '| --- | --- | --- |',
+    row('first increase', secondsOr(want.firstIncrease), secondsOr(seen.firstIncrease)),
+    row('peak replicas', String(want.peak), String(seen.peak)),
+    row('first decrease', secondsOr(want.firstDecrease), secondsOr(seen.firstDecrease)),
+    row('back at minReplicas', secondsOr(want.backAtMin), secondsOr(seen.backAtMin)),
+    row('SLO attainment', pct(p.figures), pct(r.figures)),
+    row('replica-seconds', String(p.figures.replicaSeconds), String(r.figures.replicaSeconds)),
+    row('requests shed', String(p.record.requests.shed), String(r.record.requests.shed)),
+  ];
 }
 
 export function markdown(r: RunReport): string {
@@ -40,6 +67,19 @@ export function markdown(r: RunReport): string {
     '',
     ...figureLines(r.figures, r.pipeline).map((l) => `- ${l}`),
     '',
+    ...(r.prediction ? ['## Predicted and observed', '', 'The simulator on the same rendered overlay, profile and measured pod start (the prediction assertion 8 holds the run to; its replicas are the dashed orange line of the chart).', '', ...comparisonTable(r), ''] : []),
+    ...(r.decisions?.length
+      ? [
+          '## Why the HPA did what it did',
+          '',
+          r.predicted
+            ? "Every sync that changed the count or was held back from changing it, with the controller's chain: the metric against its target, the proposal, the stabilization windows, the rate policies and min/max, and the rule that set the count."
+            : "The same chain rebuilt from what the run recorded (the metric the HPA read, the replicas, the Ready pods) at the syncs the HPA's status changes place, beside what the cluster set.",
+          '',
+          ...decisionTable(r.decisions, !r.predicted),
+          '',
+        ]
+      : []),
     '## Settings the bounds were computed from',
     '',
     `- HPA: minReplicas ${r.hpa.minReplicas}, maxReplicas ${r.hpa.maxReplicas}, ${r.hpa.metric} target ${r.hpa.target} per pod, scale-up window ${r.hpa.scaleUp.stabilizationWindowSeconds} s, scale-down window ${r.hpa.scaleDown.stabilizationWindowSeconds} s`,
@@ -64,6 +104,7 @@ export async function writeReport(dir: string, r: RunReport): Promise<{ json: st
       maxReplicas: r.hpa.maxReplicas,
       sloSeconds: r.pipeline.latencySloSeconds,
       title: `${r.predicted ? 'predicted: ' : ''}${r.record.profile} load on ${r.overlay}: replicas follow the offered load`,
+      predicted: r.prediction?.record.samples,
     }),
   );
   return files;

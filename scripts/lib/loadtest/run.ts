@@ -17,6 +17,8 @@ import { findK6 } from './k6-binary.ts';
 import { firstArrivalAt, K6_SCRIPT, k6Env, offeredAt, vusFor, withTail, type Profile } from './profiles.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
+import { reconstructDecisions } from '../simulate/explain.ts';
+import { simulatedRecord } from '../simulate/record.ts';
 import { targetUrl } from './target.ts';
 import { kubeGet } from '../kube/raw.ts';
 import type { RunRecord, Sample } from './timeline.ts';
@@ -193,9 +195,22 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     requests: { total: k6.total, failed: k6.failed, shed: k6.shed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
   };
-  const results: AssertionResult[] = [...checkRun(record, hpa, bounds, pipe, runEvents(centralRun(hpa, pipe, profile).changes, hpa.minReplicas)), ...duringResults];
+  // The simulator on the same overlay, profile and measured pod start: the prediction the run is held to.
+  const central = centralRun(hpa, pipe, profile);
+  const predicted = simulatedRecord(central, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
+  const results: AssertionResult[] = [...checkRun(record, hpa, bounds, pipe, runEvents(central.changes, hpa.minReplicas)), ...duringResults];
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
-  const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures, overlay: o.overlay };
+  const report: RunReport = {
+    record,
+    hpa,
+    pipeline: pipe,
+    bounds,
+    results,
+    figures,
+    overlay: o.overlay,
+    prediction: { record: predicted, figures: computeFigures(predicted, hpa, pipe, bounds) },
+    decisions: reconstructDecisions(record, hpa, pipe),
+  };
   const files = await writeReport(o.reportDir, report);
   for (const a of results) {
     o.log(`${a.ok ? '✓' : '✗'} ${a.name}: ${a.observed} (bound: ${a.bound})`);

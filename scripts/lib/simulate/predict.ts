@@ -3,13 +3,14 @@ import type { ClusterProvider } from '../cluster/provider.ts';
 import { checkRun } from '../loadtest/assertions.ts';
 import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAt } from '../loadtest/bounds.ts';
 import { computeFigures } from '../loadtest/figures.ts';
-import { withTail, type Profile } from '../loadtest/profiles.ts';
+import { offeredAt, withTail, type Profile } from '../loadtest/profiles.ts';
 import { writeReport, type RunReport } from '../loadtest/report.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import { simulatedRecord } from './record.ts';
-import type { Phases } from './run.ts';
+import type { Decision } from './controller.ts';
+import { poissonArrivals, type Phases } from './run.ts';
 
 // A run predicted before deploying: the overlay's rendered objects, the profile, the
 // controller's rules and the pipeline model (the same ones the e2e's bounds use), played
@@ -24,10 +25,12 @@ export interface PredictOptions {
   podStartSeconds: number;
   /** Where the first sync and the first scrape fall; default: the phase of the median first increase. */
   phases?: Phases;
+  /** Poisson arrivals drawn with this seed; default: even arrivals, as k6's arrival-rate executors send them. */
+  seed?: number;
   reportDir: string;
 }
 
-export async function predict(o: PredictOptions): Promise<{ report: RunReport; files: { json: string; md: string; svg: string } }> {
+export async function predict(o: PredictOptions): Promise<{ report: RunReport; files: { json: string; md: string; svg: string }; decisions: Decision[] }> {
   const hpa = hpaSettings(o.objects);
   const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
   if (!rule) throw new UserError(`no rule in ${ADAPTER_RULES_FILE} serves ${hpa.metric}, the metric the HPA scales on.`);
@@ -35,9 +38,12 @@ export async function predict(o: PredictOptions): Promise<{ report: RunReport; f
   const planned = boundsForRun(o.objects, hpa, o.profile, measured);
   const profile = withTail(o.profile, planned.bounds.observeUntil);
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, measured);
-  const sim = o.phases ? simulateAt(hpa, pipe, profile, profile.endAt, o.phases) : centralRun(hpa, pipe, profile);
+  const central = centralRun(hpa, pipe, profile);
+  const arrivals = o.seed === undefined ? undefined : poissonArrivals((t) => offeredAt(profile, t), o.seed);
+  const phases = o.phases ?? (arrivals ? central.phases : undefined);
+  const sim = phases ? simulateAt(hpa, pipe, profile, profile.endAt, phases, arrivals) : central;
   const record = simulatedRecord(sim, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
-  const results = checkRun(record, hpa, bounds, pipe, runEvents(centralRun(hpa, pipe, profile).changes, hpa.minReplicas));
-  const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures: computeFigures(record, hpa, pipe, bounds), overlay: o.overlay, predicted: true };
-  return { report, files: await writeReport(o.reportDir, report) };
+  const results = checkRun(record, hpa, bounds, pipe, runEvents(central.changes, hpa.minReplicas));
+  const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures: computeFigures(record, hpa, pipe, bounds), overlay: o.overlay, predicted: true, decisions: sim.decisions };
+  return { report, files: await writeReport(o.reportDir, report), decisions: sim.decisions };
 }

@@ -64,6 +64,8 @@ export interface SimSecond {
 }
 
 export interface SimRun {
+  /** The phases of sync and scrape it ran at. */
+  phases: Phases;
   seconds: SimSecond[];
   changes: { t: number; from: number; to: number }[];
   /** Every sync of the controller and why it set the count it set. */
@@ -148,7 +150,7 @@ export function simulate(
   const scrapes: Scrape[] = [];
   let nextScrape = phases.scrape;
   let nextSync = phases.sync;
-  const result: SimRun = { seconds: [], changes: [], decisions: [], shedTotal: 0 };
+  const result: SimRun = { phases, seconds: [], changes: [], decisions: [], shedTotal: 0 };
   let shedThisSecond = 0;
   const steps = Math.round(seconds / dt);
   const perSecond = Math.round(1 / dt);

@@ -22,6 +22,25 @@ predicted('predicts a run without a cluster and writes the report a real run wri
   assert.match(await readFile(join(dir, 'chart.svg'), 'utf8'), /predicted: spike load/);
 });
 
+predicted('explains the sync nearest a time, and draws the same Poisson arrivals for the same seed', async () => {
+  const env = { ...process.env, KUBECONFIG: '/nonexistent' };
+  const root = await mkdtemp(join(tmpdir(), 'predict-'));
+  const run = (args: string[], sub: string) => runScript('scripts/simulate.ts', [...args, '--report-dir', join(root, sub)], env);
+  const explained = await run(['--explain', '60'], 'a');
+  assert.is(explained.code, 0, explained.stderr);
+  assert.match(explained.stdout, /^the sync nearest 60 s: \d+\.\d s: \d+ replicas; inference_concurrency [\d.]+ against 4 \(ratio [\d.]+\) proposes \d+; windows → \d+; rates and min\/max → \d+ \(\w+\); set by /m);
+  assert.match(await readFile(join(root, 'a', 'summary.md'), 'utf8'), /## Why the HPA did what it did[\s\S]*\| the scale-down window \|/);
+  const [a, b, c] = await Promise.all([run(['--seed', '7'], 'b'), run(['--seed', '7'], 'c'), run(['--seed', '8'], 'd')]);
+  const lines = (out: string) => out.split('\n').filter((l) => !/ in \d+ ms:$|^\//.test(l));
+  assert.match(a.stdout, /Poisson arrivals, seed 7/);
+  assert.equal(lines(a.stdout), lines(b.stdout), 'the same seed, the same prediction');
+  const timeline = async (sub: string) => (JSON.parse(await readFile(join(root, sub, 'timeline.json'), 'utf8')) as RunReport).record.samples.map((s) => s.p95);
+  assert.not.equal(await timeline('c'), await timeline('d'), 'another seed, other arrivals');
+  const bad = await runScript('scripts/simulate.ts', ['--seed', '1.5'], env);
+  assert.is(bad.code, 2);
+  assert.is(bad.stderr.trim(), 'error: --seed must be a non-negative whole number, got "1.5".');
+});
+
 predicted('refuses a phase that is not a number with exit code 2', async () => {
   const { code, stderr } = await runScript('scripts/simulate.ts', ['--sync-phase', 'soon']);
   assert.is(code, 2);

@@ -1,0 +1,85 @@
+import type { HpaSettings, PipelineSettings } from '../loadtest/bounds.ts';
+import { controllerSettings, OBSERVATION_LATENCY_SECONDS } from '../loadtest/bounds.ts';
+import type { RunRecord } from '../loadtest/timeline.ts';
+import { explain, newMemory, sync, type Decision } from './controller.ts';
+
+// Why the HPA did what it did, sync by sync: for a prediction, the simulator's own chain;
+// for a real run, the same chain rebuilt from what the run recorded (the metric the HPA
+// read, the replicas and the Ready pods), at the syncs the recorded status changes place.
+
+/** A decision beside what the cluster did at that sync (real runs only). */
+export interface ExplainedSync extends Decision {
+  /** The HPA's desired replicas recorded just after the sync. */
+  observed?: number;
+}
+
+/**
+ * The syncs of a real run: every sync period from the phase of the first replica change
+ * (only a sync changes the count; the recorder sees the change as it happens).
+ */
+export function syncTimes(record: RunRecord, syncSeconds: number): number[] {
+  const first = record.changes[0];
+  if (!first) return [];
+  const phase = first.t % syncSeconds;
+  const last = record.samples.at(-1)?.t ?? 0;
+  const times: number[] = [];
+  for (let t = phase; t <= last; t += syncSeconds) times.push(t);
+  return times;
+}
+
+/**
+ * The chain rebuilt for a real run on a Pods metric: at each sync, the recorded average per
+ * pod stands for every Ready pod's value (the ratio the controller computes from them is
+ * the same), pods not Ready have none.
+ */
+export function reconstructDecisions(record: RunRecord, hpa: HpaSettings, pipe: Pick<PipelineSettings, 'syncSeconds'>): ExplainedSync[] {
+  const settings = controllerSettings(hpa);
+  if (!settings.metrics.every((m) => m.type === 'Pods')) return [];
+  const memory = newMemory();
+  const at = (t: number) => record.samples.find((s) => s.t >= t);
+  const out: ExplainedSync[] = [];
+  for (const t of syncTimes(record, pipe.syncSeconds)) {
+    // A sample stands for the second after its t: the one that ends before the sync.
+    const before = [...record.samples].reverse().find((s) => s.t <= t - 1);
+    const after = at(t + OBSERVATION_LATENCY_SECONDS + 1);
+    if (!before || !Number.isFinite(before.metric) || before.ready === 0) continue;
+    const readings = settings.metrics.map(() => ({ perPod: Array.from({ length: before.ready }, () => before.metric), missing: Math.max(0, before.replicas - before.ready) }));
+    const d = sync(settings, memory, t, { current: before.replicas, ready: before.ready }, readings);
+    out.push({ ...d, observed: after?.desired });
+  }
+  return out;
+}
+
+/** The decision nearest `t`. */
+export function nearest<T extends Decision>(decisions: T[], t: number): T | undefined {
+  return decisions.reduce<T | undefined>((best, d) => (best === undefined || Math.abs(d.at - t) < Math.abs(best.at - t) ? d : best), undefined);
+}
+
+/**
+ * The syncs worth a row: the first, every one that changed the count, every one a window or
+ * a policy held back (not those merely clamped at minReplicas or maxReplicas, where the
+ * count already is), and for a real run every one where the cluster set another count.
+ */
+export function notable<T extends ExplainedSync>(decisions: T[]): T[] {
+  return decisions.filter(
+    (d, i) =>
+      i === 0 ||
+      d.replicas !== d.current ||
+      (d.proposed !== d.current && !(d.limit === 'TooFewReplicas' || d.limit === 'TooManyReplicas')) ||
+      (d.observed !== undefined && d.observed !== d.replicas),
+  );
+}
+
+export function decisionTable(decisions: ExplainedSync[], observed: boolean): string[] {
+  const head = observed ? '| t | replicas | metric (ratio to target) | proposed | after windows | after rates, min/max | set by | the cluster set |' : '| t | replicas | metric (ratio to target) | proposed | after windows | after rates, min/max | set by |';
+  const rule = observed ? '| --- | --- | --- | --- | --- | --- | --- | --- |' : '| --- | --- | --- | --- | --- | --- | --- |';
+  const rows = notable(decisions).map((d) => {
+    const metrics = d.metrics.map((m) => `${m.name} ${m.usage.toFixed(2)} (${Number.isFinite(m.ratio) ? m.ratio.toFixed(2) : 'n/a'})`).join(', ');
+    const cells = [`${d.at.toFixed(1)} s`, d.current, metrics, d.proposed, d.stabilized, `${d.replicas} (${d.limit})`, d.rule];
+    if (observed) cells.push(d.observed ?? 'n/a');
+    return `| ${cells.join(' | ')} |`;
+  });
+  return [head, rule, ...rows];
+}
+
+export { explain };
