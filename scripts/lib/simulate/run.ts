@@ -77,6 +77,8 @@ export interface SimRun {
 
 interface Pod {
   readyAt: number;
+  /** The fleet's per-pod counter when it turned Ready: its own counter counts from there. */
+  base?: number;
   /** When the adapter has listed its series (a relist after it appeared). */
   listedFrom: number;
 }
@@ -118,12 +120,35 @@ export function poissonArrivals(rate: (t: number) => number, seed: number): Arri
   };
 }
 
-/** The slope of a counter between the first and last sample of a window (PromQL rate() without the edge extrapolation). */
+/** The slope of a counter between the first and last sample of a window. */
 function slope(samples: Scrape[], key: keyof Scrape): number | undefined {
   const first = samples[0];
   const last = samples.at(-1);
   if (!first || !last || last.at <= first.at) return undefined;
   return (last[key] - first[key]) / (last.at - first.at);
+}
+
+/**
+ * PromQL rate() over (end − window, end] (promql/functions.go `extrapolatedRate`): the
+ * increase between the first and last sample, extrapolated towards each edge of the window
+ * by at most half the mean sample interval when the samples stop short of it by more than
+ * 1.1 intervals (a series that starts inside the window, as a new pod's does, is not
+ * extrapolated to its edge), and not below the counter's zero; divided by the window.
+ */
+export function promRate(samples: { at: number; value: number }[], end: number, window: number): number | undefined {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (!first || !last || samples.length < 2 || last.at <= first.at) return undefined;
+  const delta = last.value - first.value;
+  const sampled = last.at - first.at;
+  const mean = sampled / (samples.length - 1);
+  const threshold = mean * 1.1;
+  let toStart = first.at - (end - window);
+  let toEnd = end - last.at;
+  if (toStart >= threshold) toStart = mean / 2;
+  if (delta > 0 && first.value >= 0) toStart = Math.min(toStart, (sampled * first.value) / delta);
+  if (toEnd >= threshold) toEnd = mean / 2;
+  return (delta * ((sampled + toStart + toEnd) / sampled)) / window;
 }
 
 /** Runs the arrivals for `seconds` with the given phases; `offered` is the rate the report shows; dt is the fluid model's step. */
@@ -157,7 +182,11 @@ export function simulate(
   for (let i = 0; i < steps; i++) {
     const t = i * dt;
     let ready = 0;
-    for (const p of fleet) if (p.readyAt <= t) ready++;
+    for (const p of fleet) {
+      if (p.readyAt > t) continue;
+      ready++;
+      p.base ??= p.readyAt === -Infinity ? 0 : inflightSeconds;
+    }
     if (result.firstNewReadyAt === undefined && ready > hpa.minReplicas) result.firstNewReadyAt = t;
     // The fluid queue: a pod's busy slots each hold a core in compute mode; past its CPU
     // limit they share it, and every request runs longer.
@@ -209,12 +238,12 @@ export function simulate(
             if (rate !== undefined) perPod.push((rate / pods.cpu.requestCores) * 100);
             continue;
           }
-          // Each pod's rate() over the window: its counter's slope between its first and last
-          // sample in the window. A pod that joined inside the window has fewer samples, and
-          // none from before its traffic; with fewer than two, or before a relist lists it, it
-          // has no value. The adapter serves milli-units, as the controller reads them.
-          const own = scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt);
-          const rate = slope(own, 'inflight');
+          // Each pod's rate() over the window. A pod that joined inside the window has fewer
+          // samples, and none from before its traffic; with fewer than two, or before a relist
+          // lists it, it has no value. The adapter serves milli-units, as the controller reads them.
+          // A pod's series starts at its first scrape after it turned Ready.
+          const own = scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s.inflight - (pod.base ?? 0) }));
+          const rate = promRate(own, t, W);
           if (pod.listedFrom <= t && rate !== undefined) perPod.push(Math.round(rate * 1000) / 1000);
         }
         return { perPod, missing: current - perPod.length - unready, unready };
