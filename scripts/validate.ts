@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
-import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath } from './lib/paths.ts';
+import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath, VALIDATED_OVERLAYS } from './lib/paths.ts';
 import { sh } from './lib/shell.ts';
 import { validate } from './lib/validate/run.ts';
 
@@ -13,7 +13,7 @@ kubectl kustomize (warnings count as errors), schema-check every rendered object
 then cross-check each overlay (HPA target and metrics, replicas, selectors, ports,
 PDB room, pinned images, restricted security context). Exits 1 on any error.
 
-  --overlay <dir>  an overlay to check (repeatable; default: ${OVERLAYS.join(', ')})
+  --overlay <dir>  an overlay to check (repeatable; default: ${VALIDATED_OVERLAYS.join(', ')})
   --rules <file>   the adapter rules file (default: ${ADAPTER_RULES_FILE})
   -h, --help       show this help
 `;
@@ -23,8 +23,8 @@ await runMain(async () => {
   // With --overlay, only the files those overlays build from are parsed.
   const { errors } = await validate({
     root: REPO_ROOT,
-    overlays: flags.overlay?.map((dir) => relative(REPO_ROOT, resolve(dir))) ?? OVERLAYS,
-    scanDirs: flags.overlay ? [] : ['base', 'components', 'overlays', 'gitops'],
+    overlays: flags.overlay?.map((dir) => relative(REPO_ROOT, resolve(dir))) ?? VALIDATED_OVERLAYS,
+    scanDirs: flags.overlay ? [] : ['base', 'components', 'overlays', 'policies', 'gitops'],
     rulesFile: flags.rules ? resolve(flags.rules) : repoPath(ADAPTER_RULES_FILE),
     $: sh,
   });

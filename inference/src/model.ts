@@ -49,12 +49,22 @@ export function forward(inputs: readonly number[]): number[] {
   return Array.from(logits, (v) => v / total);
 }
 
-/** Runs the forward pass repeatedly until busyMs of real arithmetic has been spent. */
-export function computeFor(inputs: readonly number[], busyMs: number): { outputs: number[]; passes: number } {
-  const deadline = performance.now() + busyMs;
+/** CPU time this thread has spent, ms (user + system). */
+const threadCpuMs = (): number => {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * Runs the forward pass repeatedly until busyMs of real arithmetic has been spent: CPU time
+ * of this thread, not wall time, so a pod whose CPU limit throttles it takes longer, as a
+ * CPU-bound model server does.
+ */
+export function computeFor(inputs: readonly number[], busyMs: number, cpuMs: () => number = threadCpuMs): { outputs: number[]; passes: number } {
+  const deadline = cpuMs() + busyMs;
   let outputs = forward(inputs);
   let passes = 1;
-  while (performance.now() < deadline) {
+  while (cpuMs() < deadline) {
     outputs = forward(inputs);
     passes += 1;
   }

@@ -14,6 +14,7 @@ import { loadAdapterRules, rateWindowSeconds } from '../../scripts/lib/monitorin
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
 import { durationSeconds, nodePortOf, type KObject } from '../../scripts/lib/manifests/objects.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
+import { writeRunOverlay } from '../../scripts/lib/compare/policies.ts';
 import { sh } from '../../scripts/lib/shell.ts';
 import { runScript } from '../helpers/cli.ts';
 import { predict } from '../helpers/http.ts';
@@ -166,6 +167,38 @@ pipeline('prunes an object removed from the overlay, and only it', async () => {
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+pipeline('serves the resource metrics API: kubectl top pods lists every inference pod with its CPU and memory', async () => {
+  const top = await waitFor('kubectl top pods to list the inference pods', 90_000, async () => {
+    const r = await kubectl(['-n', NS, 'top', 'pods', '-l', SELECTOR, '--no-headers']);
+    const rows = r.stdout.trim().split('\n').filter((l) => /^inference-\S+\s+\d+m\s+\d+Mi$/.test(l.trim()));
+    return r.exitCode === 0 && rows.length >= 2 ? rows : undefined;
+  });
+  assert.ok(top.length >= 2, top.join('\n'));
+});
+
+pipeline('scales on CPU from metrics-server and on mean latency from the adapter\'s External API: each policy\'s HPA reads its metric', async ({ kc }) => {
+  const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-policies-'));
+  try {
+    for (const [policy, type] of [['cpu', 'Resource'], ['latency-external', 'External']] as const) {
+      const overlay = await writeRunOverlay(dir, policy, 'sleep');
+      const applied = await runScript('scripts/reconcile.ts', ['--overlay', overlay]);
+      assert.is(applied.code, 0, applied.stdout + applied.stderr);
+      const status = await waitFor(`the ${policy} HPA to report its ${type} metric`, 90_000, async () => {
+        const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
+        const current = hpa.status?.currentMetrics?.find((m) => m.type === type);
+        const active = hpa.status?.conditions?.find((c) => c.type === 'ScalingActive')?.status === 'True';
+        return active && current ? current : undefined;
+      });
+      if (type === 'Resource') assert.ok(Number.isFinite(status.resource?.current.averageUtilization), JSON.stringify(status));
+      else assert.ok(status.external?.current.value !== undefined, JSON.stringify(status));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    const back = await reconcile();
+    assert.is(back.code, 0, back.stderr);
   }
 });
 

@@ -18,6 +18,7 @@ const SCRIPTS: string[][] = [
   ['scripts/reconcile.ts', '--overlay', 'overlays/local', '--dry-run'],
   ['scripts/status.ts', '--overlay', 'overlays/local'],
   ['scripts/loadtest.ts', '--overlay', 'overlays/local'],
+  ['scripts/compare.ts', '--provider', 'existing'],
   ['scripts/e2e.ts', '--provider', 'existing'],
 ];
 

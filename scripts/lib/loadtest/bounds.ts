@@ -18,7 +18,7 @@ import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles
 export const HPA_SYNC_SECONDS = 15;
 /** Time for a watch event or an API read to reach the recorder. */
 export const OBSERVATION_LATENCY_SECONDS = 2;
-/** metrics-server's --metric-resolution default: the window a pod's CPU is averaged over. */
+/** metrics-server's --metric-resolution as its published manifests and the embedded cluster run it: the window a pod's CPU is averaged over. */
 export const CPU_WINDOW_SECONDS = 15;
 /** The per-pod metric the runs record when the HPA scales on none (the concurrency our adapter rule serves). */
 export const RECORDED_METRIC = 'inference_concurrency';

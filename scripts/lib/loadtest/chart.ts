@@ -10,13 +10,13 @@ const BOTTOM_H = 130;
 const GAP = 40;
 const H = PAD.top + TOP_H + GAP + BOTTOM_H + PAD.bottom;
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-function path(points: [number, number][]): string {
+export function path(points: [number, number][]): string {
   return points.filter(([, y]) => Number.isFinite(y)).map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join('');
 }
 
-function stepPath(points: [number, number][]): string {
+export function stepPath(points: [number, number][]): string {
   let d = '';
   let last: number | undefined;
   for (const [x, y] of points) {

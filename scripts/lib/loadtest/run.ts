@@ -44,6 +44,11 @@ export interface LoadTestOptions {
    * results join the run's assertions.
    */
   during?: (run: DuringLoad) => Promise<AssertionResult[]>;
+  /**
+   * Run the profile as given, not held at its last rate until the latest bound: the policy
+   * comparison gives every policy the same schedule.
+   */
+  fixedSchedule?: boolean;
 }
 
 /** What a check made during the load knows of it. */
@@ -114,7 +119,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   // last rate until then. The pod start is the current pods' own, until the run measures it.
   const podStartBefore = await podStartSeconds(o.kc, namespace, podSelector);
   const planned = boundsForRun(o.objects, hpa, options.profile, { rateWindowSeconds: rateWindow, relistSeconds: o.relistSeconds, podStartSeconds: podStartBefore });
-  const profile = withTail(options.profile, planned.bounds.observeUntil);
+  const profile = o.fixedSchedule ? options.profile : withTail(options.profile, planned.bounds.observeUntil);
   if (profile.endAt > options.profile.endAt) o.log(`the ${profile.name} load is held at its last rate until ${profile.endAt} s, when the latest bound and the stable period have passed`);
 
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });

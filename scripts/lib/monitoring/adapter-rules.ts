@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { durationSeconds } from '../manifests/objects.ts';
 
 // The adapter rules file is a values fragment of the prometheus-adapter chart
-// (rules.default / rules.custom). Everything that configures an adapter derives from it.
+// (rules.default / rules.custom / rules.external). Everything that configures an adapter derives from it.
 
 export interface AdapterRule {
   seriesQuery: string;
@@ -30,6 +30,23 @@ export function parseAdapterRules(text: string, file: string): AdapterRule[] {
 
 export async function loadAdapterRules(file: string): Promise<AdapterRule[]> {
   return parseAdapterRules(await readFile(file, 'utf8'), file);
+}
+
+/** The rules.external list: the External metrics the adapter serves (none when absent). */
+export function parseExternalRules(text: string, file: string): AdapterRule[] {
+  const doc = parse(text) as { rules?: { external?: unknown } } | null;
+  const external = doc?.rules?.external ?? [];
+  if (!Array.isArray(external)) throw new AdapterRulesError(`${file}: rules.external must be a list`);
+  external.forEach((rule: Partial<AdapterRule>, i) => {
+    if (typeof rule?.seriesQuery !== 'string' || typeof rule.metricsQuery !== 'string') {
+      throw new AdapterRulesError(`${file}: rules.external[${i}] needs a seriesQuery and a metricsQuery`);
+    }
+  });
+  return external as AdapterRule[];
+}
+
+export async function loadExternalRules(file: string): Promise<AdapterRule[]> {
+  return parseExternalRules(await readFile(file, 'utf8'), file);
 }
 
 /** The series name a rule discovers: the metric name its seriesQuery is anchored on. */
@@ -69,6 +86,6 @@ export function ruleFor(rules: AdapterRule[], metric: string): AdapterRule | und
 }
 
 /** The adapter's own --config file: the same rules, as the adapter reads them. */
-export function adapterConfigYaml(rules: AdapterRule[]): string {
-  return JSON.stringify({ rules }, null, 2);
+export function adapterConfigYaml(rules: AdapterRule[], externalRules: AdapterRule[] = []): string {
+  return JSON.stringify(externalRules.length > 0 ? { rules, externalRules } : { rules }, null, 2);
 }

@@ -25,6 +25,8 @@ export interface PredictOptions {
   podStartSeconds: number;
   /** Where the first sync and the first scrape fall; default: the phase of the median first increase. */
   phases?: Phases;
+  /** Predict the profile as given, not held at its last rate until the latest bound (as runLoadTest's fixedSchedule). */
+  fixedSchedule?: boolean;
   /** Poisson arrivals drawn with this seed; default: even arrivals, as k6's arrival-rate executors send them. */
   seed?: number;
   reportDir: string;
@@ -36,7 +38,7 @@ export async function predict(o: PredictOptions): Promise<{ report: RunReport; f
   if (!rule) throw new UserError(`no rule in ${ADAPTER_RULES_FILE} serves ${hpa.metric}, the metric the HPA scales on.`);
   const measured = { rateWindowSeconds: rateWindowSeconds(rule), relistSeconds: await o.provider.relistSeconds(), podStartSeconds: o.podStartSeconds };
   const planned = boundsForRun(o.objects, hpa, o.profile, measured);
-  const profile = withTail(o.profile, planned.bounds.observeUntil);
+  const profile = o.fixedSchedule ? o.profile : withTail(o.profile, planned.bounds.observeUntil);
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, measured);
   const central = centralRun(hpa, pipe, profile);
   const arrivals = o.seed === undefined ? undefined : poissonArrivals((t) => offeredAt(profile, t), o.seed);

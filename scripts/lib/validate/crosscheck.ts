@@ -16,6 +16,8 @@ export interface CrossCheckContext {
   objects: KObject[];
   /** Custom-metric names the adapter rules serve. */
   servedMetrics: Set<string>;
+  /** External-metric names its rules.external serve. */
+  externalMetrics?: Set<string>;
   /** Custom-metric names that are a pod's average concurrency (rules over the in-flight-seconds counter). */
   concurrencyMetrics: Set<string>;
   rulesFile: string;
@@ -33,9 +35,13 @@ const hpaTargetExists: Check = ({ objects }) =>
       : [{ object: hpa, message: `scale target ${ref?.kind}/${ref?.name} is not in this overlay` }];
   });
 
-const hpaMetricsServed: Check = ({ objects, servedMetrics, rulesFile }) =>
+const hpaMetricsServed: Check = ({ objects, servedMetrics, externalMetrics, rulesFile }) =>
   of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) =>
     (hpa.spec?.metrics ?? []).flatMap((m) => {
+      const external = m.external?.metric.name;
+      if (external !== undefined) {
+        return (externalMetrics ?? new Set()).has(external) ? [] : [{ object: hpa, message: `External metric "${external}" is produced by no rules.external entry in ${rulesFile}` }];
+      }
       const name = m.pods?.metric.name ?? m.object?.metric.name;
       return name && !servedMetrics.has(name)
         ? [{ object: hpa, message: `metric "${name}" is produced by no adapter rule in ${rulesFile}` }]

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { INFLIGHT_SECONDS_METRIC } from '../../../inference/src/metrics.ts';
-import { AdapterRulesError, loadAdapterRules, servedFrom, servedNames } from '../monitoring/adapter-rules.ts';
+import { AdapterRulesError, loadAdapterRules, loadExternalRules, servedFrom, servedNames } from '../monitoring/adapter-rules.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { renderOverlay, RenderError } from '../manifests/render.ts';
 import type { Sh } from '../shell.ts';
@@ -78,16 +78,18 @@ export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
   const rulesFile = relative(opts.root, opts.rulesFile);
   let served = new Set<string>();
   let concurrency = new Set<string>();
+  let external = new Set<string>();
   try {
     const rules = await loadAdapterRules(opts.rulesFile);
     served = servedNames(rules);
+    external = servedNames(await loadExternalRules(opts.rulesFile));
     concurrency = servedFrom(rules, INFLIGHT_SECONDS_METRIC);
   } catch (error) {
     const message = error instanceof AdapterRulesError ? error.message : `cannot read: ${(error as Error).message}`;
     crossErrors.push({ phase: 'crosscheck', file: rulesFile, message });
   }
   for (const [overlay, objects] of rendered) {
-    crossErrors.push(...crossCheck({ file: overlay, objects, servedMetrics: served, concurrencyMetrics: concurrency, rulesFile }));
+    crossErrors.push(...crossCheck({ file: overlay, objects, servedMetrics: served, externalMetrics: external, concurrencyMetrics: concurrency, rulesFile }));
   }
   crossErrors.push(...copiedPatches(opts.root, files));
   report('crosscheck', crossErrors, `${rendered.size} overlays`);

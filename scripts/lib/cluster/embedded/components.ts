@@ -15,6 +15,8 @@ import { beforeSourceController, FLUX_PORTS, gitServerDaemon, kustomizeControlle
 import { applicationControllerDaemon, argocdFolders, ARGOCD_PORTS, beforeArgocd, redisDaemon, repoServerDaemon } from './argocd.ts';
 import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, registerAdapter, reloadPrometheus, unregisterAdapter, writeAdapterConfig, writePrometheusConfig } from './monitoring.ts';
 import type { KObject } from '../../manifests/objects.ts';
+import { registerHostApi, unregisterHostApi } from './host-api.ts';
+import { METRICS_SERVER_API, METRICS_SERVER_PORT, metricsServerDaemon } from './metrics-server.ts';
 
 // The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
 // to one node and our own folders, and COMPONENTS: the one list of every daemon, in start order.
@@ -263,6 +265,21 @@ export const COMPONENTS: Component[] = [
     // With APIServices pointing at a stopped adapter, namespace deletion hangs.
     beforeStop: async ({ paths }) => {
       if (await runningPid(paths, 'kube-apiserver')) await unregisterAdapter(adminKubeConfig(paths));
+    },
+  },
+  {
+    name: 'metrics-server',
+    layer: 'monitoring',
+    build: 'metricsServer',
+    ports: { 'metrics-server': METRICS_SERVER_PORT },
+    daemon: (spec) => metricsServerDaemon(spec.paths, bin(spec, 'metricsServer')),
+    afterStart: async ({ paths }) => registerHostApi(adminKubeConfig(paths), METRICS_SERVER_API),
+    refresh: async ({ paths }) => {
+      await registerHostApi(adminKubeConfig(paths), METRICS_SERVER_API);
+      return 'keep';
+    },
+    beforeStop: async ({ paths }) => {
+      if (await runningPid(paths, 'kube-apiserver')) await unregisterHostApi(adminKubeConfig(paths), METRICS_SERVER_API);
     },
   },
   { name: 'git-server', layer: 'git', ports: { 'Git server': FLUX_PORTS['Git server'] }, daemon: (spec) => gitServerDaemon(spec.paths) },

@@ -1,27 +1,23 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiregistrationV1Api } from '@kubernetes/client-node';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../cli.ts';
-import { serverSideApply } from '../../kube/apply.ts';
-import { apiErrorCode } from '../../kube/client.ts';
-import { CUSTOM_METRICS_VERSIONS, waitApiServicesAvailable } from '../../kube/custom-metrics.ts';
+import { CUSTOM_METRICS_VERSIONS } from '../../kube/custom-metrics.ts';
 import type { KObject } from '../../manifests/objects.ts';
-import { adapterConfigYaml, loadAdapterRules } from '../../monitoring/adapter-rules.ts';
+import { adapterConfigYaml, loadAdapterRules, loadExternalRules } from '../../monitoring/adapter-rules.ts';
+import { registerHostApi, unregisterHostApi, type HostApi } from './host-api.ts';
 import { prometheusConfig } from '../../monitoring/prometheus-config.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../../paths.ts';
 import type { ClusterPaths } from './paths.ts';
 import { httpStatus, logFile, type Daemon } from './processes.ts';
 
 // The embedded cluster's metrics pipeline: Prometheus and prometheus-adapter as host
-// processes, the adapter registered in the cluster through an ExternalName Service and
-// APIService objects, as kwokctl registers host-process metrics servers.
+// processes, the adapter registered in the cluster as an aggregated API (host-api.ts).
 
 export const PROMETHEUS_PORT = 9090;
 export const ADAPTER_PORT = 6445;
 /** New series (new pods) show up in the custom metrics API within this. */
 export const ADAPTER_RELIST_SECONDS = 5;
-export const MONITORING_NAMESPACE = 'monitoring';
 
 export const prometheusUrl = () => `http://127.0.0.1:${PROMETHEUS_PORT}`;
 
@@ -63,30 +59,14 @@ export function adapterDaemon(p: ClusterPaths, adapterBin: string): Daemon {
   };
 }
 
-export function registrationObjects(): KObject[] {
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MONITORING_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'inferscale' } } },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'prometheus-adapter', namespace: MONITORING_NAMESPACE },
-      spec: { type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port: ADAPTER_PORT }] },
-    },
-    ...CUSTOM_METRICS_VERSIONS.map((version, i) => ({
-      apiVersion: 'apiregistration.k8s.io/v1',
-      kind: 'APIService',
-      metadata: { name: `${version}.custom.metrics.k8s.io` },
-      spec: {
-        group: 'custom.metrics.k8s.io',
-        version,
-        service: { name: 'prometheus-adapter', namespace: MONITORING_NAMESPACE, port: ADAPTER_PORT },
-        // The adapter serves a self-signed certificate on the host.
-        insecureSkipTLSVerify: true,
-        groupPriorityMinimum: 100,
-        versionPriority: 100 + 100 * i,
-      },
-    })),
-  ];
+/** The custom metrics API the adapter serves, and the external one when its rules serve External metrics. */
+export async function adapterApi(): Promise<HostApi> {
+  const external = (await loadExternalRules(repoPath(ADAPTER_RULES_FILE))).length > 0;
+  return {
+    service: 'prometheus-adapter',
+    port: ADAPTER_PORT,
+    groups: { 'custom.metrics.k8s.io': CUSTOM_METRICS_VERSIONS, ...(external ? { 'external.metrics.k8s.io': ['v1beta1'] } : {}) },
+  };
 }
 
 export async function writePrometheusConfig(p: ClusterPaths, objects: KObject[]): Promise<void> {
@@ -105,7 +85,8 @@ export async function reloadPrometheus(p: ClusterPaths): Promise<void> {
  * reads its rules once, at start: a change needs a restart.
  */
 export async function writeAdapterConfig(p: ClusterPaths): Promise<boolean> {
-  const config = adapterConfigYaml(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)));
+  const file = repoPath(ADAPTER_RULES_FILE);
+  const config = adapterConfigYaml(await loadAdapterRules(file), await loadExternalRules(file));
   const configFile = join(p.config, 'adapter.yaml');
   if ((await readFile(configFile, 'utf8').catch(() => '')) === config) return false;
   await mkdir(p.config, { recursive: true });
@@ -113,18 +94,8 @@ export async function writeAdapterConfig(p: ClusterPaths): Promise<boolean> {
   return true;
 }
 
-/** Registers the adapter as the custom metrics API and waits until the apiserver serves it. */
-export async function registerAdapter(kc: KubeConfig): Promise<void> {
-  for (const obj of registrationObjects()) await serverSideApply(kc, obj);
-  await waitApiServicesAvailable(kc, 60_000);
-}
+/** Registers the adapter's APIs and waits until the apiserver serves them. */
+export const registerAdapter = async (kc: KubeConfig): Promise<void> => registerHostApi(kc, await adapterApi());
 
-/** Removes the custom metrics APIServices the adapter serves, when the apiserver runs. */
-export async function unregisterAdapter(kc: KubeConfig): Promise<void> {
-  const api = kc.makeApiClient(ApiregistrationV1Api);
-  for (const version of CUSTOM_METRICS_VERSIONS) {
-    await api.deleteAPIService({ name: `${version}.custom.metrics.k8s.io` }).catch((e: unknown) => {
-      if (apiErrorCode(e) !== 404) throw e;
-    });
-  }
-}
+/** Removes the adapter's APIServices, when the apiserver runs. */
+export const unregisterAdapter = async (kc: KubeConfig): Promise<void> => unregisterHostApi(kc, { ...(await adapterApi()), groups: { 'custom.metrics.k8s.io': CUSTOM_METRICS_VERSIONS, 'external.metrics.k8s.io': ['v1beta1'] } });

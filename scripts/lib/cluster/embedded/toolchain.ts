@@ -17,6 +17,7 @@ import {
   KUBERNETES_FALLBACK_VERSION,
   KUBERNETES_STAGING,
   KUBERNETES_VERSION,
+  METRICS_SERVER_VERSION,
   PROMETHEUS_ADAPTER_VERSION,
   PROMETHEUS_VERSION,
 } from '../versions.ts';
@@ -92,6 +93,8 @@ export const etcdComponent = (): GoComponent =>
   goGetAndBuild('etcd', 'go.etcd.io/etcd/server/v3', ETCD_VERSION, 'go.etcd.io/etcd/server/v3', 'etcd');
 export const adapterComponent = (): GoComponent =>
   goGetAndBuild('prometheus-adapter', 'sigs.k8s.io/prometheus-adapter', PROMETHEUS_ADAPTER_VERSION, 'sigs.k8s.io/prometheus-adapter/cmd/adapter', 'adapter');
+export const metricsServerComponent = (): GoComponent =>
+  goGetAndBuild('metrics-server', 'sigs.k8s.io/metrics-server', METRICS_SERVER_VERSION, 'sigs.k8s.io/metrics-server/cmd/metrics-server', 'metrics-server');
 export const prometheusComponent = (): GoComponent =>
   // Only Kubernetes service discovery: the other discovery plugins pull in every cloud SDK.
   goGetAndBuild('prometheus', 'github.com/prometheus/prometheus', PROMETHEUS_VERSION, 'github.com/prometheus/prometheus/cmd/prometheus', 'prometheus', [
@@ -280,6 +283,7 @@ export interface Binaries {
   etcd: string;
   prometheus: string;
   adapter: string;
+  metricsServer: string;
   k6: string;
   /** Only when a layer that needs it is brought up (bootstrap --gitops flux|argocd). */
   flux?: string;
@@ -288,7 +292,7 @@ export interface Binaries {
 }
 
 /** What every bootstrap builds: the cluster, the metrics pipeline and k6. */
-const ALWAYS = ['kubernetes', 'etcd', 'prometheus', 'adapter', 'k6'] as const;
+const ALWAYS = ['kubernetes', 'etcd', 'prometheus', 'adapter', 'metricsServer', 'k6'] as const;
 const OPTIONAL = { flux: fluxComponent, argocd: argocdComponent, kustomize: kustomizeComponent } as const;
 export type OptionalBuild = keyof typeof OPTIONAL;
 
@@ -298,7 +302,7 @@ export type OptionalBuild = keyof typeof OPTIONAL;
  */
 export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) => void, optional: OptionalBuild[] = []): Promise<{ bins: Binaries; builds: BuildResult[] }> {
   const k8s = kubernetesComponent(await resolveKubernetesVersion($, paths, log));
-  const always: Record<(typeof ALWAYS)[number], GoComponent> = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), k6: k6Component() };
+  const always: Record<(typeof ALWAYS)[number], GoComponent> = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), metricsServer: metricsServerComponent(), k6: k6Component() };
   const components: [keyof Binaries, GoComponent][] = [...ALWAYS.map((k) => [k, always[k]] as [keyof Binaries, GoComponent]), ...optional.map((k) => [k, OPTIONAL[k]()] as [keyof Binaries, GoComponent])];
   const builds: BuildResult[] = [];
   for (const [, c] of components) builds.push(await buildComponent($, paths, c, log));

@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
+import { connect } from './lib/cluster/connect.ts';
+import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
+import { COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POLICY, SCENARIOS, scenarioParams, writeRunOverlay, type Scenario } from './lib/compare/policies.ts';
+import { writeComparison } from './lib/compare/report.ts';
+import { runComparison } from './lib/compare/run.ts';
+import { hpaSettings } from './lib/loadtest/bounds.ts';
+import { PROFILE_NAMES, profileFor, type ProfileName } from './lib/loadtest/profiles.ts';
+import { renderOverlay } from './lib/manifests/render.ts';
+import { runReconcile } from './lib/reconcile/command.ts';
+import { sh } from './lib/shell.ts';
+
+const usage = `
+Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios ${SCENARIOS.join(',')}] [--profile step|ramp] [--hold <s>] [--after <s>] [--provider ${PROVIDERS.join('|')}] [--report-dir <dir>]
+
+Runs the same load against every policy of policies/, one after another, on the running
+cluster (bootstrap it first): the app overlay ${COMPARE_OVERLAY} with one policy, reset to
+minReplicas with a fresh HPA before each, in two scenarios: sleep (the work off the CPU, as on
+an accelerator) and compute (a CPU-bound forward pass, each pod's 200m limit its capacity).
+Writes compare.md, one chart per scenario and every run's report, observed beside predicted.
+At the end the provider's default overlay (what bootstrap deployed) is applied again.
+
+  --policies <list>      which policies, in order (default all: ${POLICIES.join(', ')})
+  --scenarios <list>     which scenarios (default both: ${SCENARIOS.join(', ')})
+  --profile <name>       step (default) or ramp, at each scenario's rates
+  --hold <s>             seconds at the peak (default 300: longer than the latency policy's 240 s scale-up window)
+  --after <s>            seconds at the base rate after the load (default 120)
+  --provider <name>      the cluster (default: the embedded cluster if it runs, else the current context)
+  --gate-timeout <s>     how long each health gate may take (default 180)
+  --report-dir <dir>     where the result goes (default reports/compare-<time>)
+`;
+
+await runMain(async () => {
+  const flags = parseFlags(
+    scriptArgv(import.meta.url),
+    {
+      policies: { type: 'string' },
+      scenarios: { type: 'string' },
+      profile: { type: 'string' },
+      hold: { type: 'string' },
+      after: { type: 'string' },
+      provider: { type: 'string' },
+      'gate-timeout': { type: 'string' },
+      'report-dir': { type: 'string' },
+    },
+    usage,
+  );
+  const policies = parsePolicies(flags.policies);
+  const scenarios = parseScenarios(flags.scenarios);
+  const profileName = (flags.profile ?? 'step') as ProfileName;
+  if (!['step', 'ramp'].includes(profileName) || !PROFILE_NAMES.includes(profileName)) throw new UsageError(`--profile takes step or ramp, got "${flags.profile}".`);
+  const seconds = (name: string, raw: string | undefined) => (raw === undefined ? undefined : numberFlag(name, raw, { positive: true, what: 'number of seconds' }));
+  const hold = seconds('hold', flags.hold);
+  const after = seconds('after', flags.after);
+  const gateTimeoutSeconds = seconds('gate-timeout', flags['gate-timeout']) ?? 180;
+  const scheduleFor = (s: Scenario) => profileFor(profileName, { ...scenarioParams(s), ...(hold !== undefined ? { holdSeconds: hold } : {}), ...(after !== undefined ? { afterSeconds: after } : {}) });
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const { kc, provider } = await connect(sh, parseProvider(flags.provider), log);
+  const reportDir = resolve(flags['report-dir'] ?? `reports/compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  const started = Date.now();
+  const runs = await runComparison({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
+  // The reference policy's settings count the oracle for every policy alike.
+  const reference = hpaSettings((await renderOverlay(sh, await writeRunOverlay(reportDir, REFERENCE_POLICY, 'sleep'))).objects);
+  const minutes = (Date.now() - started) / 60_000;
+  const files = await writeComparison(reportDir, runs, reference, { command: `npx zx scripts/compare.ts ${scriptArgv(import.meta.url).join(' ')}`.trim(), minutes });
+  log(`restoring ${provider.defaultOverlay}`);
+  await runReconcile({ $: sh, kc, overlay: provider.defaultOverlay, dryRun: false, timeoutMs: gateTimeoutSeconds * 1000, provider, out: log });
+  log(`the comparison took ${minutes.toFixed(1)} min`);
+  process.stdout.write(`${files.md}\n${files.charts.join('\n')}\n`);
+  return abort.signal.aborted ? 130 : 0;
+});

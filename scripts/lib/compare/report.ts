@@ -1,0 +1,101 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { computeFigures, type Figures } from '../loadtest/figures.ts';
+import type { HpaSettings } from '../loadtest/bounds.ts';
+import type { RunReport } from '../loadtest/report.ts';
+import { renderComparisonChart } from './chart.ts';
+import type { PolicyRun } from './run.ts';
+import type { Scenario } from './policies.ts';
+
+// The comparison's result: per scenario, a chart of every policy and a table of what each
+// did, observed beside predicted; the oracle is the same for every policy (the replicas the
+// reference policy's target needs for the offered load, second by second).
+
+export interface PolicyFigures {
+  figures: Figures;
+  peak: number;
+  shed: number;
+  failed: number;
+  total: number;
+}
+
+export function policyFigures(r: RunReport, reference: HpaSettings): PolicyFigures {
+  return {
+    figures: computeFigures(r.record, reference, r.pipeline, r.bounds),
+    peak: Math.max(...r.record.samples.map((s) => s.replicas)),
+    shed: r.record.requests.shed,
+    failed: r.record.requests.failed,
+    total: r.record.requests.total,
+  };
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : 'n/a');
+const secs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} s` : 'none');
+
+/** One table row: each figure observed, with the simulator's prediction in brackets. */
+export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): string {
+  const ratio = (f: Figures) => (f.replicaSeconds / f.oracleReplicaSeconds).toFixed(2);
+  const cells = [
+    `\`${policy}\``,
+    `${secs(seen.figures.reactionSeconds)} (${secs(said.figures.reactionSeconds)})`,
+    `${seen.peak} (${said.peak})`,
+    `${pct(seen.figures.sloAttainment)} (${pct(said.figures.sloAttainment)})`,
+    `${seen.shed} / ${seen.failed} of ${seen.total} (${said.shed} / ${said.failed})`,
+    `${seen.figures.replicaSeconds}, ${ratio(seen.figures)}x (${said.figures.replicaSeconds}, ${ratio(said.figures)}x)`,
+    `${seen.figures.reversals} (${said.figures.reversals})`,
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+export const TABLE_HEAD = [
+  '| policy | reaction | peak replicas | SLO attainment | shed / failed | replica-seconds, x oracle | reversals |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+];
+
+export interface ComparisonFiles {
+  md: string;
+  charts: string[];
+}
+
+export async function writeComparison(dir: string, runs: PolicyRun[], reference: HpaSettings, o: { command: string; minutes: number }): Promise<ComparisonFiles> {
+  await mkdir(dir, { recursive: true });
+  const lines = [
+    '# inferscale: the same load against every policy',
+    '',
+    `\`${o.command}\` on the embedded cluster: one app overlay (\`overlays/compare\`: 4 slots and a queue of 16 per pod), one policy of \`policies/\` at a time, the same k6 schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs in ${o.minutes.toFixed(0)} minutes.`,
+    '',
+    'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all sent (shed and failed ones count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy. Reversals: direction changes of the replicas beyond those of the load.',
+  ];
+  const charts: string[] = [];
+  for (const scenario of [...new Set(runs.map((r) => r.scenario))] as Scenario[]) {
+    const these = runs.filter((r) => r.scenario === scenario);
+    const first = these[0] as PolicyRun;
+    const profile = first.observed.record;
+    const chart = `compare-${scenario}.svg`;
+    await writeFile(
+      join(dir, chart),
+      renderComparisonChart(these.map((r) => ({ name: r.policy, samples: r.observed.record.samples })), {
+        title: `${scenario}: replicas and p95 latency of every policy under the same ${profile.profile} load`,
+        maxReplicas: Math.max(...these.map((r) => r.observed.hpa.maxReplicas)),
+        sloSeconds: first.observed.pipeline.latencySloSeconds,
+      }),
+    );
+    charts.push(join(dir, chart));
+    lines.push(
+      '',
+      `## ${scenario === 'sleep' ? 'sleep: accelerator-bound (the work is off the CPU)' : 'compute: CPU-bound (each pod\'s 200m limit is its capacity)'}`,
+      '',
+      `Load: ${profile.profile}, step at ${profile.stepAt} s, drop at ${profile.dropAt} s, end at ${profile.endAt} s; ${(first.observed.pipeline.serviceSeconds * 1000).toFixed(0)} ms service time, SLO ${(first.observed.pipeline.latencySloSeconds * 1000).toFixed(0)} ms.`,
+      '',
+      `![${scenario}](${chart})`,
+      '',
+      ...TABLE_HEAD,
+      ...these.map((r) => row(r.policy, policyFigures(r.observed, reference), policyFigures(r.predicted, reference))),
+      '',
+      `Runs took ${these.map((r) => `${r.policy} ${r.minutes.toFixed(1)} min`).join(', ')}; reports: ${these.map((r) => `\`${r.scenario}-${r.policy}/\``).join(', ')}.`,
+    );
+  }
+  const md = join(dir, 'compare.md');
+  await writeFile(md, `${lines.join('\n')}\n`);
+  return { md, charts };
+}

@@ -1,0 +1,90 @@
+import type { V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parsePolicies, POLICIES, SCENARIOS, scenarioParams, writeRunOverlay } from '../../../scripts/lib/compare/policies.ts';
+import { renderComparisonChart } from '../../../scripts/lib/compare/chart.ts';
+import { policyFigures, row, TABLE_HEAD } from '../../../scripts/lib/compare/report.ts';
+import { hpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { profileFor } from '../../../scripts/lib/loadtest/profiles.ts';
+import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
+import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../../scripts/lib/paths.ts';
+import { sh } from '../../../scripts/lib/shell.ts';
+import { predict } from '../../../scripts/lib/simulate/predict.ts';
+import { validate } from '../../../scripts/lib/validate/run.ts';
+import { runScript } from '../../helpers/cli.ts';
+
+// The policy comparison without a cluster: every policy renders on the one app overlay and
+// validates, the simulator predicts each, and the result reads as a table and a chart.
+
+const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-compare-'));
+const overlays = new Map<string, string>();
+for (const s of SCENARIOS) for (const p of POLICIES) overlays.set(`${s}-${p}`, await writeRunOverlay(dir, p, s));
+const rendered = new Map<string, Awaited<ReturnType<typeof renderOverlay>>['objects']>();
+for (const [k, o] of overlays) rendered.set(k, (await renderOverlay(sh, o)).objects);
+const hpaOf = (k: string) => rendered.get(k)?.find((o) => o.kind === 'HorizontalPodAutoscaler') as unknown as V2HorizontalPodAutoscaler;
+const deploymentOf = (k: string) => rendered.get(k)?.find((o) => o.kind === 'Deployment') as unknown as V1Deployment;
+
+const compare = suite('the policy comparison');
+
+compare('renders every policy in both scenarios on the same app, each one validating', async () => {
+  const lines: string[] = [];
+  const { errors } = await validate({ root: REPO_ROOT, overlays: [...overlays.values()], scanDirs: [], rulesFile: repoPath(ADAPTER_RULES_FILE), $: sh, write: (l) => lines.push(l) });
+  assert.equal(errors, [], lines.join('\n'));
+  const kinds = (k: string) => rendered.get(k)?.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+  for (const k of overlays.keys()) assert.equal(kinds(k), kinds('sleep-concurrency'), `${k} has the same objects`);
+});
+
+compare('gives each policy the metric and windows it stands for', () => {
+  const concurrency = hpaOf('sleep-concurrency').spec;
+  assert.is(concurrency?.metrics?.[0]?.pods?.target.averageValue, '3');
+  const latency = hpaOf('sleep-latency-external').spec;
+  assert.equal([latency?.metrics?.[0]?.external?.metric.name, latency?.metrics?.[0]?.external?.target.type], ['inference_request_latency_seconds', 'Value']);
+  assert.equal([latency?.behavior?.scaleUp?.stabilizationWindowSeconds, latency?.behavior?.scaleDown?.stabilizationWindowSeconds], [240, 300]);
+  const cpu = hpaOf('sleep-cpu').spec;
+  assert.equal([cpu?.metrics?.[0]?.resource?.name, cpu?.metrics?.[0]?.resource?.target.averageUtilization, cpu?.behavior], ['cpu', 50, undefined]);
+  for (const p of POLICIES) assert.equal(hpaOf(`compute-${p}`).spec?.metrics, hpaOf(`sleep-${p}`).spec?.metrics, `${p}: the scenario changes the pods, not the policy`);
+});
+
+compare('runs the compute scenario CPU-bound, each pod limited to 200m, and the sleep scenario off the CPU', () => {
+  const env = (k: string) => Object.fromEntries((deploymentOf(k).spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  assert.is(env('compute-cpu').INFERENCE_COMPUTE_MODE, 'compute');
+  assert.is(deploymentOf('compute-cpu').spec?.template.spec?.containers[0]?.resources?.limits?.cpu, '200m');
+  assert.is(env('sleep-cpu').INFERENCE_COMPUTE_MODE, undefined);
+});
+
+compare('predicts what each policy does in the sleep scenario: ours scales at once, latency after its window, CPU never', async () => {
+  const profile = profileFor('step', scenarioParams('sleep'));
+  const first = async (p: string) => {
+    const { report } = await predict({ objects: rendered.get(`sleep-${p}`) ?? [], overlay: p, profile, provider: { relistSeconds: async () => 5 }, podStartSeconds: 1.7, reportDir: join(dir, `predicted-${p}`), fixedSchedule: true });
+    return { up: report.record.changes.find((c) => c.to > c.from)?.t, report };
+  };
+  const [ours, latency, cpu] = [await first('concurrency'), await first('latency-external'), await first('cpu')];
+  const step = ours.report.record.stepAt;
+  assert.ok(ours.up !== undefined && ours.up - step <= 15 + 5, `ours at ${ours.up}`);
+  // The window holds the lowest recommendation of 240 s, the last one before the step included: a sync period early at most.
+  assert.ok(latency.up !== undefined && latency.up - step >= 240 - 15, `latency at ${latency.up}, after its 240 s window`);
+  assert.is(cpu.up, undefined, 'a pod that sleeps shows no CPU');
+  assert.is(ours.report.record.endAt, profile.endAt, 'the schedule as given');
+  const reference = hpaSettings(rendered.get('sleep-concurrency') ?? []);
+  const cells = row('concurrency', policyFigures(ours.report, reference), policyFigures(ours.report, reference));
+  assert.is(cells.split('|').length, (TABLE_HEAD[0] as string).split('|').length, 'a cell per column');
+  assert.match(cells, /^\| `concurrency` \| [\d.]+ s \([\d.]+ s\) \| \d+ \(\d+\) \| [\d.]+ % \([\d.]+ %\) \|/);
+  const svg = renderComparisonChart([{ name: 'concurrency', samples: ours.report.record.samples }, { name: 'cpu', samples: cpu.report.record.samples }], { title: 't', maxReplicas: 10, sloSeconds: 0.5 });
+  assert.match(svg, />concurrency</);
+  assert.match(svg, />SLO 500 ms</);
+});
+
+compare('refuses an unknown policy or scenario with one sentence and exit code 2', async () => {
+  assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu; got "concurrency,gpu"\./);
+  const { code, stderr } = await runScript('scripts/compare.ts', ['--scenarios', 'gpu']);
+  assert.is(code, 2);
+  assert.is(stderr.trim(), 'error: --scenarios takes a comma-separated list of sleep, compute; got "gpu".');
+});
+
+compare.after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+compare.run();
