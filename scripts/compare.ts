@@ -12,7 +12,7 @@ import { runReconcile } from './lib/reconcile/command.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios ${SCENARIOS.join(',')}] [--profile step|ramp] [--hold <s>] [--after <s>] [--provider ${PROVIDERS.join('|')}] [--report-dir <dir>]
+Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios ${SCENARIOS.join(',')}] [--profile step|ramp] [--hold <s>] [--after <s>] [--provider ${PROVIDERS.join('|')}] [--gate-timeout <s>] [--report-dir <dir>]
 
 Runs the same load against every policy of policies/, one after another, on the running
 cluster (bootstrap it first): the app overlay ${COMPARE_OVERLAY} with one policy, reset to

@@ -1,5 +1,5 @@
 import { ApiregistrationV1Api, AppsV1Api, AutoscalingV2Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -199,6 +199,21 @@ pipeline('scales on CPU from metrics-server and on mean latency from the adapter
     await rm(dir, { recursive: true, force: true });
     const back = await reconcile();
     assert.is(back.code, 0, back.stderr);
+  }
+});
+
+pipeline('runs the policy comparison end to end on a short step, writes its table and chart, and restores the overlay', async ({ kc }) => {
+  const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-compare-run-'));
+  try {
+    const run = await runScript('scripts/compare.ts', ['--policies', 'concurrency', '--scenarios', 'sleep', '--hold', '40', '--after', '20', '--report-dir', dir]);
+    assert.is(run.code, 0, run.stderr.split('\n').slice(-30).join('\n'));
+    const md = await readFile(join(dir, 'compare.md'), 'utf8');
+    assert.match(md, /^\| `concurrency` \| (\d+\.\d s|none) \([^)]*\) \| \d+ \(\d+\) \| [\d.]+ % \([\d.]+ %\) \|/m);
+    assert.match(await readFile(join(dir, 'compare-sleep.svg'), 'utf8'), />concurrency</);
+    const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
+    assert.is(hpa.spec?.metrics?.[0]?.pods?.target.averageValue, '4', 'overlays/local is back');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

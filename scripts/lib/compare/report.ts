@@ -30,7 +30,7 @@ export function policyFigures(r: RunReport, reference: HpaSettings): PolicyFigur
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : 'n/a');
-const secs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} s` : 'none');
+const secs = (x: number) => (!Number.isFinite(x) ? 'none' : x < 0 ? `before the step (${x.toFixed(1)} s)` : `${x.toFixed(1)} s`);
 
 /** One table row: each figure observed, with the simulator's prediction in brackets. */
 export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): string {

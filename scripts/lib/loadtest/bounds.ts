@@ -133,9 +133,19 @@ export function pipelineSettings(
   };
 }
 
+/**
+ * Requests per second one pod serves with `concurrency` requests in flight: each running
+ * request finishes in the service time, up to the slots; in compute mode the running ones
+ * share the pod's CPU limit, so its throughput stops at limit / service time.
+ */
+export function podThroughput(concurrency: number, pipe: Pick<PipelineSettings, 'slots' | 'serviceSeconds' | 'cpu'>): number {
+  const running = Math.min(concurrency, pipe.slots, pipe.cpu.mode === 'compute' ? pipe.cpu.limitCores : Number.POSITIVE_INFINITY);
+  return running / pipe.serviceSeconds;
+}
+
 /** The fewest replicas that serve `rate` with every pod at the HPA's target concurrency. */
 export function replicasFor(rate: number, hpa: HpaSettings, pipe: PipelineSettings): number {
-  const needed = Math.ceil((rate * pipe.serviceSeconds) / hpa.target - 1e-9);
+  const needed = Math.ceil(rate / podThroughput(hpa.target, pipe) - 1e-9);
   return Math.min(hpa.maxReplicas, Math.max(hpa.minReplicas, needed));
 }
 
@@ -217,7 +227,7 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   const reactions = runs.map((r) => (r.firstNewReadyAt ?? Number.NaN) - stepAt).filter(Number.isFinite);
   // The worst case for shedding: no new capacity until the latest first new pod, then the queue full.
   const budgetEnd = stepAt + (reactions.length ? maxOf(reactions) : profile.endAt - stepAt);
-  const minCapacity = (hpa.minReplicas * pipe.slots) / pipe.serviceSeconds;
+  const minCapacity = hpa.minReplicas * podThroughput(pipe.slots, pipe);
   let gap = 0;
   for (let t = 0; t < budgetEnd; t += 0.1) gap += Math.max(0, offeredAt(profile, t) - minCapacity) * 0.1;
   const backAtMinBy = maxOf(backAtMin) + OBSERVATION_LATENCY_SECONDS;
@@ -239,7 +249,7 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
 
 /** The offered rate above which minReplicas are past the scale-up threshold. */
 export function minReplicasCapacity(hpa: HpaSettings, pipe: PipelineSettings): number {
-  return (hpa.minReplicas * hpa.target * (1 + controllerSettings(hpa).scaleUp.tolerance)) / pipe.serviceSeconds;
+  return hpa.minReplicas * podThroughput(hpa.target * (1 + controllerSettings(hpa).scaleUp.tolerance), pipe);
 }
 
 export interface RunBounds {
