@@ -1,8 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { progress } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
-import { hpaSettings } from '../loadtest/bounds.ts';
+import { CPU_WINDOW_SECONDS, hpaSettings } from '../loadtest/bounds.ts';
 import type { Profile } from '../loadtest/profiles.ts';
 import type { RunReport } from '../loadtest/report.ts';
 import { runLoadTest } from '../loadtest/run.ts';
@@ -51,7 +52,11 @@ export async function runComparison(o: CompareOptions): Promise<PolicyRun[]> {
       const overlay = await writeRunOverlay(o.reportDir, policy, scenario);
       const { objects } = await renderOverlay(o.$, overlay);
       const reset = progress(`resetting to minReplicas without an HPA`, o.log);
-      await resetToMin(o.kc, objects, hpaSettings(objects).minReplicas, o.gateTimeoutSeconds * 1000);
+      const hpa = hpaSettings(objects);
+      await resetToMin(o.kc, objects, hpa.minReplicas, o.gateTimeoutSeconds * 1000);
+      // metrics-server's window still holds the last run's CPU: an HPA on CPU created now
+      // would scale up on it, and then hold that for its scale-down window.
+      if (hpa.metrics.some((m) => m.type === 'Resource')) await sleep(2 * CPU_WINDOW_SECONDS * 1000, undefined, { signal: o.signal }).catch(() => {});
       reset.done();
       await runReconcile({ $: o.$, kc: o.kc, overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: (l) => o.log(`  ${l}`) });
       const dir = join(o.reportDir, `${scenario}-${policy}`);
