@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POLICY, SCENARIOS, scenarioParams, writeRunOverlay, type Scenario } from './lib/compare/policies.ts';
-import { writeComparison } from './lib/compare/report.ts';
+import { loadRuns, writeComparison } from './lib/compare/report.ts';
 import { runComparison } from './lib/compare/run.ts';
 import { hpaSettings } from './lib/loadtest/bounds.ts';
 import { PROFILE_NAMES, profileFor, type ProfileName } from './lib/loadtest/profiles.ts';
@@ -12,7 +12,7 @@ import { runReconcile } from './lib/reconcile/command.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios ${SCENARIOS.join(',')}] [--profile step|ramp] [--hold <s>] [--after <s>] [--provider ${PROVIDERS.join('|')}] [--gate-timeout <s>] [--report-dir <dir>]
+Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios ${SCENARIOS.join(',')}] [--profile step|ramp] [--hold <s>] [--after <s>] [--provider ${PROVIDERS.join('|')}] [--gate-timeout <s>] [--report-dir <dir>] [--rewrite <dir>]
 
 Runs the same load against every policy of policies/, one after another, on the running
 cluster (bootstrap it first): the app overlay ${COMPARE_OVERLAY} with one policy, reset to
@@ -29,6 +29,7 @@ At the end the provider's default overlay (what bootstrap deployed) is applied a
   --provider <name>      the cluster (default: the embedded cluster if it runs, else the current context)
   --gate-timeout <s>     how long each health gate may take (default 180)
   --report-dir <dir>     where the result goes (default reports/compare-<time>)
+  --rewrite <dir>        write compare.md and the charts again from the runs in <dir>; no cluster
 `;
 
 await runMain(async () => {
@@ -43,6 +44,7 @@ await runMain(async () => {
       provider: { type: 'string' },
       'gate-timeout': { type: 'string' },
       'report-dir': { type: 'string' },
+      rewrite: { type: 'string' },
     },
     usage,
   );
@@ -56,6 +58,15 @@ await runMain(async () => {
   const gateTimeoutSeconds = seconds('gate-timeout', flags['gate-timeout']) ?? 180;
   const scheduleFor = (s: Scenario) => profileFor(profileName, { ...scenarioParams(s), ...(hold !== undefined ? { holdSeconds: hold } : {}), ...(after !== undefined ? { afterSeconds: after } : {}) });
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const command = `npx zx scripts/compare.ts ${scriptArgv(import.meta.url).join(' ')}`.trim();
+  if (flags.rewrite !== undefined) {
+    const dir = resolve(flags.rewrite);
+    const { runs, minutes } = await loadRuns(dir, scenarios, policies);
+    const reference = hpaSettings((await renderOverlay(sh, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
+    const files = await writeComparison(dir, runs, reference, { command: command.replace(/ --rewrite \S+/, ''), minutes });
+    process.stdout.write(`${files.md}\n${files.charts.join('\n')}\n`);
+    return 0;
+  }
   const { kc, provider } = await connect(sh, parseProvider(flags.provider), log);
   const reportDir = resolve(flags['report-dir'] ?? `reports/compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   const abort = new AbortController();
@@ -63,9 +74,9 @@ await runMain(async () => {
   const started = Date.now();
   const runs = await runComparison({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
   // The reference policy's settings count the oracle for every policy alike.
-  const reference = hpaSettings((await renderOverlay(sh, await writeRunOverlay(reportDir, REFERENCE_POLICY, 'sleep'))).objects);
+  const reference = hpaSettings((await renderOverlay(sh, await writeRunOverlay(join(reportDir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
   const minutes = (Date.now() - started) / 60_000;
-  const files = await writeComparison(reportDir, runs, reference, { command: `npx zx scripts/compare.ts ${scriptArgv(import.meta.url).join(' ')}`.trim(), minutes });
+  const files = await writeComparison(reportDir, runs, reference, { command, minutes });
   log(`restoring ${provider.defaultOverlay}`);
   await runReconcile({ $: sh, kc, overlay: provider.defaultOverlay, dryRun: false, timeoutMs: gateTimeoutSeconds * 1000, provider, out: log });
   log(`the comparison took ${minutes.toFixed(1)} min`);

@@ -1,11 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { UserError } from '../cli.ts';
 import { join } from 'node:path';
 import { computeFigures, type Figures } from '../loadtest/figures.ts';
 import type { HpaSettings } from '../loadtest/bounds.ts';
 import type { RunReport } from '../loadtest/report.ts';
 import { renderComparisonChart } from './chart.ts';
 import type { PolicyRun } from './run.ts';
-import type { Scenario } from './policies.ts';
+import type { Policy, Scenario } from './policies.ts';
 
 // The comparison's result: per scenario, a chart of every policy and a table of what each
 // did, observed beside predicted; the oracle is the same for every policy (the replicas the
@@ -16,16 +17,25 @@ export interface PolicyFigures {
   peak: number;
   shed: number;
   failed: number;
+  /** Requests k6 could not send: every VU was waiting on a slow answer. */
+  dropped: number;
   total: number;
 }
 
+/**
+ * The run's figures with the reference's oracle; SLO attainment counts the requests k6 could
+ * not send (every VU waiting) against the policy, as a client would.
+ */
 export function policyFigures(r: RunReport, reference: HpaSettings): PolicyFigures {
+  const { total, shed, failed, dropped, underSlo } = r.record.requests;
+  const figures = computeFigures(r.record, reference, r.pipeline, r.bounds);
   return {
-    figures: computeFigures(r.record, reference, r.pipeline, r.bounds),
+    figures: { ...figures, sloAttainment: total + dropped > 0 ? underSlo / (total + dropped) : Number.NaN },
     peak: Math.max(...r.record.samples.map((s) => s.replicas)),
-    shed: r.record.requests.shed,
-    failed: r.record.requests.failed,
-    total: r.record.requests.total,
+    shed,
+    failed,
+    dropped,
+    total,
   };
 }
 
@@ -40,7 +50,7 @@ export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): s
     `${secs(seen.figures.reactionSeconds)} (${secs(said.figures.reactionSeconds)})`,
     `${seen.peak} (${said.peak})`,
     `${pct(seen.figures.sloAttainment)} (${pct(said.figures.sloAttainment)})`,
-    `${seen.shed} / ${seen.failed} of ${seen.total} (${said.shed} / ${said.failed})`,
+    `${seen.shed} / ${seen.failed} / ${seen.dropped} of ${seen.total + seen.dropped} (${said.shed} / ${said.failed} / ${said.dropped})`,
     `${seen.figures.replicaSeconds}, ${ratio(seen.figures)}x (${said.figures.replicaSeconds}, ${ratio(said.figures)}x)`,
     `${seen.figures.reversals} (${said.figures.reversals})`,
   ];
@@ -48,7 +58,7 @@ export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): s
 }
 
 export const TABLE_HEAD = [
-  '| policy | reaction | peak replicas | SLO attainment | shed / failed | replica-seconds, x oracle | reversals |',
+  '| policy | reaction | peak replicas | SLO attainment | shed / failed / not sent | replica-seconds, x oracle | reversals |',
   '| --- | --- | --- | --- | --- | --- | --- |',
 ];
 
@@ -64,7 +74,7 @@ export async function writeComparison(dir: string, runs: PolicyRun[], reference:
     '',
     `\`${o.command}\` on the embedded cluster: one app overlay (\`overlays/compare\`: 4 slots and a queue of 16 per pod), one policy of \`policies/\` at a time, the same k6 schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs in ${o.minutes.toFixed(0)} minutes.`,
     '',
-    'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all sent (shed and failed ones count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy. Reversals: direction changes of the replicas beyond those of the load.',
+    'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all the schedule asked for (shed, failed and those k6 could not send because every VU was waiting count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy. Reversals: direction changes of the replicas beyond those of the load.',
   ];
   const charts: string[] = [];
   for (const scenario of [...new Set(runs.map((r) => r.scenario))] as Scenario[]) {
@@ -98,4 +108,29 @@ export async function writeComparison(dir: string, runs: PolicyRun[], reference:
   const md = join(dir, 'compare.md');
   await writeFile(md, `${lines.join('\n')}\n`);
   return { md, charts };
+}
+
+/**
+ * The runs of a comparison read back from its folder (every `<scenario>-<policy>/` with its
+ * `-predicted` twin), in the order of the lists; the minutes from the files' times.
+ */
+export async function loadRuns(dir: string, scenarios: readonly Scenario[], policies: readonly Policy[]): Promise<{ runs: PolicyRun[]; minutes: number }> {
+  const runs: PolicyRun[] = [];
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const scenario of scenarios) {
+    for (const policy of policies) {
+      const name = `${scenario}-${policy}`;
+      const observed = join(dir, name, 'timeline.json');
+      const started = await stat(join(dir, 'overlays', name, 'kustomization.yaml')).catch(() => undefined);
+      const ended = await stat(observed).catch(() => undefined);
+      if (!started || !ended) continue;
+      first = Math.min(first, started.mtimeMs);
+      last = Math.max(last, ended.mtimeMs);
+      const read = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as RunReport;
+      runs.push({ policy, scenario, overlay: join(dir, 'overlays', name), observed: await read(observed), predicted: await read(join(dir, `${name}-predicted`, 'timeline.json')), minutes: (ended.mtimeMs - started.mtimeMs) / 60_000 });
+    }
+  }
+  if (runs.length === 0) throw new UserError(`${dir} holds no comparison runs (no <scenario>-<policy>/timeline.json); run scripts/compare.ts first.`);
+  return { runs, minutes: (last - first) / 60_000 };
 }
