@@ -139,7 +139,8 @@ export function pipelineSettings(
  * share the pod's CPU limit, so its throughput stops at limit / service time.
  */
 export function podThroughput(concurrency: number, pipe: Pick<PipelineSettings, 'slots' | 'serviceSeconds' | 'cpu'>): number {
-  const running = Math.min(concurrency, pipe.slots, pipe.cpu.mode === 'compute' ? pipe.cpu.limitCores : Number.POSITIVE_INFINITY);
+  // Reports written before the CPU model have no cpu: they were sleep-mode runs.
+  const running = Math.min(concurrency, pipe.slots, pipe.cpu?.mode === 'compute' ? pipe.cpu.limitCores : Number.POSITIVE_INFINITY);
   return running / pipe.serviceSeconds;
 }
 

@@ -1,5 +1,5 @@
 import type { V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -74,6 +74,22 @@ compare('predicts what each policy does in the sleep scenario: ours scales at on
   const svg = renderComparisonChart([{ name: 'concurrency', samples: ours.report.record.samples }, { name: 'cpu', samples: cpu.report.record.samples }], { title: 't', maxReplicas: 10, sloSeconds: 0.5 });
   assert.match(svg, />concurrency</);
   assert.match(svg, />SLO 500 ms</);
+});
+
+compare('writes compare.md again from a comparison folder with --rewrite, without a cluster', async () => {
+  const root = join(dir, 'rewrite');
+  const step = repoPath('test/fixtures/runs/step.timeline.json');
+  for (const name of ['sleep-concurrency', 'sleep-concurrency-predicted']) {
+    await mkdir(join(root, name), { recursive: true });
+    await copyFile(step, join(root, name, 'timeline.json'));
+  }
+  await writeRunOverlay(root, 'concurrency', 'sleep');
+  const { code, stdout, stderr } = await runScript('scripts/compare.ts', ['--rewrite', root, '--scenarios', 'sleep'], { ...process.env, KUBECONFIG: '/nonexistent' });
+  assert.is(code, 0, stderr);
+  assert.match(stdout, /compare\.md\n.*compare-sleep\.svg\n$/);
+  const md = await readFile(join(root, 'compare.md'), 'utf8');
+  assert.match(md, /^## sleep: accelerator-bound/m);
+  assert.match(md, /^\| `concurrency` \| [\d.]+ s \([\d.]+ s\) \| 5 \(5\) \| 100\.0 % \(100\.0 %\) \| 0 \/ 0 \/ 0 of \d+ \(0 \/ 0 \/ 0\) \|/m);
 });
 
 compare('refuses an unknown policy or scenario with one sentence and exit code 2', async () => {
