@@ -6,7 +6,7 @@ import { COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POL
 import { loadRuns, writeComparison } from './lib/compare/report.ts';
 import { runComparison } from './lib/compare/run.ts';
 import { hpaSettings } from './lib/loadtest/bounds.ts';
-import { PROFILE_NAMES, profileFor, type ProfileName } from './lib/loadtest/profiles.ts';
+import { profileFor, type ProfileName } from './lib/loadtest/profiles.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { runReconcile } from './lib/reconcile/command.ts';
 import { sh } from './lib/shell.ts';
@@ -32,6 +32,9 @@ At the end the provider's default overlay (what bootstrap deployed) is applied a
   --rewrite <dir>        write compare.md and the charts again from the runs in <dir>; no cluster
 `;
 
+/** The reference policy's HPA, whose target counts the oracle for every policy alike. */
+const referenceHpa = async (dir: string) => hpaSettings((await renderOverlay(sh, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
+
 await runMain(async () => {
   const flags = parseFlags(
     scriptArgv(import.meta.url),
@@ -51,7 +54,7 @@ await runMain(async () => {
   const policies = parsePolicies(flags.policies);
   const scenarios = parseScenarios(flags.scenarios);
   const profileName = (flags.profile ?? 'step') as ProfileName;
-  if (!['step', 'ramp'].includes(profileName) || !PROFILE_NAMES.includes(profileName)) throw new UsageError(`--profile takes step or ramp, got "${flags.profile}".`);
+  if (!['step', 'ramp'].includes(profileName)) throw new UsageError(`--profile takes step or ramp, got "${flags.profile}".`);
   const seconds = (name: string, raw: string | undefined) => (raw === undefined ? undefined : numberFlag(name, raw, { positive: true, what: 'number of seconds' }));
   const hold = seconds('hold', flags.hold);
   const after = seconds('after', flags.after);
@@ -62,8 +65,7 @@ await runMain(async () => {
   if (flags.rewrite !== undefined) {
     const dir = resolve(flags.rewrite);
     const { runs, minutes } = await loadRuns(dir, scenarios, policies);
-    const reference = hpaSettings((await renderOverlay(sh, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
-    const files = await writeComparison(dir, runs, reference, { command: command.replace(/ --rewrite \S+/, ''), minutes });
+    const files = await writeComparison(dir, runs, await referenceHpa(dir), { command: command.replace(/ --rewrite \S+/, ''), minutes });
     process.stdout.write(`${files.md}\n${files.charts.join('\n')}\n`);
     return 0;
   }
@@ -73,10 +75,8 @@ await runMain(async () => {
   process.once('SIGINT', () => abort.abort());
   const started = Date.now();
   const runs = await runComparison({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
-  // The reference policy's settings count the oracle for every policy alike.
-  const reference = hpaSettings((await renderOverlay(sh, await writeRunOverlay(join(reportDir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
   const minutes = (Date.now() - started) / 60_000;
-  const files = await writeComparison(reportDir, runs, reference, { command, minutes });
+  const files = await writeComparison(reportDir, runs, await referenceHpa(reportDir), { command, minutes });
   log(`restoring ${provider.defaultOverlay}`);
   await runReconcile({ $: sh, kc, overlay: provider.defaultOverlay, dryRun: false, timeoutMs: gateTimeoutSeconds * 1000, provider, out: log });
   log(`the comparison took ${minutes.toFixed(1)} min`);

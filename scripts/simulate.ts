@@ -5,7 +5,8 @@ import { figureLines } from './lib/loadtest/figures.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { sh } from './lib/shell.ts';
-import { explain, nearest } from './lib/simulate/explain.ts';
+import { explain } from './lib/simulate/controller.ts';
+import { nearest } from './lib/simulate/explain.ts';
 import { predict } from './lib/simulate/predict.ts';
 
 /** Pod creation to Ready on the embedded cluster, as `npm run bench:cluster` measured it (1.69, 1.68, 1.73 s). */

@@ -20,12 +20,16 @@ export function parseAdapterRules(text: string, file: string): AdapterRule[] {
   if (!Array.isArray(custom) || custom.length === 0) {
     throw new AdapterRulesError(`${file} has no rules.custom list`);
   }
-  custom.forEach((rule: Partial<AdapterRule>, i) => {
-    if (typeof rule?.seriesQuery !== 'string' || typeof rule.metricsQuery !== 'string') {
-      throw new AdapterRulesError(`${file}: rules.custom[${i}] needs a seriesQuery and a metricsQuery`);
-    }
+  return checkedRules(custom, `${file}: rules.custom`);
+}
+
+/** Every entry has the two queries the adapter needs. */
+function checkedRules(list: unknown[], where: string): AdapterRule[] {
+  list.forEach((rule, i) => {
+    const r = rule as Partial<AdapterRule> | null;
+    if (typeof r?.seriesQuery !== 'string' || typeof r.metricsQuery !== 'string') throw new AdapterRulesError(`${where}[${i}] needs a seriesQuery and a metricsQuery`);
   });
-  return custom as AdapterRule[];
+  return list as AdapterRule[];
 }
 
 export async function loadAdapterRules(file: string): Promise<AdapterRule[]> {
@@ -37,12 +41,7 @@ export function parseExternalRules(text: string, file: string): AdapterRule[] {
   const doc = parse(text) as { rules?: { external?: unknown } } | null;
   const external = doc?.rules?.external ?? [];
   if (!Array.isArray(external)) throw new AdapterRulesError(`${file}: rules.external must be a list`);
-  external.forEach((rule: Partial<AdapterRule>, i) => {
-    if (typeof rule?.seriesQuery !== 'string' || typeof rule.metricsQuery !== 'string') {
-      throw new AdapterRulesError(`${file}: rules.external[${i}] needs a seriesQuery and a metricsQuery`);
-    }
-  });
-  return external as AdapterRule[];
+  return checkedRules(external, `${file}: rules.external`);
 }
 
 export async function loadExternalRules(file: string): Promise<AdapterRule[]> {

@@ -212,11 +212,6 @@ export function limitRate(s: ControllerSettings, events: ScaleEvent[], now: numb
   return { replicas: desired, reason: 'DesiredWithinRange' };
 }
 
-/** The replicas after the rate policies and min/max (limitRate without the reason). */
-export function rateLimit(s: ControllerSettings, events: ScaleEvent[], now: number, current: number, desired: number): number {
-  return limitRate(s, events, now, current, desired).replicas;
-}
-
 /** Every step of one sync, so a reader sees why the count is what it is. */
 export interface Decision {
   at: number;

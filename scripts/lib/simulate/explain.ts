@@ -1,7 +1,7 @@
 import type { HpaSettings, PipelineSettings } from '../loadtest/bounds.ts';
 import { controllerSettings, OBSERVATION_LATENCY_SECONDS } from '../loadtest/bounds.ts';
 import type { RunRecord } from '../loadtest/timeline.ts';
-import { explain, newMemory, sync, type Decision } from './controller.ts';
+import { newMemory, sync, type Decision } from './controller.ts';
 
 // Why the HPA did what it did, sync by sync: for a prediction, the simulator's own chain;
 // for a real run, the same chain rebuilt from what the run recorded (the metric the HPA
@@ -81,5 +81,3 @@ export function decisionTable(decisions: ExplainedSync[], observed: boolean): st
   });
   return [head, rule, ...rows];
 }
-
-export { explain };

@@ -151,6 +151,20 @@ export function promRate(samples: { at: number; value: number }[], end: number, 
   return (delta * ((sampled + toStart + toEnd) / sampled)) / window;
 }
 
+/**
+ * One Ready pod's share of the requests in flight: the busy slots, which in compute mode each
+ * hold a core until the pod's CPU limit, past which they share it and every request runs
+ * longer (the stretch); and a new request's wait for a slot (Little's law on the slots).
+ */
+function podLoad(inFlight: number, ready: number, pods: PodSettings): { busy: number; cores: number; stretch: number; wait: number } {
+  const perPod = inFlight / Math.max(1, ready);
+  const busy = Math.min(perPod, pods.slots);
+  const compute = pods.cpu.mode === 'compute';
+  const stretch = compute && busy > pods.cpu.limitCores ? busy / pods.cpu.limitCores : 1;
+  const wait = ready > 0 ? (Math.max(0, perPod - pods.slots) * pods.serviceSeconds * stretch) / pods.slots : 0;
+  return { busy, cores: compute ? Math.min(busy, pods.cpu.limitCores) : 0, stretch, wait };
+}
+
 /** Runs the arrivals for `seconds` with the given phases; `offered` is the rate the report shows; dt is the fluid model's step. */
 export function simulate(
   offered: (t: number) => number,
@@ -188,16 +202,9 @@ export function simulate(
       p.base ??= p.readyAt === -Infinity ? 0 : inflightSeconds;
     }
     if (result.firstNewReadyAt === undefined && ready > hpa.minReplicas) result.firstNewReadyAt = t;
-    // The fluid queue: a pod's busy slots each hold a core in compute mode; past its CPU
-    // limit they share it, and every request runs longer.
-    const busy = Math.min(inFlight / Math.max(1, ready), pods.slots);
-    const cores = pods.cpu.mode === 'compute' ? Math.min(busy, pods.cpu.limitCores) : 0;
-    const stretch = pods.cpu.mode === 'compute' && busy > pods.cpu.limitCores ? busy / pods.cpu.limitCores : 1;
+    const { busy, cores, stretch, wait } = podLoad(inFlight, ready, pods);
     const service = pods.serviceSeconds * stretch;
     const served = ((busy * ready) / service) * dt;
-    const waiting = Math.max(0, inFlight - pods.slots * ready);
-    // A request served now waited for the queue ahead of it (Little's law on the slots).
-    const wait = ready > 0 ? (waiting * service) / (pods.slots * ready) : 0;
     durationSum += served * (wait + service);
     durationCount += served;
     inFlight += arrivals(t, dt) - served;
@@ -270,8 +277,7 @@ export function simulate(
       const second = Math.round(t + dt) - 1;
       let readyNow = 0;
       for (const p of fleet) if (p.readyAt <= t) readyNow++;
-      const perPodNow = inFlight / Math.max(1, readyNow);
-      const stretchNow = pods.cpu.mode === 'compute' ? Math.max(1, Math.min(perPodNow, pods.slots) / pods.cpu.limitCores) : 1;
+      const now = podLoad(inFlight, readyNow, pods);
       result.seconds.push({
         t: second,
         replicas: fleet.length,
@@ -279,10 +285,10 @@ export function simulate(
         offered: offered(second),
         capacity: (readyNow * Math.min(pods.slots, pods.cpu.mode === 'compute' ? pods.cpu.limitCores : pods.slots)) / pods.serviceSeconds,
         shed: shedThisSecond,
-        concurrency: perPodNow,
-        waitSeconds: readyNow > 0 ? (Math.max(0, perPodNow - pods.slots) * pods.serviceSeconds * stretchNow) / pods.slots : 0,
-        stretch: stretchNow,
-        cpuCores: pods.cpu.mode === 'compute' ? Math.min(perPodNow, pods.slots, pods.cpu.limitCores) : 0,
+        concurrency: inFlight / Math.max(1, readyNow),
+        waitSeconds: now.wait,
+        stretch: now.stretch,
+        cpuCores: now.cores,
       });
       result.shedTotal += shedThisSecond;
       shedThisSecond = 0;

@@ -10,7 +10,6 @@ import {
   newMemory,
   plainMetricReplicas,
   proposalFor,
-  rateLimit,
   stabilize,
   sync,
   tolerancesOf,
@@ -79,6 +78,7 @@ rules('scale down only to the highest recommendation of its window', () => {
 
 rules("limit a scale-up to the policies' change per period, counted from the period's start", () => {
   const s = settings();
+  const rateLimit = (...args: Parameters<typeof limitRate>) => limitRate(...args).replicas;
   assert.is(rateLimit(s, [], 0, 2, 10), 6, 'max(2 + 4 pods, 2 + 100 %) = 6');
   assert.is(rateLimit(s, [{ at: 0, change: 4 }], 10, 6, 10), 6, 'the period that added 4 to 2 is not over');
   assert.is(rateLimit(s, [{ at: 0, change: 4 }], 15, 6, 10), 10, 'a new period: min(10, max(6 + 4, 12))');

@@ -60,8 +60,7 @@ export function adapterDaemon(p: ClusterPaths, adapterBin: string): Daemon {
 }
 
 /** The custom metrics API the adapter serves, and the external one when its rules serve External metrics. */
-export async function adapterApi(): Promise<HostApi> {
-  const external = (await loadExternalRules(repoPath(ADAPTER_RULES_FILE))).length > 0;
+export function adapterApi(external: boolean): HostApi {
   return {
     service: 'prometheus-adapter',
     port: ADAPTER_PORT,
@@ -95,7 +94,7 @@ export async function writeAdapterConfig(p: ClusterPaths): Promise<boolean> {
 }
 
 /** Registers the adapter's APIs and waits until the apiserver serves them. */
-export const registerAdapter = async (kc: KubeConfig): Promise<void> => registerHostApi(kc, await adapterApi());
+export const registerAdapter = async (kc: KubeConfig): Promise<void> => registerHostApi(kc, adapterApi((await loadExternalRules(repoPath(ADAPTER_RULES_FILE))).length > 0));
 
-/** Removes the adapter's APIServices, when the apiserver runs. */
-export const unregisterAdapter = async (kc: KubeConfig): Promise<void> => unregisterHostApi(kc, { ...(await adapterApi()), groups: { 'custom.metrics.k8s.io': CUSTOM_METRICS_VERSIONS, 'external.metrics.k8s.io': ['v1beta1'] } });
+/** Removes every APIService the adapter may have registered (the rules may have changed since). */
+export const unregisterAdapter = (kc: KubeConfig): Promise<void> => unregisterHostApi(kc, adapterApi(true));
