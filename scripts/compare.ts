@@ -2,9 +2,10 @@ import { join, resolve } from 'node:path';
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
-import { COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POLICY, SCENARIOS, scenarioParams, writeRunOverlay, type Scenario } from './lib/compare/policies.ts';
-import { loadRuns, writeComparison } from './lib/compare/report.ts';
-import { runComparison } from './lib/compare/run.ts';
+import { COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POLICY, SCENARIOS, SIDE_BY_SIDE_SCENARIOS, scenarioParams, writeRunOverlay, type Scenario } from './lib/compare/policies.ts';
+import { claimLines, sleepClaims, type Claim } from './lib/compare/claims.ts';
+import { isSideBySide, loadRuns, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
+import { runComparison, runSideBySide } from './lib/compare/run.ts';
 import { hpaSettings } from './lib/loadtest/bounds.ts';
 import { profileFor, type ProfileName } from './lib/loadtest/profiles.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
@@ -12,20 +13,24 @@ import { runReconcile } from './lib/reconcile/command.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios ${SCENARIOS.join(',')}] [--profile step|ramp] [--hold <s>] [--after <s>] [--provider ${PROVIDERS.join('|')}] [--gate-timeout <s>] [--report-dir <dir>] [--rewrite <dir>]
+Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios ${SCENARIOS.join(',')}] [--profile step|ramp] [--hold <s>] [--after <s>] [--provider ${PROVIDERS.join('|')}] [--side-by-side] [--gate-timeout <s>] [--report-dir <dir>] [--rewrite <dir>]
 
 Runs the same load against every policy of policies/, one after another, on the running
 cluster (bootstrap it first): the app overlay ${COMPARE_OVERLAY} with one policy, reset to
 minReplicas with a fresh HPA before each, in two scenarios: sleep (the work off the CPU, as on
 an accelerator) and compute (a CPU-bound forward pass, each pod's 200m limit its capacity).
 Writes compare.md, one chart per scenario and every run's report, observed beside predicted.
-At the end the provider's default overlay (what bootstrap deployed) is applied again.
+At the end the provider's default overlay (what bootstrap deployed) is applied again. Checks
+what the README claims of the sleep scenario (ours adds pods first and has the best SLO
+attainment; CPU does not move) and exits 1 if a claim fails.
 
   --policies <list>      which policies, in order (default all: ${POLICIES.join(', ')})
   --scenarios <list>     which scenarios (default both: ${SCENARIOS.join(', ')})
   --profile <name>       step (default) or ramp, at each scenario's rates
   --hold <s>             seconds at the peak (default 300: longer than the latency policy's 240 s scale-up window)
   --after <s>            seconds at the base rate after the load (default 120)
+  --side-by-side         every policy at once, each in its own namespace (sleep only: its
+                         pods hardly use the CPU); one run's time instead of one per policy
   --provider <name>      the cluster (default: the embedded cluster if it runs, else the current context)
   --gate-timeout <s>     how long each health gate may take (default 180)
   --report-dir <dir>     where the result goes (default reports/compare-<time>)
@@ -34,6 +39,12 @@ At the end the provider's default overlay (what bootstrap deployed) is applied a
 
 /** The reference policy's HPA, whose target counts the oracle for every policy alike. */
 const referenceHpa = async (dir: string) => hpaSettings((await renderOverlay(sh, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
+
+/** Prints where the result is and the claims' verdicts; 1 when one fails. */
+function finish(files: ComparisonFiles, claims: Claim[]): number {
+  process.stdout.write([files.md, ...files.charts, ...claimLines(claims), ''].join('\n'));
+  return claims.every((c) => c.ok) ? 0 : 1;
+}
 
 await runMain(async () => {
   const flags = parseFlags(
@@ -48,6 +59,7 @@ await runMain(async () => {
       'gate-timeout': { type: 'string' },
       'report-dir': { type: 'string' },
       rewrite: { type: 'string' },
+      'side-by-side': { type: 'boolean' },
     },
     usage,
   );
@@ -58,6 +70,9 @@ await runMain(async () => {
   const seconds = (name: string, raw: string | undefined) => (raw === undefined ? undefined : numberFlag(name, raw, { positive: true, what: 'number of seconds' }));
   const hold = seconds('hold', flags.hold);
   const after = seconds('after', flags.after);
+  const sideBySide = flags['side-by-side'] === true;
+  const crowded = scenarios.filter((s) => !SIDE_BY_SIDE_SCENARIOS.includes(s));
+  if (sideBySide && crowded.length > 0) throw new UsageError(`--side-by-side runs ${SIDE_BY_SIDE_SCENARIOS.join(', ')} only: ${crowded.join(', ')}'s pods would share the node's CPU; pass --scenarios ${SIDE_BY_SIDE_SCENARIOS.join(',')}.`);
   const gateTimeoutSeconds = seconds('gate-timeout', flags['gate-timeout']) ?? 180;
   const scheduleFor = (s: Scenario) => profileFor(profileName, { ...scenarioParams(s), ...(hold !== undefined ? { holdSeconds: hold } : {}), ...(after !== undefined ? { afterSeconds: after } : {}) });
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -65,21 +80,22 @@ await runMain(async () => {
   if (flags.rewrite !== undefined) {
     const dir = resolve(flags.rewrite);
     const { runs, minutes } = await loadRuns(dir, scenarios, policies);
-    const files = await writeComparison(dir, runs, await referenceHpa(dir), { command: command.replace(/ --rewrite \S+/, ''), minutes });
-    process.stdout.write(`${files.md}\n${files.charts.join('\n')}\n`);
-    return 0;
+    const reference = await referenceHpa(dir);
+    const files = await writeComparison(dir, runs, reference, { command: command.replace(/ --rewrite \S+/, ''), minutes, sideBySide: await isSideBySide(dir) });
+    return finish(files, sleepClaims(runs, reference));
   }
   const { kc, provider } = await connect(sh, parseProvider(flags.provider), log);
   const reportDir = resolve(flags['report-dir'] ?? `reports/compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   const started = Date.now();
-  const runs = await runComparison({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
+  const runs = await (sideBySide ? runSideBySide : runComparison)({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
   const minutes = (Date.now() - started) / 60_000;
-  const files = await writeComparison(reportDir, runs, await referenceHpa(reportDir), { command, minutes });
+  const reference = await referenceHpa(reportDir);
+  const files = await writeComparison(reportDir, runs, reference, { command, minutes, sideBySide });
   log(`restoring ${provider.defaultOverlay}`);
   await runReconcile({ $: sh, kc, overlay: provider.defaultOverlay, dryRun: false, timeoutMs: gateTimeoutSeconds * 1000, provider, out: log });
   log(`the comparison took ${minutes.toFixed(1)} min`);
-  process.stdout.write(`${files.md}\n${files.charts.join('\n')}\n`);
-  return abort.signal.aborted ? 130 : 0;
+  if (abort.signal.aborted) return 130;
+  return finish(files, sleepClaims(runs, reference));
 });

@@ -43,10 +43,23 @@ export const parsePolicies = (raw: string | undefined): Policy[] => parseList('p
 export const parseScenarios = (raw: string | undefined): Scenario[] => parseList('scenarios', raw, SCENARIOS);
 
 /**
- * Writes the overlay of one run under `dir` (inside the repository: kustomize takes only
- * relative paths): the app overlay, the policy, and for `compute` the compute component.
+ * Where a run's app lives when the policies run side by side: its own namespace and its
+ * own NodePorts (the n-th policy's after the ones components/nodeport gives the e2e).
  */
-export async function writeRunOverlay(dir: string, policy: Policy, scenario: Scenario): Promise<string> {
+export interface Placement {
+  namespace: string;
+  httpNodePort: number;
+  metricsNodePort: number;
+}
+
+export const placementOf = (policy: Policy, index: number): Placement => ({ namespace: `inferscale-${policy}`, httpNodePort: 30081 + index, metricsNodePort: 30091 + index });
+
+/**
+ * Writes the overlay of one run under `dir` (inside the repository: kustomize takes only
+ * relative paths): the app overlay, the policy, and for `compute` the compute component;
+ * placed in its own namespace and NodePorts when given.
+ */
+export async function writeRunOverlay(dir: string, policy: Policy, scenario: Scenario, placement?: Placement): Promise<string> {
   const folder = join(dir, 'overlays', `${scenario}-${policy}`);
   await mkdir(folder, { recursive: true });
   const up = (path: string) => relative(folder, repoPath(path));
@@ -59,8 +72,54 @@ export async function writeRunOverlay(dir: string, policy: Policy, scenario: Sce
     `  - ${up(COMPARE_OVERLAY)}`,
     'components:',
     ...components.map((c) => `  - ${up(c)}`),
+    ...(placement ? placementLines(placement) : []),
     '',
   ].join('\n');
   await writeFile(join(folder, 'kustomization.yaml'), text);
   return relative(REPO_ROOT, folder);
+}
+
+function placementLines(p: Placement): string[] {
+  return [
+    `namespace: ${p.namespace}`,
+    'patches:',
+    '  - target: { kind: Service, name: inference }',
+    '    patch: |-',
+    '      apiVersion: v1',
+    '      kind: Service',
+    '      metadata:',
+    '        name: inference',
+    '      spec:',
+    '        ports:',
+    `          - { name: http, port: 80, protocol: TCP, nodePort: ${p.httpNodePort} }`,
+    `          - { name: metrics, port: 9090, protocol: TCP, nodePort: ${p.metricsNodePort} }`,
+  ];
+}
+
+/** The scenarios that can run side by side: sleep's pods hardly use the node's CPU, compute's would share it. */
+export const SIDE_BY_SIDE_SCENARIOS: readonly Scenario[] = ['sleep'];
+
+/**
+ * One overlay with every policy's run in its own namespace, so they share the cluster, the
+ * Prometheus and the adapter at once; returns it and each run's own overlay and namespace.
+ */
+export async function writeSideBySideOverlay(dir: string, policies: Policy[], scenario: Scenario): Promise<{ overlay: string; runs: { policy: Policy; overlay: string; namespace: string }[] }> {
+  const runs = await Promise.all(
+    policies.map(async (policy, i) => {
+      const placement = placementOf(policy, i);
+      return { policy, overlay: await writeRunOverlay(dir, policy, scenario, placement), namespace: placement.namespace };
+    }),
+  );
+  const folder = join(dir, 'overlays', `${scenario}-side-by-side`);
+  await mkdir(folder, { recursive: true });
+  const text = [
+    '# Written by scripts/compare.ts --side-by-side: every policy at once, each in its own namespace.',
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'resources:',
+    ...runs.map((r) => `  - ${relative(folder, repoPath(r.overlay))}`),
+    '',
+  ].join('\n');
+  await writeFile(join(folder, 'kustomization.yaml'), text);
+  return { overlay: relative(REPO_ROOT, folder), runs };
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { UserError } from '../cli.ts';
 import { join } from 'node:path';
 import { computeFigures, type Figures } from '../loadtest/figures.ts';
@@ -67,12 +67,15 @@ export interface ComparisonFiles {
   charts: string[];
 }
 
-export async function writeComparison(dir: string, runs: PolicyRun[], reference: HpaSettings, o: { command: string; minutes: number }): Promise<ComparisonFiles> {
+export async function writeComparison(dir: string, runs: PolicyRun[], reference: HpaSettings, o: { command: string; minutes: number; sideBySide?: boolean }): Promise<ComparisonFiles> {
   await mkdir(dir, { recursive: true });
+  const how = o.sideBySide
+    ? 'every policy of `policies/` at once, each in its own namespace with its own NodePort and k6, on the one Prometheus and adapter'
+    : 'one policy of `policies/` at a time';
   const lines = [
     '# inferscale: the same load against every policy',
     '',
-    `\`${o.command}\` on the embedded cluster: one app overlay (\`overlays/compare\`: 4 slots and a queue of 16 per pod), one policy of \`policies/\` at a time, the same k6 schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs in ${o.minutes.toFixed(0)} minutes.`,
+    `\`${o.command}\` on the embedded cluster: one app overlay (\`overlays/compare\`: 4 slots and a queue of 16 per pod), ${how}, the same k6 schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs in ${o.minutes.toFixed(0)} minutes.`,
     '',
     'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all the schedule asked for (shed, failed and those k6 could not send because every VU was waiting count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy. Reversals: direction changes of the replicas beyond those of the load.',
   ];
@@ -108,6 +111,12 @@ export async function writeComparison(dir: string, runs: PolicyRun[], reference:
   const md = join(dir, 'compare.md');
   await writeFile(md, `${lines.join('\n')}\n`);
   return { md, charts };
+}
+
+/** Whether a comparison's folder holds a side-by-side run (its combined overlay). */
+export async function isSideBySide(dir: string): Promise<boolean> {
+  const entries = await readdir(join(dir, 'overlays')).catch(() => [] as string[]);
+  return entries.some((e) => e.endsWith('-side-by-side'));
 }
 
 /**

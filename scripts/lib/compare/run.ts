@@ -11,7 +11,8 @@ import { renderOverlay } from '../manifests/render.ts';
 import { runReconcile } from '../reconcile/command.ts';
 import type { Sh } from '../shell.ts';
 import { predict } from '../simulate/predict.ts';
-import { writeRunOverlay, type Policy, type Scenario } from './policies.ts';
+import type { KObject } from '../manifests/objects.ts';
+import { writeRunOverlay, writeSideBySideOverlay, type Policy, type Scenario } from './policies.ts';
 import { resetToMin } from './reset.ts';
 
 // The comparison: for each scenario, each policy in turn on the running cluster: reset to
@@ -48,33 +49,71 @@ export async function runComparison(o: CompareOptions): Promise<PolicyRun[]> {
     for (const [i, policy] of o.policies.entries()) {
       if (o.signal?.aborted) return runs;
       const started = Date.now();
-      o.log(`${scenario} ${i + 1} of ${o.policies.length}: ${policy} (${profile.name}, ${profile.baseRate} → ${profile.peakRate} req/s, ${profile.endAt} s)`);
+      o.log(`${scenario} ${i + 1} of ${o.policies.length}: ${policy} (${describe(profile)})`);
       const overlay = await writeRunOverlay(o.reportDir, policy, scenario);
       const { objects } = await renderOverlay(o.$, overlay);
-      const reset = progress(`resetting to minReplicas without an HPA`, o.log);
-      const hpa = hpaSettings(objects);
-      await resetToMin(o.kc, objects, hpa.minReplicas, o.gateTimeoutSeconds * 1000);
-      // metrics-server's window still holds the last run's CPU: an HPA on CPU created now
-      // would scale up on it, and then hold that for its scale-down window.
-      if (hpa.metrics.some((m) => m.type === 'Resource')) await sleep(2 * CPU_WINDOW_SECONDS * 1000, undefined, { signal: o.signal }).catch(() => {});
-      reset.done();
+      await reset(o, [objects]);
       await runReconcile({ $: o.$, kc: o.kc, overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: (l) => o.log(`  ${l}`) });
-      const dir = join(o.reportDir, `${scenario}-${policy}`);
       // Indented: the e2e's assertion lines are not this run's verdict (its bounds are the
       // policy's; the comparison judges by the figures).
-      const { report } = await runLoadTest({ $: o.$, kc: o.kc, provider: o.provider, objects, overlay, profile, reportDir: resolve(dir), log: (l) => o.log(`  ${l}`), signal: o.signal, fixedSchedule: true });
-      const starts = [...report.record.podStarts].sort((a, b) => a - b);
-      const { report: predicted } = await predict({
-        objects,
-        overlay,
-        profile,
-        provider: o.provider,
-        podStartSeconds: starts[Math.floor(starts.length / 2)] ?? report.pipeline.podStartSeconds,
-        reportDir: resolve(`${dir}-predicted`),
-        fixedSchedule: true,
-      });
-      runs.push({ policy, scenario, overlay, observed: report, predicted, minutes: (Date.now() - started) / 60_000 });
+      runs.push(await loadAndPredict(o, { policy, scenario, overlay, objects, profile, started, log: (l) => o.log(`  ${l}`) }));
     }
   }
   return runs;
+}
+
+/**
+ * The same comparison with every policy at once, each in its own namespace with its own
+ * NodePort and k6, on one Prometheus and one adapter: one run's time instead of one per
+ * policy. For a scenario whose pods hardly use the node's CPU (sleep), so that the runs do
+ * not take capacity from each other.
+ */
+export async function runSideBySide(o: CompareOptions): Promise<PolicyRun[]> {
+  const runs: PolicyRun[] = [];
+  for (const scenario of o.scenarios) {
+    if (o.signal?.aborted) return runs;
+    const profile = o.profileFor(scenario);
+    const started = Date.now();
+    o.log(`${scenario}: ${o.policies.join(', ')} side by side (${describe(profile)})`);
+    const written = await writeSideBySideOverlay(o.reportDir, o.policies, scenario);
+    const { objects } = await renderOverlay(o.$, written.overlay);
+    const parts = written.runs.map((r) => ({ ...r, objects: objects.filter((x) => x.metadata.namespace === r.namespace || (x.kind === 'Namespace' && x.metadata.name === r.namespace)) }));
+    await reset(o, parts.map((p) => p.objects));
+    await runReconcile({ $: o.$, kc: o.kc, overlay: written.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: (l) => o.log(`  ${l}`) });
+    runs.push(...(await Promise.all(parts.map((p) => loadAndPredict(o, { ...p, scenario, profile, started, log: (l) => o.log(`  ${p.policy}: ${l}`) })))));
+  }
+  return runs;
+}
+
+const describe = (p: Profile) => `${p.name}, ${p.baseRate} → ${p.peakRate} req/s, ${p.endAt} s`;
+
+/** Every run's app back at minReplicas without an HPA; for a CPU policy, metrics-server's window emptied too. */
+async function reset(o: CompareOptions, runs: KObject[][]): Promise<void> {
+  const step = progress(`resetting to minReplicas without an HPA`, o.log);
+  const settings = runs.map((objects) => ({ objects, hpa: hpaSettings(objects) }));
+  await Promise.all(settings.map(({ objects, hpa }) => resetToMin(o.kc, objects, hpa.minReplicas, o.gateTimeoutSeconds * 1000)));
+  // metrics-server's window still holds the last run's CPU: an HPA on CPU created now
+  // would scale up on it, and then hold that for its scale-down window.
+  if (settings.some(({ hpa }) => hpa.metrics.some((m) => m.type === 'Resource'))) await sleep(2 * CPU_WINDOW_SECONDS * 1000, undefined, { signal: o.signal }).catch(() => {});
+  step.done();
+}
+
+/** One policy's load run on its applied overlay, and the simulator's prediction for it. */
+async function loadAndPredict(
+  o: CompareOptions,
+  r: { policy: Policy; scenario: Scenario; overlay: string; objects: KObject[]; profile: Profile; started: number; log: (line: string) => void },
+): Promise<PolicyRun> {
+  const dir = join(o.reportDir, `${r.scenario}-${r.policy}`);
+  const { report } = await runLoadTest({ $: o.$, kc: o.kc, provider: o.provider, objects: r.objects, overlay: r.overlay, profile: r.profile, reportDir: resolve(dir), log: r.log, signal: o.signal, fixedSchedule: true });
+  const starts = [...report.record.podStarts].sort((a, b) => a - b);
+  const { report: predicted } = await predict({
+    objects: r.objects,
+    overlay: r.overlay,
+    profile: r.profile,
+    provider: o.provider,
+    podStartSeconds: starts[Math.floor(starts.length / 2)] ?? report.pipeline.podStartSeconds,
+    reportDir: resolve(`${dir}-predicted`),
+    fixedSchedule: true,
+  });
+  return { policy: r.policy, scenario: r.scenario, overlay: r.overlay, observed: report, predicted, minutes: (Date.now() - r.started) / 60_000 };
 }

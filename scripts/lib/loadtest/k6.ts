@@ -13,11 +13,12 @@ export interface K6Run {
 
 export async function runK6($: Sh, k6: string, script: string, env: Record<string, string>, csvPath: string, summaryPath: string, signal?: AbortSignal): Promise<K6Run> {
   const args = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  // No REST API (an empty --address): nothing reads it, and runs side by side would contend for its port.
   const result = await $({
     nothrow: true,
     signal,
     env: { ...process.env, K6_CSV_TIME_FORMAT: 'unix_milli', K6_NO_USAGE_REPORT: 'true' },
-  })`${k6} run --quiet --no-color --out ${`csv=${csvPath}`} ${args} -e ${`SUMMARY_PATH=${summaryPath}`} ${script}`;
+  })`${k6} run --quiet --no-color --address ${''} --out ${`csv=${csvPath}`} ${args} -e ${`SUMMARY_PATH=${summaryPath}`} ${script}`;
   const exitCode = result.exitCode ?? 1;
   return { exitCode, output: result.stdout + result.stderr };
 }

@@ -1,8 +1,9 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Deployment, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import { podMetricValues } from '../kube/custom-metrics.ts';
+import { parseQuantity } from '../manifests/objects.ts';
 import { waitOrUndefined } from '../wait.ts';
-import type { ReplicaChange } from './timeline.ts';
+import type { HpaStatusSample, ReplicaChange } from './timeline.ts';
 
 // Watches the Deployment, the HPA and the pods (client-node watches, so every change is
 // seen when it happens) and samples the custom metric once a second.
@@ -25,6 +26,19 @@ export interface RecorderOptions {
   podSelector: string;
 }
 
+/**
+ * What the HPA's status says it read of each spec.metrics entry, in order: a Pods metric's
+ * average per pod, CPU's utilization %, an External metric's value (or its average per pod).
+ */
+export function currentMetricValues(h: V2HorizontalPodAutoscaler): number[] {
+  const current = h.status?.currentMetrics ?? [];
+  return (h.spec?.metrics ?? []).map((m) => {
+    const seen = current.find((c) => c.type === m.type && (c.pods?.metric.name ?? c.external?.metric.name ?? c.resource?.name) === (m.pods?.metric.name ?? m.external?.metric.name ?? m.resource?.name));
+    const raw = seen?.pods?.current.averageValue ?? seen?.resource?.current.averageUtilization ?? seen?.external?.current.value ?? seen?.external?.current.averageValue;
+    return raw === undefined ? Number.NaN : parseQuantity(String(raw));
+  });
+}
+
 export class ClusterRecorder {
   readonly samples: ClusterSample[] = [];
   /** Replica changes of the Deployment's spec.replicas, epoch ms. */
@@ -35,6 +49,8 @@ export class ClusterRecorder {
   readonly readyEvents: { at: number; ready: number }[] = [];
   /** Seconds from creation to Ready of pods created while recording. */
   readonly podStarts: number[] = [];
+  /** Every status the HPA wrote while recording, epoch ms: what it read of each metric and the count it wanted. */
+  readonly hpaStatus: { at: number; desired: number; metrics: number[] }[] = [];
   private startedAt = Date.now();
   private replicas = Number.NaN;
   private desired = Number.NaN;
@@ -91,8 +107,12 @@ export class ClusterRecorder {
       if (Number.isFinite(this.replicas) && next !== this.replicas) this.changes.push({ at: Date.now(), from: this.replicas, to: next });
       this.replicas = next;
     });
-    await watchOne<V2HorizontalPodAutoscaler>(`/apis/autoscaling/v2/namespaces/${this.o.namespace}/horizontalpodautoscalers`, { fieldSelector: `metadata.name=${this.o.hpa}` }, (_t, h) => {
+    await watchOne<V2HorizontalPodAutoscaler>(`/apis/autoscaling/v2/namespaces/${this.o.namespace}/horizontalpodautoscalers`, { fieldSelector: `metadata.name=${this.o.hpa}` }, (type, h) => {
       this.desired = h.status?.desiredReplicas ?? Number.NaN;
+      const metrics = currentMetricValues(h);
+      const last = this.hpaStatus.at(-1);
+      // A status written while recording (not the one listed at the start): a sync just happened.
+      if (type === 'MODIFIED' && h.status && (last?.desired !== this.desired || JSON.stringify(last.metrics) !== JSON.stringify(metrics))) this.hpaStatus.push({ at: Date.now(), desired: this.desired, metrics });
     });
     await watchOne<V1Pod>(`/api/v1/namespaces/${this.o.namespace}/pods`, { labelSelector: this.o.podSelector }, (type, pod) => {
       const name = pod.metadata?.name ?? '';
@@ -131,6 +151,11 @@ export class ClusterRecorder {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const a of this.aborts) a.abort();
+  }
+
+  /** The HPA's statuses in seconds from `startMs`. */
+  statusFrom(startMs: number): HpaStatusSample[] {
+    return this.hpaStatus.map((s) => ({ t: (s.at - startMs) / 1000, desired: s.desired, metrics: s.metrics }));
   }
 
   /** Replica changes in seconds from `startMs`. */

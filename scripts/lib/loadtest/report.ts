@@ -74,7 +74,9 @@ export function markdown(r: RunReport): string {
           '',
           r.predicted
             ? "Every sync that changed the count or was held back from changing it, with the controller's chain: the metric against its target, the proposal, the stabilization windows, the rate policies and min/max, and the rule that set the count."
-            : "The same chain rebuilt from what the run recorded (the metric the HPA read, the replicas, the Ready pods) at the syncs the first replica change places (a sync period apart), beside what the cluster set.",
+            : r.record.hpaStatus?.length
+              ? "The same chain rebuilt from what the run recorded: the HPA's own statuses (what it read of each metric, written at a sync), the replicas and the Ready pods, at syncs a period apart from the first status, beside what the cluster set."
+              : "The same chain rebuilt from what the run recorded (the metric the HPA read, the replicas, the Ready pods) at the syncs the first replica change places (a sync period apart), beside what the cluster set.",
           '',
           ...decisionTable(r.decisions, !r.predicted),
           '',

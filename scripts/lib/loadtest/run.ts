@@ -199,6 +199,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     firstNewReadyAt: firstNewReady ? toT(firstNewReady.at) : undefined,
     requests: { total: k6.total, failed: k6.failed, shed: k6.shed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
     podStarts: recorder.podStarts,
+    hpaStatus: recorder.statusFrom(k6.startMs),
   };
   // The simulator on the same overlay, profile and measured pod start: the prediction the run is held to.
   const central = centralRun(hpa, pipe, profile);

@@ -47,6 +47,19 @@ export interface RunRecord {
   };
   /** Seconds from creation to Ready of each pod the run saw start. */
   podStarts: number[];
+  /**
+   * Every status the HPA wrote (the controller writes one at a sync when something changed):
+   * when it was seen, its desired replicas, and what it read of each spec.metrics entry, in
+   * order. Absent in records made before it was recorded.
+   */
+  hpaStatus?: HpaStatusSample[];
+}
+
+export interface HpaStatusSample {
+  t: number;
+  desired: number;
+  /** status.currentMetrics as numbers, in the order of spec.metrics (NaN where it has none). */
+  metrics: number[];
 }
 
 /** Samples from t - before to t + after, for a failed assertion's context. */

@@ -1,7 +1,7 @@
 import type { HpaSettings, PipelineSettings } from '../loadtest/bounds.ts';
 import { controllerSettings, OBSERVATION_LATENCY_SECONDS } from '../loadtest/bounds.ts';
-import type { RunRecord } from '../loadtest/timeline.ts';
-import { newMemory, sync, type Decision } from './controller.ts';
+import type { HpaStatusSample, RunRecord, Sample } from '../loadtest/timeline.ts';
+import { newMemory, sync, type ControllerSettings, type Decision, type MetricReading, type MetricTarget } from './controller.ts';
 
 // Why the HPA did what it did, sync by sync: for a prediction, the simulator's own chain;
 // for a real run, the same chain rebuilt from what the run recorded (the metric the HPA
@@ -28,12 +28,16 @@ export function syncTimes(record: RunRecord, syncSeconds: number): number[] {
 }
 
 /**
- * The chain rebuilt for a real run on a Pods metric: at each sync, the recorded average per
- * pod stands for every Ready pod's value (the ratio the controller computes from them is
- * the same), pods not Ready have none.
+ * The chain rebuilt for a real run. With the HPA's statuses recorded (each written at a
+ * sync), from what the controller itself read of every metric, at syncs a period apart from
+ * the first status (a sync that changed nothing writes none: it read what the last did).
+ * Older records have only the per-pod metric: then, for a Pods metric, the recorded average
+ * per pod stands for every Ready pod's value (the ratio the controller computes from them
+ * is the same), pods not Ready have none, at the syncs the first replica change places.
  */
 export function reconstructDecisions(record: RunRecord, hpa: HpaSettings, pipe: Pick<PipelineSettings, 'syncSeconds'>): ExplainedSync[] {
   const settings = controllerSettings(hpa);
+  if (record.hpaStatus && record.hpaStatus.length > 0) return fromStatus(record, record.hpaStatus, settings, pipe.syncSeconds);
   if (!settings.metrics.every((m) => m.type === 'Pods')) return [];
   const memory = newMemory();
   const at = (t: number) => record.samples.find((s) => s.t >= t);
@@ -48,6 +52,35 @@ export function reconstructDecisions(record: RunRecord, hpa: HpaSettings, pipe: 
     out.push({ ...d, observed: after?.desired });
   }
   return out;
+}
+
+/** How far a status may be seen from the sync time a period predicts (the controller's period drifts a little). */
+const STATUS_SLACK_SECONDS = 1.5;
+
+function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: ControllerSettings, syncSeconds: number): ExplainedSync[] {
+  const memory = newMemory();
+  const last = record.samples.at(-1)?.t ?? 0;
+  const out: ExplainedSync[] = [];
+  for (let t = (statuses[0] as HpaStatusSample).t; t <= last; t += syncSeconds) {
+    // A sync that wrote a status is where that status was seen: the next period counts from it.
+    const written = statuses.find((s) => Math.abs(s.t - t) <= STATUS_SLACK_SECONDS);
+    if (written) t = written.t;
+    const status = written ?? [...statuses].reverse().find((s) => s.t <= t);
+    const before = [...record.samples].reverse().find((s) => s.t <= t - 1) ?? record.samples[0];
+    if (!status || !before || before.ready === 0) continue;
+    const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, before));
+    const d = sync(settings, memory, t, { current: before.replicas, ready: before.ready }, readings);
+    // The count the cluster set: this sync's status, or the last one's when it wrote none.
+    out.push({ ...d, observed: status.desired });
+  }
+  return out;
+}
+
+/** What the controller read of one metric, as the rules take it: every Ready pod at the average, or the External value. */
+function readingOf(m: MetricTarget, value: number, pods: Pick<Sample, 'replicas' | 'ready'>): MetricReading {
+  if (!Number.isFinite(value)) return {};
+  if (m.type === 'External') return { value: 'averageValue' in m ? value * pods.replicas : value };
+  return { perPod: Array.from({ length: pods.ready }, () => value), missing: Math.max(0, pods.replicas - pods.ready) };
 }
 
 /** The decision nearest `t`. */

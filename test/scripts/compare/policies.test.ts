@@ -3,7 +3,11 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parsePolicies, POLICIES, SCENARIOS, scenarioParams, writeRunOverlay } from '../../../scripts/lib/compare/policies.ts';
+import { parsePolicies, POLICIES, SCENARIOS, scenarioParams, writeRunOverlay, writeSideBySideOverlay } from '../../../scripts/lib/compare/policies.ts';
+import { claimLines, sleepClaims } from '../../../scripts/lib/compare/claims.ts';
+import type { PolicyRun } from '../../../scripts/lib/compare/run.ts';
+import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
+import { nodePortOf, type KObject } from '../../../scripts/lib/manifests/objects.ts';
 import { renderComparisonChart } from '../../../scripts/lib/compare/chart.ts';
 import { policyFigures, row, TABLE_HEAD } from '../../../scripts/lib/compare/report.ts';
 import { hpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
@@ -76,6 +80,40 @@ compare('predicts what each policy does in the sleep scenario: ours scales at on
   assert.match(svg, />SLO 500 ms</);
 });
 
+compare('places every policy side by side in its own namespace with its own NodePorts, in one overlay that validates', async () => {
+  const root = join(dir, 'side-by-side');
+  const { overlay, runs } = await writeSideBySideOverlay(root, [...POLICIES], 'sleep');
+  const lines: string[] = [];
+  const { errors, rendered: all } = await validate({ root: REPO_ROOT, overlays: [overlay], scanDirs: [], rulesFile: repoPath(ADAPTER_RULES_FILE), $: sh, write: (l) => lines.push(l) });
+  assert.equal(errors, [], lines.join('\n'));
+  const objects = all.get(overlay) ?? [];
+  assert.equal(runs.map((r) => r.namespace), POLICIES.map((p) => `inferscale-${p}`));
+  const partOf = (ns: string) => objects.filter((o) => o.metadata.namespace === ns || (o.kind === 'Namespace' && o.metadata.name === ns));
+  const ports = runs.map((r) => [nodePortOf(partOf(r.namespace), 'http'), nodePortOf(partOf(r.namespace), 'metrics')]).flat();
+  assert.is(new Set(ports).size, 2 * POLICIES.length, `every NodePort its own: ${ports.join(', ')}`);
+  assert.not.ok(ports.includes(nodePortOf(rendered.get('sleep-concurrency') ?? [], 'http')), "none the e2e's");
+  // Apart from where it lives, each part is the policy's run as the sequential comparison renders it.
+  const placed = (o: KObject) => JSON.stringify(o).replaceAll(/inferscale-[a-z-]+/g, 'NS').replaceAll(/"nodePort":\d+/g, '"nodePort":0');
+  const alone = (p: string) => (rendered.get(`sleep-${p}`) ?? []).map((o) => JSON.stringify(o).replaceAll(/"namespace":"inferscale"|"name":"inferscale"/g, (m) => m.replace('inferscale', 'NS')).replaceAll(/"nodePort":\d+/g, '"nodePort":0'));
+  for (const r of runs) assert.equal(partOf(r.namespace).map(placed).sort(), alone(r.policy).sort(), `${r.policy} side by side`);
+});
+
+compare('checks what the README claims of the sleep scenario, and says when a run refutes it', async () => {
+  const profile = profileFor('step', scenarioParams('sleep'));
+  const reports = new Map<string, RunReport>();
+  for (const p of POLICIES) reports.set(p, (await predict({ objects: rendered.get(`sleep-${p}`) ?? [], overlay: p, profile, provider: { relistSeconds: async () => 5 }, podStartSeconds: 1.7, reportDir: join(dir, `claims-${p}`), fixedSchedule: true })).report);
+  const reference = hpaSettings(rendered.get('sleep-concurrency') ?? []);
+  const run = (policy: (typeof POLICIES)[number], report: RunReport): PolicyRun => ({ policy, scenario: 'sleep', overlay: policy, observed: report, predicted: report, minutes: 1 });
+  const held = sleepClaims(POLICIES.map((p) => run(p, reports.get(p) as RunReport)), reference);
+  assert.equal(held.map((c) => c.ok), [true, true, true], claimLines(held).join('\n'));
+  assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency adds pods first: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never$/);
+  // Ours as if it had run the CPU policy's timeline: it never scales, so neither claim of ours holds.
+  const refuted = sleepClaims([run('concurrency', reports.get('cpu') as RunReport), run('latency-external', reports.get('latency-external') as RunReport)], reference);
+  assert.equal(refuted.map((c) => c.ok), [false, false]);
+  assert.match(claimLines(refuted)[1] as string, /^✗ Compare 2\. concurrency has the best SLO attainment: concurrency [\d.]+ %, latency-external [\d.]+ %$/);
+  assert.equal(sleepClaims([run('cpu', reports.get('cpu') as RunReport)], reference), [], 'nothing to compare ours with');
+});
+
 compare('writes compare.md again from a comparison folder with --rewrite, without a cluster', async () => {
   const root = join(dir, 'rewrite');
   const step = repoPath('test/fixtures/runs/step.timeline.json');
@@ -97,6 +135,9 @@ compare('refuses an unknown policy or scenario with one sentence and exit code 2
   const { code, stderr } = await runScript('scripts/compare.ts', ['--scenarios', 'gpu']);
   assert.is(code, 2);
   assert.is(stderr.trim(), 'error: --scenarios takes a comma-separated list of sleep, compute; got "gpu".');
+  const crowded = await runScript('scripts/compare.ts', ['--side-by-side']);
+  assert.is(crowded.code, 2);
+  assert.is(crowded.stderr.trim(), "error: --side-by-side runs sleep only: compute's pods would share the node's CPU; pass --scenarios sleep.");
 });
 
 compare.after(async () => {

@@ -50,4 +50,21 @@ why('says the scale-down window held the spike pods after the load fell', () => 
   assert.ok(table.some((row) => row.includes('the scale-down window')));
 });
 
+why("rebuilds a CPU run's chain from the HPA's own statuses, a sync period apart, the syncs that wrote none included", () => {
+  // Two pods at 100 % of their request against a 50 % target, from the first status on.
+  const cpu = { ...hpa, metrics: [{ type: 'Resource' as const, name: 'cpu' as const, averageUtilization: 50 }] };
+  const samples = Array.from({ length: 60 }, (_, t) => ({ t, replicas: t < 22 ? 2 : 4, desired: t < 21 ? 2 : 4, ready: t < 25 ? 2 : 4, metric: Number.NaN, offered: 10, achieved: 10, errors: 0, shed: 0, p50: 0.2, p95: 0.2, p99: 0.2 }));
+  const record = { ...(runs.get('step') as RunReport).record, samples, changes: [{ t: 21, from: 2, to: 4 }], hpaStatus: [{ t: 6.2, desired: 2, metrics: [40] }, { t: 21.1, desired: 4, metrics: [100] }, { t: 36.6, desired: 4, metrics: [52] }] };
+  const decisions = reconstructDecisions(record, cpu, { syncSeconds: 15 });
+  assert.equal(decisions.map((d) => d.at.toFixed(1)), ['6.2', '21.1', '36.6', '51.6'], 'each written status re-phases the period');
+  assert.equal(decisions.map((d) => [d.metrics[0]?.usage, d.replicas, d.observed]), [[40, 2, 2], [100, 4, 4], [52, 4, 4], [52, 4, 4]]);
+  assert.is(decisions[1]?.rule, 'the metric');
+  assert.is(decisions[2]?.rule, 'the tolerance', '52 % of 50 % is inside it');
+  assert.is(decisions[3]?.metrics[0]?.usage, 52, 'a sync that wrote nothing read what the last one did');
+  // An External Value metric: the value as the controller read it, the ratio to the target.
+  const latency = { ...hpa, metrics: [{ type: 'External' as const, name: 'inference_request_latency_seconds', value: 0.25 }] };
+  const slow = reconstructDecisions({ ...record, hpaStatus: [{ t: 6.2, desired: 4, metrics: [0.5] }] }, latency, { syncSeconds: 15 });
+  assert.equal([slow[0]?.metrics[0]?.ratio, slow[0]?.proposed], [2, 4]);
+});
+
 why.run();

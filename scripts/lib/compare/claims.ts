@@ -1,0 +1,53 @@
+import type { HpaSettings } from '../loadtest/bounds.ts';
+import { policyFigures } from './report.ts';
+import { REFERENCE_POLICY } from './policies.ts';
+import type { PolicyRun } from './run.ts';
+
+// What the README's "Why concurrency" says of the accelerator-bound scenario, checked on a
+// comparison's runs: ours reacts first and serves the most requests under the objective,
+// and CPU does not move when the work is off the CPU. Each is a claim a run can refute.
+
+export interface Claim {
+  claim: string;
+  ok: boolean;
+  detail: string;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const secs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} s` : 'never');
+
+export function sleepClaims(runs: PolicyRun[], reference: HpaSettings): Claim[] {
+  const sleep = runs.filter((r) => r.scenario === 'sleep');
+  const ours = sleep.find((r) => r.policy === REFERENCE_POLICY);
+  const others = sleep.filter((r) => r !== ours);
+  if (!ours || others.length === 0) return [];
+  const fig = (r: PolicyRun) => policyFigures(r.observed, reference);
+  // A reaction before the step (the base load at the target's edge) still counts as first.
+  const reaction = (r: PolicyRun) => fig(r).figures.reactionSeconds;
+  const claims: Claim[] = [];
+  const oursReaction = reaction(ours);
+  claims.push({
+    claim: `${REFERENCE_POLICY} adds pods first`,
+    ok: Number.isFinite(oursReaction) && others.every((r) => !(reaction(r) <= oursReaction)),
+    detail: [ours, ...others].map((r) => `${r.policy} ${secs(reaction(r))}`).join(', '),
+  });
+  const slo = (r: PolicyRun) => fig(r).figures.sloAttainment;
+  claims.push({
+    claim: `${REFERENCE_POLICY} has the best SLO attainment`,
+    ok: others.every((r) => slo(ours) > slo(r)),
+    detail: [ours, ...others].map((r) => `${r.policy} ${pct(slo(r))}`).join(', '),
+  });
+  const cpu = sleep.find((r) => r.policy === 'cpu');
+  if (cpu) {
+    const peak = fig(cpu).peak;
+    claims.push({
+      claim: 'cpu does not scale when the work is off the CPU',
+      ok: peak === cpu.observed.hpa.minReplicas,
+      detail: `peak ${peak} replicas, minReplicas ${cpu.observed.hpa.minReplicas}`,
+    });
+  }
+  return claims;
+}
+
+/** One line per claim, in the e2e's form (.ci/run counts them). */
+export const claimLines = (claims: Claim[]): string[] => claims.map((c, i) => `${c.ok ? '✓' : '✗'} Compare ${i + 1}. ${c.claim}: ${c.detail}`);
