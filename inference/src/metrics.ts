@@ -52,6 +52,13 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
     registers: [registry],
   });
 
+  // The series of the answers a predict request ends with exist from the pod's start, at 0:
+  // a rate() over them (the latency rule) reads 0 at idle instead of nothing.
+  for (const code of ['200', '429']) {
+    duration.zero({ code });
+    requests.inc({ code }, 0);
+  }
+
   // The integral of in-flight over time: rate() of it over a window is the exact average
   // concurrency in that window, a steadier HPA input than a sampled gauge.
   let current = 0;

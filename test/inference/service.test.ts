@@ -50,6 +50,15 @@ service('sheds load past slots plus queue with 429 and Retry-After', async ({ sv
   assert.is(sample(text, 'inference_requests_total{code="429"}'), 1);
 });
 
+service('exports the answers a predict request ends with at 0 before the first request, so a rate over them reads 0 at idle', async ({ svc }) => {
+  const text = await scrape(svc.metricsPort);
+  for (const code of ['200', '429']) {
+    assert.is(sample(text, `inference_request_duration_seconds_count{code="${code}"}`), 0, code);
+    assert.is(sample(text, `inference_request_duration_seconds_sum{code="${code}"}`), 0, code);
+    assert.is(sample(text, `inference_requests_total{code="${code}"}`), 0, code);
+  }
+});
+
 service('counts in-flight seconds so that its rate is the average concurrency', async ({ svc }) => {
   const before = sample(await scrape(svc.metricsPort), 'inference_inflight_seconds_total');
   const t0 = performance.now();

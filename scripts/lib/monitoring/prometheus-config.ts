@@ -19,7 +19,8 @@ export function scrapeJobs(objects: KObject[], kubeconfig: string): ScrapeJob[] 
   const services = objects.filter((o) => o.kind === 'Service') as unknown as (V1Service & KObject)[];
   return (objects.filter((o) => o.kind === 'ServiceMonitor') as ServiceMonitor[]).flatMap((sm) => {
     const namespace = sm.metadata.namespace ?? 'default';
-    const selected = services.filter((s) => selectorMatches(sm.spec.selector?.matchLabels, s.metadata.labels));
+    // As the operator selects without a namespaceSelector: Services in the ServiceMonitor's own namespace.
+    const selected = services.filter((s) => (s.metadata.namespace ?? 'default') === namespace && selectorMatches(sm.spec.selector?.matchLabels, s.metadata.labels));
     return (sm.spec.endpoints ?? []).flatMap((ep, i) =>
       selected.flatMap((svc) => {
         const port = svc.spec?.ports?.find((p) => p.name === ep.port);

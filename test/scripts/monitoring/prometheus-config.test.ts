@@ -25,6 +25,15 @@ config("makes one job per ServiceMonitor endpoint with its interval and path", (
   assert.is(jobs[0]?.metrics_path, endpoint?.path ?? '/metrics');
 });
 
+config("selects the Services of the ServiceMonitor's own namespace, as the operator does without a namespaceSelector", () => {
+  const elsewhere = (o: KObject): KObject => (o.kind === 'Namespace' ? o : { ...o, metadata: { ...o.metadata, namespace: 'other' } });
+  const both = [...objects, ...objects.map(elsewhere)];
+  const jobs = scrapeJobs(both, '/kubeconfig');
+  assert.is(jobs.length, 2 * (sm.spec.endpoints?.length ?? 0));
+  assert.is(new Set(jobs.map((j) => j.job_name)).size, jobs.length, 'every job name its own (Prometheus refuses duplicates)');
+  assert.equal(jobs.map((j) => (j.kubernetes_sd_configs[0] as { namespaces: { names: string[] } }).namespaces.names), [[sm.metadata.namespace], ['other']]);
+});
+
 config("discovers the Service's pods in its namespace and keeps only the endpoint's port", () => {
   const [job] = scrapeJobs(objects, '/kubeconfig');
   assert.equal(job?.kubernetes_sd_configs, [
