@@ -233,6 +233,38 @@ pipeline('runs the policy comparison side by side on a short step, checks its cl
   }
 });
 
+pipeline("runs KEDA as the metric plane for overlays/local-keda: its HPA scales on the ScaledObject's query; overlays/local gives the external metrics back to the adapter", async ({ kc }) => {
+  const externalApi = async () => (await kc.makeApiClient(ApiregistrationV1Api).readAPIService({ name: 'v1beta1.external.metrics.k8s.io' })).spec?.service?.name;
+  try {
+    // Builds KEDA into the cache the first time (about 6 to 9 minutes on 2 cores).
+    const run = await runScript('scripts/reconcile.ts', ['--overlay', 'overlays/local-keda', '--timeout', '180']);
+    assert.is(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /✓ ScaledObject\/inference: Ready; its HPA is keda-hpa-inference/);
+    assert.match(run.stdout, /✓ HorizontalPodAutoscaler\/keda-hpa-inference: ScalingActive=True/);
+    assert.is(await externalApi(), 'keda-metrics-apiserver', 'external.metrics.k8s.io is KEDA\'s, not the adapter\'s');
+    const apps = kc.makeApiClient(AppsV1Api);
+    // Busy slots show in the query within a scrape and its window; the HPA acts at its next sync.
+    const budgetMs = (scrapeSeconds + windowSeconds + 2 * 15 + 5) * 1000;
+    const { result: replicas } = await underLoad(24, () =>
+      waitFor("KEDA's HPA to add pods under load", budgetMs, async () => {
+        const d = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
+        return (d.spec?.replicas ?? 0) > 2 ? d.spec?.replicas : undefined;
+      }),
+    );
+    assert.ok((replicas ?? 0) > 2, `${replicas} replicas`);
+  } finally {
+    const back = await reconcile('--timeout', '180');
+    assert.is(back.code, 0, back.stdout + back.stderr);
+  }
+  assert.is(await externalApi(), 'prometheus-adapter', 'back on the adapter\'s plane');
+  const hpas = await kc.makeApiClient(AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace: NS });
+  await waitFor("KEDA's HPA to go with its ScaledObject", 60_000, async () => {
+    const names = (await kc.makeApiClient(AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace: NS })).items.map((h) => h.metadata?.name);
+    return names.includes('keda-hpa-inference') ? undefined : true;
+  });
+  assert.ok(hpas.items.some((h) => h.metadata?.name === 'inference'));
+});
+
 pipeline('serves every request through a rolling update', async ({ kc }) => {
   const apps = kc.makeApiClient(AppsV1Api);
   const { statuses } = await underLoad(4, async () => {

@@ -1,6 +1,7 @@
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, progress } from '../cli.ts';
+import { metricPlane } from '../manifests/plane.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { ADAPTER_RELIST_SECONDS, reloadPrometheus, writePrometheusConfig } from './embedded/monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
@@ -222,8 +223,15 @@ export class LocalProvider implements ClusterProvider {
   }
 
   async installMonitoring(objects: KObject[]): Promise<void> {
-    const bins = await this.prepare();
-    await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, componentsOf('monitoring'), objects);
+    const keda = metricPlane(objects) === 'keda';
+    const bins = await this.prepare(keda ? ['keda'] : []);
+    await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, [...componentsOf('monitoring'), ...(keda ? componentsOf('keda') : [])], objects);
+  }
+
+  /** KEDA's overlay on a cluster bootstrapped with another: KEDA built (once), started and registered before its ScaledObject is applied. */
+  async ensureMetricPlane(objects: KObject[]): Promise<void> {
+    if (metricPlane(objects) !== 'keda') return;
+    await this.installMonitoring(objects);
   }
 
   handles(obj: KObject): string | undefined {

@@ -46,6 +46,12 @@ export interface ClusterProvider {
    * reason (the embedded cluster reads ServiceMonitors into its host Prometheus).
    */
   handles?(obj: KObject): string | undefined;
+  /**
+   * Before an overlay is applied: start the server of its metric plane if it is not running
+   * (the embedded cluster's KEDA, for an overlay with a ScaledObject). Elsewhere the user
+   * installs KEDA.
+   */
+  ensureMetricPlane?(objects: KObject[]): Promise<void>;
   /** Bring provider-side configuration in line with the overlay; starts nothing. */
   syncMonitoring?(objects: KObject[]): Promise<void>;
   /**

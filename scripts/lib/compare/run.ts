@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { progress } from '../cli.ts';
@@ -79,8 +79,14 @@ export async function runSideBySide(o: CompareOptions): Promise<PolicyRun[]> {
     const { objects } = await renderOverlay(o.$, written.overlay);
     const parts = written.runs.map((r) => ({ ...r, objects: objects.filter((x) => x.metadata.namespace === r.namespace || (x.kind === 'Namespace' && x.metadata.name === r.namespace)) }));
     await reset(o, parts.map((p) => p.objects));
-    await runReconcile({ $: o.$, kc: o.kc, overlay: written.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: (l) => o.log(`  ${l}`) });
-    runs.push(...(await Promise.all(parts.map((p) => loadAndPredict(o, { ...p, scenario, profile, started, log: (l) => o.log(`  ${p.policy}: ${l}`) })))));
+    try {
+      await runReconcile({ $: o.$, kc: o.kc, overlay: written.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: (l) => o.log(`  ${l}`) });
+      runs.push(...(await Promise.all(parts.map((p) => loadAndPredict(o, { ...p, scenario, profile, started, log: (l) => o.log(`  ${p.policy}: ${l}`) })))));
+    } finally {
+      // The runs' namespaces are the comparison's own (no other overlay prunes them): they go, with all in them.
+      const core = o.kc.makeApiClient(CoreV1Api);
+      for (const { namespace } of written.runs) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
   }
   return runs;
 }

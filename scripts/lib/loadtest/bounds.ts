@@ -5,6 +5,7 @@ import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } fro
 import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
 import { serviceConfigOf } from '../manifests/service-config.ts';
 import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
+import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PodSettings, type SimRun } from '../simulate/run.ts';
 import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles.ts';
 
@@ -73,18 +74,39 @@ function metricTargets(hpa: V2HorizontalPodAutoscaler): MetricTarget[] {
   return targets;
 }
 
+/** The overlay's HPA: its own, or the one KEDA makes of its ScaledObject. */
+export function hpaOf(objects: KObject[]): (V2HorizontalPodAutoscaler & KObject) | undefined {
+  const own = objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as (V2HorizontalPodAutoscaler & KObject) | undefined;
+  const so = scaledObjectOf(objects);
+  return own ?? (so ? kedaHpa(so) : undefined);
+}
+
+/** What an External metric stands for, from the rule or the query that serves it. */
+function externalSignals(objects: KObject[], metrics: MetricTarget[]): MetricTarget[] {
+  const so = scaledObjectOf(objects);
+  return metrics.map((m, i) => {
+    if (m.type !== 'External') return m;
+    const query = so?.spec.triggers[i]?.metadata.query;
+    if (query === undefined) return { ...m, signal: 'latency' };
+    if (/\brate\(\s*inference_inflight_seconds_total\b/.test(query) && /^\s*sum\b/.test(query)) return { ...m, signal: 'concurrency' };
+    throw new UserError(`the simulator models a ScaledObject's Prometheus query only as the sum of the rate of inference_inflight_seconds_total; got "${query}".`);
+  });
+}
+
 export function hpaSettings(objects: KObject[]): HpaSettings {
-  const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as (V2HorizontalPodAutoscaler & KObject) | undefined;
-  const metrics = hpa ? metricTargets(hpa) : [];
+  const hpa = hpaOf(objects);
+  const metrics = hpa ? externalSignals(objects, metricTargets(hpa)) : [];
   if (!hpa?.spec || metrics.length === 0) throw new UserError('the overlay has no HPA with a metric and a target, which the load test asserts on.');
   const pods = metrics.find((m) => m.type === 'Pods');
+  // KEDA's trigger on the same signal: its threshold is the target per replica.
+  const perReplica = metrics.find((m) => m.type === 'External' && m.signal === 'concurrency' && 'averageValue' in m) as { averageValue: number } | undefined;
   const rules = (r: V2HPAScalingRules | undefined, fallbackWindow: number) => ({ ...r, stabilizationWindowSeconds: r?.stabilizationWindowSeconds ?? fallbackWindow });
   return {
     minReplicas: hpa.spec.minReplicas ?? 1,
     maxReplicas: hpa.spec.maxReplicas,
     metrics,
     metric: pods?.name ?? RECORDED_METRIC,
-    target: pods?.averageValue ?? serviceConfig(objects).slots,
+    target: pods?.averageValue ?? perReplica?.averageValue ?? serviceConfig(objects).slots,
     scaleUp: rules(hpa.spec.behavior?.scaleUp, 0),
     scaleDown: rules(hpa.spec.behavior?.scaleDown, 300),
   };

@@ -10,7 +10,7 @@ import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { tail, type Sh } from '../shell.ts';
 import { checkRun, type AssertionResult } from './assertions.ts';
-import { boundsForRun, centralRun, HPA_SYNC_SECONDS, hpaSettings, runEvents } from './bounds.ts';
+import { boundsForRun, centralRun, HPA_SYNC_SECONDS, hpaOf, hpaSettings, runEvents } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
 import { findK6 } from './k6-binary.ts';
@@ -75,15 +75,15 @@ interface Resolved extends LoadTestOptions {
   relistSeconds: number;
 }
 
-/** The rendered objects with the HPA replaced by the cluster's own. */
+/** The rendered objects with the HPA replaced by the cluster's own (for a ScaledObject, the one KEDA made of it, added). */
 export async function withLiveHpa(kc: KubeConfig, objects: KObject[]): Promise<KObject[]> {
-  const rendered = objects.find((x) => x.kind === 'HorizontalPodAutoscaler');
+  const rendered = hpaOf(objects);
   if (!rendered) return objects;
   const ns = rendered.metadata.namespace ?? 'default';
   const res = await kubeGet(kc, `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${rendered.metadata.name}`);
   if (res.status !== 200) throw new UserError(`HorizontalPodAutoscaler ${ns}/${rendered.metadata.name} is not in the cluster (HTTP ${res.status}); deploy the overlay first.`);
   const live = JSON.parse(res.body) as KObject;
-  return objects.map((x) => (x === rendered ? live : x));
+  return objects.includes(rendered) ? objects.map((x) => (x === rendered ? live : x)) : [...objects, live];
 }
 
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number : Number.NaN);
@@ -102,7 +102,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const hpa = hpaSettings(o.objects);
   const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
   if (!rule) throw new UserError(`no rule in ${ADAPTER_RULES_FILE} serves ${hpa.metric}, the metric the HPA scales on.`);
-  const hpaObj = o.objects.find((x) => x.kind === 'HorizontalPodAutoscaler') as KObject;
+  const hpaObj = hpaOf(o.objects) as KObject;
   const deployment = o.objects.find((x) => x.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
   const namespace = hpaObj.metadata.namespace ?? 'default';
   const podSelector = labelSelector(deployment?.spec?.selector.matchLabels);

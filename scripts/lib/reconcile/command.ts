@@ -48,6 +48,7 @@ export async function runReconcile(cmd: ReconcileCommand): Promise<{ result: Rec
     throw new UserError(`${overlay} does not validate (${errors.length} error(s) above); nothing was applied.`);
   }
   const objects = rendered.get(overlay) ?? [];
+  if (!cmd.dryRun) await cmd.provider?.ensureMetricPlane?.(objects);
   const result = await reconcile({
     kc: cmd.kc,
     objects,

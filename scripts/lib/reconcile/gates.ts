@@ -1,5 +1,6 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { waitOrUndefined } from '../wait.ts';
+import { kubeGet } from '../kube/raw.ts';
 import { podMetricValues, waitApiServicesAvailable } from '../kube/custom-metrics.ts';
 import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
 
@@ -85,6 +86,28 @@ export async function scalingActiveGate(kc: KubeConfig, ns: string, name: string
   return { gate: `HorizontalPodAutoscaler/${name}`, ok: done !== undefined, detail: done ?? `not scaling after ${timeoutMs / 1000} s: ${last}` };
 }
 
+/**
+ * A KEDA ScaledObject: Ready (its trigger reads Prometheus) and its HPA's name, the HPA that
+ * the ScalingActive gate then waits for.
+ */
+export async function scaledObjectGate(kc: KubeConfig, ns: string, name: string, timeoutMs: number): Promise<GateResult & { hpaName?: string }> {
+  let last = 'not read yet';
+  let hpaName: string | undefined;
+  const done = await until(timeoutMs, async () => {
+    const res = await kubeGet(kc, `/apis/keda.sh/v1alpha1/namespaces/${ns}/scaledobjects/${name}`);
+    if (res.status !== 200) {
+      last = `the API answers ${res.status}`;
+      return undefined;
+    }
+    const so = JSON.parse(res.body) as { status?: { hpaName?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+    const conditions = so.status?.conditions ?? [];
+    last = conditions.map((c) => `${c.type}=${c.status} (${c.reason}): ${c.message}`).join('; ') || 'no conditions reported yet';
+    hpaName = so.status?.hpaName;
+    return conditions.some((c) => c.type === 'Ready' && c.status === 'True') && hpaName ? `Ready; its HPA is ${hpaName}` : undefined;
+  });
+  return { gate: `ScaledObject/${name}`, ok: done !== undefined, detail: done ?? `not Ready after ${timeoutMs / 1000} s: ${last}`, hpaName };
+}
+
 /** Every gate the rendered objects call for, in order. */
 export async function healthGates(kc: KubeConfig, objects: KObject[], timeoutMs: number): Promise<GateResult[]> {
   const results: GateResult[] = [];
@@ -108,6 +131,14 @@ export async function healthGates(kc: KubeConfig, objects: KObject[], timeoutMs:
       if (!gate.ok) budget = Math.min(budget, 3000);
     }
     results.push(await scalingActiveGate(kc, ns, hpa.metadata.name, budget));
+  }
+  for (const so of objects.filter((o) => o.kind === 'ScaledObject')) {
+    const ns = so.metadata.namespace ?? 'default';
+    const gate = await scaledObjectGate(kc, ns, so.metadata.name, budget);
+    const { hpaName, ...result } = gate;
+    results.push(result);
+    if (!gate.ok || !hpaName) budget = Math.min(budget, 3000);
+    else results.push(await scalingActiveGate(kc, ns, hpaName, budget));
   }
   return results;
 }

@@ -16,10 +16,13 @@ export interface ScalingRules {
 }
 
 /** One entry of the HPA's spec.metrics, with its target as a number (milli-units resolved). */
+/** What an External metric measures: the mean request latency (the adapter's rule), or the fleet's requests in flight (KEDA's query). */
+export type ExternalSignal = 'latency' | 'concurrency';
+
 export type MetricTarget =
   | { type: 'Pods'; name: string; averageValue: number }
-  | { type: 'External'; name: string; value: number }
-  | { type: 'External'; name: string; averageValue: number }
+  | { type: 'External'; name: string; value: number; signal?: ExternalSignal }
+  | { type: 'External'; name: string; averageValue: number; signal?: ExternalSignal }
   | { type: 'Resource'; name: string; averageUtilization: number };
 
 export interface ControllerSettings {

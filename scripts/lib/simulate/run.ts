@@ -221,7 +221,21 @@ export function simulate(
     }
     if (t + 1e-9 >= nextSync) {
       const current = fleet.length;
+      // Each pod's rate() over the window. A pod that joined inside the window has fewer
+      // samples, and none from before its traffic; with fewer than two it has no value. The
+      // adapter serves milli-units, as the controller reads them. A pod's series starts at its
+      // first scrape after it turned Ready.
+      const podRate = (pod: Pod): number | undefined => {
+        const own = scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s.inflight - (pod.base ?? 0) }));
+        const rate = promRate(own, t, W);
+        return rate === undefined ? undefined : Math.round(rate * 1000) / 1000;
+      };
       const readings = hpa.metrics.map((m): MetricReading => {
+        if (m.type === 'External' && m.signal === 'concurrency') {
+          // KEDA's query: the sum of every pod's rate, read from Prometheus when the HPA asks (no relist).
+          const rates = fleet.map(podRate).filter((r): r is number => r !== undefined);
+          return { value: rates.length ? rates.reduce((a, b) => a + b, 0) : undefined };
+        }
         if (m.type === 'External') {
           // The mean request latency over the window: rate(sum) / rate(count); none without requests.
           const inWindow = scrapes.filter((s) => s.at > t - W && s.at <= t);
@@ -245,13 +259,9 @@ export function simulate(
             if (rate !== undefined) perPod.push((rate / pods.cpu.requestCores) * 100);
             continue;
           }
-          // Each pod's rate() over the window. A pod that joined inside the window has fewer
-          // samples, and none from before its traffic; with fewer than two, or before a relist
-          // lists it, it has no value. The adapter serves milli-units, as the controller reads them.
-          // A pod's series starts at its first scrape after it turned Ready.
-          const own = scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s.inflight - (pod.base ?? 0) }));
-          const rate = promRate(own, t, W);
-          if (pod.listedFrom <= t && rate !== undefined) perPod.push(Math.round(rate * 1000) / 1000);
+          // Before a relist lists a pod's series, the adapter has no value for it.
+          const rate = podRate(pod);
+          if (pod.listedFrom <= t && rate !== undefined) perPod.push(rate);
         }
         return { perPod, missing: current - perPod.length - unready, unready };
       });

@@ -9,6 +9,7 @@ import { longestRequestMs } from '../../../inference/src/config.ts';
 import { serviceConfigOf } from '../manifests/service-config.ts';
 import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
+import { kedaHpa, type ScaledObject } from '../manifests/keda.ts';
 
 export interface CrossCheckContext {
   /** Where the objects were rendered from, for the findings. */
@@ -136,7 +137,7 @@ function resolveIntOrPercent(value: number | string, total: number, roundUp: boo
 }
 
 const pdbLeavesRoom: Check = ({ objects }) => {
-  const hpas = of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler');
+  const hpas = [...of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler'), ...scaledObjects(objects).map(kedaHpa)];
   return of<V1PodDisruptionBudget>(objects, 'PodDisruptionBudget').flatMap((pdb) =>
     hpas.flatMap((hpa) => {
       const min = hpa.spec?.minReplicas ?? 1;
@@ -186,7 +187,38 @@ const restrictedSecurityContext: Check = ({ objects }) =>
     return problems.map((message) => ({ object: d, message }));
   });
 
+// KEDA: its ScaledObject owns the replicas as an HPA would, and its query reads our series.
+const scaledObjects = (objects: KObject[]) => of<ScaledObject>(objects, 'ScaledObject');
+
+const scaledObjectTarget: Check = ({ objects }) =>
+  scaledObjects(objects).flatMap((so): { object: KObject; message: string }[] => {
+    const ref = so.spec.scaleTargetRef;
+    const target = findObject<V1Deployment & KObject>(objects, ref.kind ?? 'Deployment', ref.name);
+    if (!target) return [{ object: so, message: `scale target ${ref.kind ?? 'Deployment'}/${ref.name} is not in this overlay` }];
+    const problems = target.spec?.replicas !== undefined ? [{ object: target, message: `sets spec.replicas (${target.spec.replicas}) but ${describe(so)} owns the replica count` }] : [];
+    const rivals = of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').filter((h) => h.spec?.scaleTargetRef.name === ref.name && (h.spec.scaleTargetRef.kind ?? 'Deployment') === (ref.kind ?? 'Deployment'));
+    return [...problems, ...rivals.map((h) => ({ object: h, message: `scales ${ref.name} beside ${describe(so)}, which makes its own HPA for it: the two would fight over the replicas` }))];
+  });
+
+const scaledObjectQueryReadsOurSeries: Check = ({ objects }) =>
+  scaledObjects(objects).flatMap((so) =>
+    so.spec.triggers.flatMap((t, i) => {
+      if (t.type !== 'prometheus') return [];
+      const query = t.metadata.query ?? '';
+      const ns = so.metadata.namespace ?? 'default';
+      const problems: string[] = [];
+      if (!/\binference_[a-z_]+/.test(query)) problems.push(`trigger ${i}'s query reads none of the inference service's series: "${query}"`);
+      const namespaces = [...query.matchAll(/namespace="([^"]*)"/g)].map((m) => m[1]);
+      if (namespaces.some((n) => n !== ns)) problems.push(`trigger ${i}'s query selects namespace "${namespaces.find((n) => n !== ns)}", not the ScaledObject's "${ns}": it would read another app's pods or none`);
+      if (!objects.some((o) => o.kind === 'ServiceMonitor' && (o.metadata.namespace ?? 'default') === ns)) problems.push(`no ServiceMonitor in "${ns}" has Prometheus scrape the series trigger ${i} queries`);
+      if (!t.metadata.serverAddress) problems.push(`trigger ${i} has no serverAddress`);
+      return problems.map((message) => ({ object: so, message }));
+    }),
+  );
+
 export const CHECKS: Record<string, Check> = {
+  scaledObjectTarget,
+  scaledObjectQueryReadsOurSeries,
   hpaTargetExists,
   hpaMetricsServed,
   hpaReplicaRange,

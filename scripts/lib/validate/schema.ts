@@ -1,5 +1,6 @@
 import { describe, type KObject } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
+import { crdCheck } from './crds.ts';
 
 // kubernetes-models ships one module per apiVersion/kind; the CRD packages follow the same
 // layout. The first package that has the kind validates it.
@@ -38,6 +39,10 @@ export async function schemaFindings(file: string, objects: KObject[]): Promise<
   for (const obj of objects) {
     const model = await modelFor(obj.apiVersion, obj.kind);
     if (!model) {
+      const check = await crdCheck(obj.apiVersion, obj.kind);
+      const message = check?.(obj);
+      if (check && message) findings.push({ phase: 'schema', file, object: describe(obj), message });
+      if (check) continue;
       findings.push({ phase: 'schema', file, object: describe(obj), message: `no schema known for ${obj.apiVersion} ${obj.kind}` });
       continue;
     }

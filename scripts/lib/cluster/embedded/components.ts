@@ -17,6 +17,8 @@ import { ADAPTER_PORT, adapterDaemon, PROMETHEUS_PORT, prometheusDaemon, registe
 import type { KObject } from '../../manifests/objects.ts';
 import { registerHostApi, unregisterHostApi } from './host-api.ts';
 import { METRICS_SERVER_API, METRICS_SERVER_PORT, metricsServerDaemon } from './metrics-server.ts';
+import { beforeKedaOperator, KEDA_API, KEDA_PORTS, kedaMetricsApiServerDaemon, kedaOperatorDaemon } from './keda.ts';
+import { metricPlane } from '../../manifests/plane.ts';
 
 // The daemons of the embedded cluster with the flags hack/local-up-cluster.sh uses, adapted
 // to one node and our own folders, and COMPONENTS: the one list of every daemon, in start order.
@@ -181,9 +183,10 @@ export interface ComponentContext {
 
 /**
  * The layers of the embedded cluster: the cluster itself (always), the metrics pipeline
- * (bootstrap installs it), and with --gitops, the Git server and that GitOps controller.
+ * (bootstrap installs it), KEDA for an overlay whose metric plane it is, and with --gitops,
+ * the Git server and that GitOps controller.
  */
-export type Layer = 'cluster' | 'monitoring' | 'git' | 'flux' | 'argocd';
+export type Layer = 'cluster' | 'monitoring' | 'keda' | 'git' | 'flux' | 'argocd';
 
 /**
  * One daemon of the embedded cluster, as data. Start walks COMPONENTS forwards for the
@@ -256,10 +259,10 @@ export const COMPONENTS: Component[] = [
     ports: { 'prometheus-adapter': ADAPTER_PORT },
     daemon: (spec) => adapterDaemon(spec.paths, bin(spec, 'adapter')),
     beforeStart: async ({ paths }) => void (await writeAdapterConfig(paths)),
-    afterStart: async ({ paths }) => registerAdapter(adminKubeConfig(paths)),
-    refresh: async ({ paths }) => {
+    afterStart: async ({ paths, objects }) => registerAdapter(adminKubeConfig(paths), metricPlane(objects)),
+    refresh: async ({ paths, objects }) => {
       if (await writeAdapterConfig(paths)) return 'restart';
-      await registerAdapter(adminKubeConfig(paths));
+      await registerAdapter(adminKubeConfig(paths), metricPlane(objects));
       return 'keep';
     },
     // With APIServices pointing at a stopped adapter, namespace deletion hangs.
@@ -280,6 +283,30 @@ export const COMPONENTS: Component[] = [
     },
     beforeStop: async ({ paths }) => {
       if (await runningPid(paths, 'kube-apiserver')) await unregisterHostApi(adminKubeConfig(paths), METRICS_SERVER_API);
+    },
+  },
+  {
+    name: 'keda-operator',
+    layer: 'keda',
+    build: 'keda',
+    ports: pick(KEDA_PORTS, 'keda-operator'),
+    daemon: (spec) => kedaOperatorDaemon(spec.paths, bin(spec, 'keda')),
+    // The CRDs before the operator, which watches them from the start.
+    beforeStart: async ({ $, paths, bins }) => beforeKedaOperator($, paths, adminKubeConfig(paths), bins.keda as string),
+  },
+  {
+    name: 'keda-metrics-apiserver',
+    layer: 'keda',
+    build: 'keda',
+    ports: pick(KEDA_PORTS, 'keda-metrics-apiserver'),
+    daemon: (spec) => kedaMetricsApiServerDaemon(spec.paths, bin(spec, 'keda')),
+    afterStart: async ({ paths }) => registerHostApi(adminKubeConfig(paths), KEDA_API),
+    refresh: async ({ paths }) => {
+      await registerHostApi(adminKubeConfig(paths), KEDA_API);
+      return 'keep';
+    },
+    beforeStop: async ({ paths }) => {
+      if (await runningPid(paths, 'kube-apiserver')) await unregisterHostApi(adminKubeConfig(paths), KEDA_API);
     },
   },
   { name: 'git-server', layer: 'git', ports: { 'Git server': FLUX_PORTS['Git server'] }, daemon: (spec) => gitServerDaemon(spec.paths) },

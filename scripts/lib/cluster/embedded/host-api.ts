@@ -61,10 +61,18 @@ export async function registerHostApi(kc: KubeConfig, api: HostApi, timeoutMs = 
   }
 }
 
-/** Removes the API's APIServices (with them pointing at a stopped server, namespace deletion hangs). */
+/**
+ * Removes the API's APIServices that point at its server (with them pointing at a stopped
+ * server, namespace deletion hangs); one another server has since claimed stays.
+ */
 export async function unregisterHostApi(kc: KubeConfig, api: HostApi): Promise<void> {
   const client = kc.makeApiClient(ApiregistrationV1Api);
   for (const name of apiServiceNames(api)) {
+    const current = await client.readAPIService({ name }).catch((e: unknown) => {
+      if (apiErrorCode(e) === 404) return undefined;
+      throw e;
+    });
+    if (current?.spec?.service?.name !== api.service) continue;
     await client.deleteAPIService({ name }).catch((e: unknown) => {
       if (apiErrorCode(e) !== 404) throw e;
     });

@@ -8,6 +8,7 @@ import { adapterConfigYaml, loadAdapterRules, loadExternalRules } from '../../mo
 import { registerHostApi, unregisterHostApi, type HostApi } from './host-api.ts';
 import { prometheusConfig } from '../../monitoring/prometheus-config.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../../paths.ts';
+import type { MetricPlane } from '../../manifests/plane.ts';
 import type { ClusterPaths } from './paths.ts';
 import { httpStatus, logFile, type Daemon } from './processes.ts';
 
@@ -94,7 +95,12 @@ export async function writeAdapterConfig(p: ClusterPaths): Promise<boolean> {
 }
 
 /** Registers the adapter's APIs and waits until the apiserver serves them. */
-export const registerAdapter = async (kc: KubeConfig): Promise<void> => registerHostApi(kc, adapterApi((await loadExternalRules(repoPath(ADAPTER_RULES_FILE))).length > 0));
+export const registerAdapter = async (kc: KubeConfig, plane: MetricPlane = 'prometheus-adapter'): Promise<void> => {
+  const external = plane === 'prometheus-adapter' && (await loadExternalRules(repoPath(ADAPTER_RULES_FILE))).length > 0;
+  // On KEDA's plane the external group is KEDA's: an APIService of ours left from an earlier overlay goes.
+  if (!external) await unregisterHostApi(kc, { ...adapterApi(true), groups: { 'external.metrics.k8s.io': ['v1beta1'] } });
+  await registerHostApi(kc, adapterApi(external));
+};
 
 /** Removes every APIService the adapter may have registered (the rules may have changed since). */
 export const unregisterAdapter = (kc: KubeConfig): Promise<void> => unregisterHostApi(kc, adapterApi(true));
