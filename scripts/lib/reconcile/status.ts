@@ -3,7 +3,9 @@ import { UserError } from '../cli.ts';
 import { apiErrorCode } from '../kube/client.ts';
 import { errorSentence } from '../wait.ts';
 import { metricListed, podMetricValues } from '../kube/custom-metrics.ts';
-import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
+import { parseQuantity, scaleTargetSelector, type KObject } from '../manifests/objects.ts';
+import { kedaHpa, type ScaledObject } from '../manifests/keda.ts';
+import { kubeGet } from '../kube/raw.ts';
 import { hpaConditionWords, hpaMetricNames } from './gates.ts';
 
 // The preflight: for each HPA of an overlay, is its metric served and numeric for every
@@ -16,6 +18,8 @@ export interface HpaStatus {
   /** The API's sentence when the values cannot be read. */
   unavailable?: string;
   values: Record<string, number>;
+  /** An External metric: one value for the fleet (under `fleet`), not one per pod. */
+  external?: boolean;
   /** The running pods the HPA's target selects; the metric must be numeric for each. */
   pods: string[];
   numeric: boolean;
@@ -32,8 +36,9 @@ export const healthy = (s: HpaStatus): boolean => s.listed && s.unavailable === 
 export async function pipelineStatus(kc: KubeConfig, objects: KObject[]): Promise<HpaStatus[]> {
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
   const core = kc.makeApiClient(CoreV1Api);
-  const declaredHpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
-  if (declaredHpas.length === 0) throw new UserError('the overlay declares no HorizontalPodAutoscaler, so there is no metric pipeline to check.');
+  // A ScaledObject's HPA is the one KEDA makes of it.
+  const declaredHpas = [...objects.filter((o) => o.kind === 'HorizontalPodAutoscaler'), ...objects.filter((o) => o.kind === 'ScaledObject').map((so) => kedaHpa(so as ScaledObject))];
+  if (declaredHpas.length === 0) throw new UserError('the overlay declares no HorizontalPodAutoscaler or ScaledObject, so there is no metric pipeline to check.');
   const statuses: HpaStatus[] = [];
   for (const declared of declaredHpas) {
     const ns = declared.metadata.namespace ?? 'default';
@@ -54,7 +59,25 @@ export async function pipelineStatus(kc: KubeConfig, objects: KObject[]): Promis
       conditions: hpaConditionWords(hpa),
     };
     const metrics = hpaMetricNames(hpa);
-    if (metrics.length === 0) {
+    const externals = (hpa.spec?.metrics ?? []).flatMap((m) => (m.external ? [m.external.metric] : []));
+    for (const metric of externals) {
+      // The External metric as the HPA asks for it: the namespace, the name and its selector.
+      const selector = Object.entries(metric.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+      const res = await kubeGet(kc, `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/${metric.name}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ''}`);
+      const items = res.status === 200 ? ((JSON.parse(res.body) as { items?: { value: string }[] }).items ?? []) : [];
+      const value = items[0] ? parseQuantity(items[0].value) : Number.NaN;
+      statuses.push({
+        ...common,
+        metric: metric.name,
+        external: true,
+        listed: res.status === 200,
+        unavailable: res.status === 200 ? (items.length ? undefined : 'the external metrics API returns no value') : `HTTP ${res.status}: ${res.body.slice(0, 200)}`,
+        values: { fleet: value },
+        numeric: Number.isFinite(value),
+        idle: value === 0,
+      });
+    }
+    if (metrics.length === 0 && externals.length === 0) {
       statuses.push({ ...common, metric: '(none)', listed: false, unavailable: 'the HPA has no Pods metric, and this preflight checks the custom metrics pipeline', values: {}, numeric: false, idle: false });
     }
     for (const metric of metrics) {
@@ -80,6 +103,9 @@ export function statusWords(s: HpaStatus): string[] {
   const lines: string[] = [];
   if (s.unavailable !== undefined || !s.listed) {
     lines.push(`✗ the metric ${s.metric} is unavailable: ${s.unavailable ?? 'the custom metrics API does not list it'}`);
+  } else if (s.external) {
+    lines.push(`${s.numeric ? '✓' : '✗'} the External metric ${s.metric} is ${s.numeric ? 'numeric' : 'not numeric'} for the fleet: ${s.values.fleet}`);
+    lines.push(`${s.idle ? '✓' : '•'} at idle it is 0: ${s.idle ? 'yes' : 'no (the pods are busy, or it is not 0 at idle)'}`);
   } else {
     const values = s.pods.map((pod) => `${pod}=${s.values[pod] ?? 'none'}`).join(', ');
     lines.push(`${s.numeric ? '✓' : '✗'} the metric ${s.metric} is ${s.numeric ? 'numeric' : 'not numeric'} for every pod: ${values || 'no running pods'}`);

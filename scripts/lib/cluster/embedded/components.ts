@@ -295,10 +295,10 @@ export const COMPONENTS: Component[] = [
     beforeStart: async ({ $, paths, bins }) => beforeKedaOperator($, paths, adminKubeConfig(paths), bins.keda as string),
   },
   {
-    name: 'keda-metrics-apiserver',
+    name: 'keda-adapter',
     layer: 'keda',
     build: 'keda',
-    ports: pick(KEDA_PORTS, 'keda-metrics-apiserver'),
+    ports: pick(KEDA_PORTS, 'keda-adapter'),
     daemon: (spec) => kedaMetricsApiServerDaemon(spec.paths, bin(spec, 'keda')),
     afterStart: async ({ paths }) => registerHostApi(adminKubeConfig(paths), KEDA_API),
     refresh: async ({ paths }) => {

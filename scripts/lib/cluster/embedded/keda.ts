@@ -23,11 +23,11 @@ export const KEDA_PORTS = {
   'keda-operator gRPC': 9666,
   'keda-operator metrics': 9667,
   'keda-operator health': 9668,
-  'keda-metrics-apiserver': 6447,
-  'keda-metrics-apiserver metrics': 9669,
+  'keda-adapter': 6447,
+  'keda-adapter metrics': 9669,
 };
 
-export const KEDA_API: HostApi = { service: 'keda-metrics-apiserver', port: KEDA_PORTS['keda-metrics-apiserver'], groups: { 'external.metrics.k8s.io': ['v1beta1'] } };
+export const KEDA_API: HostApi = { service: 'keda-metrics-apiserver', port: KEDA_PORTS['keda-adapter'], groups: { 'external.metrics.k8s.io': ['v1beta1'] } };
 
 /** Where both find ca.crt, tls.crt and tls.key: the gRPC channel's mutual TLS, and the API server's serving certificate. */
 const certDir = (p: ClusterPaths): string => join(p.state, 'keda', 'certs');
@@ -75,10 +75,10 @@ export function kedaOperatorDaemon(p: ClusterPaths, kedaBin: string): Daemon {
 export function kedaMetricsApiServerDaemon(p: ClusterPaths, kedaBin: string): Daemon {
   const dir = certDir(p);
   return {
-    name: 'keda-metrics-apiserver',
+    name: 'keda-adapter',
     command: join(kedaBin, 'keda-adapter'),
     args: [
-      `--secure-port=${KEDA_PORTS['keda-metrics-apiserver']}`,
+      `--secure-port=${KEDA_PORTS['keda-adapter']}`,
       '--bind-address=127.0.0.1',
       `--cert-dir=${dir}`,
       `--tls-cert-file=${join(dir, 'tls.crt')}`,
@@ -87,11 +87,11 @@ export function kedaMetricsApiServerDaemon(p: ClusterPaths, kedaBin: string): Da
       `--authentication-kubeconfig=${p.kubeconfig}`,
       `--authorization-kubeconfig=${p.kubeconfig}`,
       `--metrics-service-address=127.0.0.1:${KEDA_PORTS['keda-operator gRPC']}`,
-      `--port=${KEDA_PORTS['keda-metrics-apiserver metrics']}`,
+      `--port=${KEDA_PORTS['keda-adapter metrics']}`,
       '--zap-log-level=info',
     ],
     env: kedaEnv(p),
-    healthy: async () => (await httpStatus(`https://127.0.0.1:${KEDA_PORTS['keda-metrics-apiserver']}/healthz`, { insecure: true })) === 200,
+    healthy: async () => (await httpStatus(`https://127.0.0.1:${KEDA_PORTS['keda-adapter']}/healthz`, { insecure: true })) === 200,
   };
 }
 
