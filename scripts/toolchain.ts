@@ -5,22 +5,24 @@ import { GITOPS_BUILDS, parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/toolchain.ts [--gitops flux|argocd]
+Usage: npx zx scripts/toolchain.ts [--gitops flux|argocd] [--keda]
 
 Installs the Debian packages and builds the Go components the embedded cluster needs
-(Kubernetes, etcd, prometheus-adapter, k6) into version-keyed cache folders, without
+(Kubernetes, etcd, Prometheus, prometheus-adapter, metrics-server, k6) into version-keyed cache folders, without
 starting anything. Cached components are not rebuilt. Versions: scripts/lib/cluster/versions.ts.
 Cache folder: $INFERSCALE_CACHE (default ~/.cache/inferscale).
 
   --gitops flux     also Flux's source- and kustomize-controller
   --gitops argocd   also Argo CD's controller and repo-server, and kustomize
+  --keda            also KEDA's operator and metrics API server (about 6 to 9 minutes cold),
+                    which an overlay with a ScaledObject (overlays/local-keda) runs on
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(scriptArgv(import.meta.url), { gitops: { type: 'string' } }, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { gitops: { type: 'string' }, keda: { type: 'boolean' } }, usage);
   const gitops = parseGitOps(flags.gitops);
   const provider = new LocalProvider({ $: sh, paths: clusterPaths(), log: (l) => process.stderr.write(`${l}\n`) });
-  await provider.prepare(gitops ? GITOPS_BUILDS[gitops] : []);
+  await provider.prepare([...(gitops ? GITOPS_BUILDS[gitops] : []), ...(flags.keda ? (['keda'] as const) : [])]);
   for (const b of provider.timings.builds) {
     process.stdout.write(`${b.component} ${b.version}: ${b.cached ? 'cached' : 'built'} (${b.seconds.toFixed(1)} s)\n`);
   }

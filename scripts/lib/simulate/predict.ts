@@ -1,7 +1,7 @@
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { checkRun } from '../loadtest/assertions.ts';
-import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAt } from '../loadtest/bounds.ts';
+import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAt, type HpaSettings } from '../loadtest/bounds.ts';
 import { computeFigures } from '../loadtest/figures.ts';
 import { offeredAt, withTail, type Profile } from '../loadtest/profiles.ts';
 import { writeReport, type RunReport } from '../loadtest/report.ts';
@@ -32,11 +32,16 @@ export interface PredictOptions {
   reportDir: string;
 }
 
-export async function predict(o: PredictOptions): Promise<{ report: RunReport; files: { json: string; md: string; svg: string }; decisions: Decision[] }> {
+/** What a prediction measures the overlay's pipeline with: the rule's rate window, the provider's relist, the pod start. */
+export async function measuredPipeline(o: Pick<PredictOptions, 'objects' | 'provider' | 'podStartSeconds'>): Promise<{ hpa: HpaSettings; measured: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number } }> {
   const hpa = hpaSettings(o.objects);
   const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
   if (!rule) throw new UserError(`no rule in ${ADAPTER_RULES_FILE} serves ${hpa.metric}, the metric the HPA scales on.`);
-  const measured = { rateWindowSeconds: rateWindowSeconds(rule), relistSeconds: await o.provider.relistSeconds(), podStartSeconds: o.podStartSeconds };
+  return { hpa, measured: { rateWindowSeconds: rateWindowSeconds(rule), relistSeconds: await o.provider.relistSeconds(), podStartSeconds: o.podStartSeconds } };
+}
+
+export async function predict(o: PredictOptions): Promise<{ report: RunReport; files: { json: string; md: string; svg: string }; decisions: Decision[] }> {
+  const { hpa, measured } = await measuredPipeline(o);
   const planned = boundsForRun(o.objects, hpa, o.profile, measured);
   const profile = o.fixedSchedule ? o.profile : withTail(o.profile, planned.bounds.observeUntil);
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, measured);
