@@ -7,7 +7,7 @@ import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux|argocd] [--keep] [--gate-timeout <s>] [--profiles <list>] [load flags]
+Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux|argocd] [--keep] [--gate-timeout <s>] [--profiles <list>] [--zero] [load flags]
        npm run e2e -- [flags]
 
 The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
@@ -25,6 +25,10 @@ Exits 0 only when every assertion holds.
                          a new scale-down window that the last run is bounded by, and
                          leaves the HPA its replicas when reconciled at the peak
   --keep                 leave the cluster running
+  --zero                 instead of k6 loads, the zero profile, on an overlay scaled to zero
+                         (overlays/local-zero): idle until KEDA takes the last pod away, then
+                         a burst from a client that sends refused requests again, three times;
+                         asserts zero after the cooldown, the first 200 in time, none lost
   --gate-timeout <s>     how long each reconcile health gate may take (default 180)
   --profiles <list>      several profiles with their defaults, one after another on one
                          cluster, e.g. ${PROFILE_NAMES.filter((n) => n !== 'stages').join(',')}; each report in its own folder${LOAD_USAGE}
@@ -47,7 +51,7 @@ function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profile
 await runMain(async () => {
   const flags = parseFlags(
     scriptArgv(import.meta.url),
-    { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, gitops: { type: 'string' }, keep: { type: 'boolean' }, 'gate-timeout': { type: 'string' }, profiles: { type: 'string' } },
+    { ...LOAD_FLAGS, provider: { type: 'string' }, overlay: { type: 'string' }, gitops: { type: 'string' }, keep: { type: 'boolean' }, zero: { type: 'boolean' }, 'gate-timeout': { type: 'string' }, profiles: { type: 'string' } },
     usage,
   );
   const runs = runsFromFlags(flags);
@@ -61,14 +65,15 @@ await runMain(async () => {
     $: sh,
     provider,
     overlay: flags.overlay ?? provider.defaultOverlay,
-    runs,
+    runs: flags.zero ? [] : runs,
+    zero: flags.zero ? { reportDir: flags['report-dir'] ?? `reports/${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-zero` } : undefined,
     targetUrl: flags['target-url'],
     keep: Boolean(flags.keep),
     gateTimeoutSeconds: numberFlag('gate-timeout', flags['gate-timeout'] ?? '180', { positive: true, what: 'number of seconds' }),
     log,
   });
   let failures = checks.filter((c) => !c.ok).length;
-  if (checks.length > 0) log(failures === 0 ? `the ${checks.length} GitOps checks hold` : `GitOps checks failed: ${checks.filter((c) => !c.ok).map((c) => c.name).join('; ')}`);
+  if (checks.length > 0) log(failures === 0 ? `the ${checks.length} ${flags.zero ? 'zero-profile assertions' : 'GitOps checks'} hold` : `failed: ${checks.filter((c) => !c.ok).map((c) => c.name).join('; ')}`);
   for (const { report, files } of results) {
     const failed = report.results.filter((r) => !r.ok);
     failures += failed.length;

@@ -5,6 +5,7 @@ import type { ClusterProvider } from './cluster/provider.ts';
 import { loadKubeConfig } from './kube/client.ts';
 import type { Profile } from './loadtest/profiles.ts';
 import { runLoadTest, type LoadTestResult } from './loadtest/run.ts';
+import { runZeroProfile } from './loadtest/zero.ts';
 import { renderOverlay } from './manifests/render.ts';
 import { runReconcile } from './reconcile/command.ts';
 import { pipelineStatus, statusWords } from './reconcile/status.ts';
@@ -24,6 +25,8 @@ export interface E2EOptions {
   keep: boolean;
   /** Seconds each health gate may take. */
   gateTimeoutSeconds: number;
+  /** Instead of the k6 runs: the zero profile (an overlay scaled to zero), its report here. */
+  zero?: { reportDir: string };
   /** Deploy through this GitOps controller instead of reconcile.ts, and check it (embedded cluster). */
   gitops?: GitOpsTool;
   log: (line: string) => void;
@@ -68,6 +71,12 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
     if (gitops && intervals) {
       for (const a of await healAndPrune(gitops, intervals)) check(a);
       check(await refuseInvalidCommit(gitops, intervals));
+    }
+    if (o.zero) {
+      const zero = await runZeroProfile({ kc, provider: o.provider, objects, reportDir: resolve(o.zero.reportDir), log: o.log, signal: abort.signal });
+      for (const a of zero.results) check(a);
+      o.log(`zero profile: ${resolve(o.zero.reportDir, 'summary.md')}`);
+      return { runs: [], checks };
     }
     const results: LoadTestResult[] = [];
     let committedWindow: number | undefined;

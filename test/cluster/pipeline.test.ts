@@ -18,6 +18,8 @@ import { writeRunOverlay } from '../../scripts/lib/compare/policies.ts';
 import { sh } from '../../scripts/lib/shell.ts';
 import type { RunReport } from '../../scripts/lib/loadtest/report.ts';
 import { runScript } from '../helpers/cli.ts';
+import { scaledObjectOf, type ScaledObject } from '../../scripts/lib/manifests/keda.ts';
+import { kubeGet } from '../../scripts/lib/kube/raw.ts';
 import { predict } from '../helpers/http.ts';
 
 const paths = clusterPaths();
@@ -233,7 +235,8 @@ pipeline('runs the policy comparison side by side on a short step, checks its cl
   }
 });
 
-pipeline("runs KEDA as the metric plane for overlays/local-keda: its HPA scales on the ScaledObject's query; overlays/local gives the external metrics back to the adapter", async ({ kc }) => {
+pipeline("runs KEDA as the metric plane for overlays/local-keda: its HPA scales on the ScaledObject's query, its fallback holds the replicas while Prometheus is down; overlays/local gives the external metrics back to the adapter", async ({ kc }) => {
+  const so = scaledObjectOf((await renderOverlay(sh, repoPath('overlays/local-keda'))).objects) as ScaledObject;
   const externalApi = async () => (await kc.makeApiClient(ApiregistrationV1Api).readAPIService({ name: 'v1beta1.external.metrics.k8s.io' })).spec?.service?.name;
   try {
     // Builds KEDA into the cache the first time (about 6 to 9 minutes on 2 cores).
@@ -245,13 +248,37 @@ pipeline("runs KEDA as the metric plane for overlays/local-keda: its HPA scales 
     const apps = kc.makeApiClient(AppsV1Api);
     // Busy slots show in the query within a scrape and its window; the HPA acts at its next sync.
     const budgetMs = (scrapeSeconds + windowSeconds + 2 * 15 + 5) * 1000;
-    const { result: replicas } = await underLoad(24, () =>
-      waitFor("KEDA's HPA to add pods under load", budgetMs, async () => {
-        const d = await apps.readNamespacedDeployment({ name: 'inference', namespace: NS });
-        return (d.spec?.replicas ?? 0) > 2 ? d.spec?.replicas : undefined;
-      }),
-    );
-    assert.ok((replicas ?? 0) > 2, `${replicas} replicas`);
+    const replicasNow = async () => (await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas ?? 0;
+    const fallbackIs = async (status: string) => {
+      const res = await kubeGet(kc, `/apis/keda.sh/v1alpha1/namespaces/${NS}/scaledobjects/inference`);
+      const so = JSON.parse(res.body) as { status?: { conditions?: { type: string; status: string }[] } };
+      return so.status?.conditions?.some((c) => c.type === 'Fallback' && c.status === status) ? true : undefined;
+    };
+    await underLoad(24, async () => {
+      const scaled = await waitFor("KEDA's HPA to add pods under load", budgetMs, async () => {
+        const r = await replicasNow();
+        return r > 2 ? r : undefined;
+      });
+      // The fault: Prometheus stops under load. After failureThreshold failed reads (one per
+      // sync) the fallback answers with what holds the current replicas, not fallback.replicas.
+      await stopDaemon(paths, prometheusDaemon(paths, '').name);
+      const lowest = { value: scaled };
+      const watch = setInterval(() => void replicasNow().then((r) => (lowest.value = Math.min(lowest.value, r)), () => {}), 1000);
+      try {
+        await waitFor('the ScaledObject to report its fallback', (so.spec.fallback?.failureThreshold ?? 3) * 15_000 + 45_000, () => fallbackIs('True'));
+        await waitFor('the HPA to read the fallback as its metric', 45_000, async () => {
+          const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'keda-hpa-inference', namespace: NS });
+          return hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ? true : undefined;
+        });
+        assert.ok(lowest.value >= scaled, `replicas held at ${scaled} without Prometheus, lowest ${lowest.value} (fallback.replicas is ${so.spec.fallback?.replicas})`);
+      } finally {
+        clearInterval(watch);
+        const prometheus = prometheusDaemon(paths, componentDir(paths, prometheusComponent()));
+        await startDaemon(paths, prometheus);
+        await waitHealthy(paths, prometheus, 30_000);
+      }
+      await waitFor('the fallback to end once Prometheus answers again', 120_000, () => fallbackIs('False'));
+    });
   } finally {
     const back = await reconcile('--timeout', '180');
     assert.is(back.code, 0, back.stdout + back.stderr);

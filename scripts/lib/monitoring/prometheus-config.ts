@@ -1,6 +1,8 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { type KObject, labelSelector, selectorMatches, type ServiceMonitor } from '../manifests/objects.ts';
+import type { ScaledObject } from '../manifests/keda.ts';
+import { BACKLOG_METRIC, BACKLOG_PORT } from '../loadtest/batch.ts';
 
 // The embedded cluster has no prometheus-operator, so its host Prometheus is configured
 // from the overlay's ServiceMonitors the way the operator would: each endpoint becomes a
@@ -55,7 +57,22 @@ export function scrapeJobs(objects: KObject[], kubeconfig: string): ScrapeJob[] 
   });
 }
 
+/**
+ * The host's own exporters an overlay reads: a ScaledObject whose query counts the batch
+ * client's backlog has it scraped where the client serves it, labelled with its namespace.
+ */
+export function hostJobs(objects: KObject[]): object[] {
+  return objects
+    .filter((o) => o.kind === 'ScaledObject' && (o as ScaledObject).spec.triggers.some((t) => t.metadata.query?.includes(BACKLOG_METRIC)))
+    .map((so) => ({
+      job_name: `batch-client/${so.metadata.namespace ?? 'default'}`,
+      scrape_interval: '5s',
+      scrape_timeout: '4s',
+      static_configs: [{ targets: [`127.0.0.1:${BACKLOG_PORT}`], labels: { namespace: so.metadata.namespace ?? 'default' } }],
+    }));
+}
+
 export function prometheusConfig(objects: KObject[], kubeconfig: string): string {
-  const jobs = scrapeJobs(objects, kubeconfig);
+  const jobs = [...scrapeJobs(objects, kubeconfig), ...hostJobs(objects)] as ScrapeJob[];
   return stringify({ global: { scrape_interval: jobs[0]?.scrape_interval ?? '15s', evaluation_interval: '15s' }, scrape_configs: jobs });
 }

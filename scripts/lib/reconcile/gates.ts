@@ -1,6 +1,7 @@
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { waitOrUndefined } from '../wait.ts';
 import { kubeGet } from '../kube/raw.ts';
+import type { ScaledObject } from '../manifests/keda.ts';
 import { podMetricValues, waitApiServicesAvailable } from '../kube/custom-metrics.ts';
 import { scaleTargetSelector, type KObject } from '../manifests/objects.ts';
 
@@ -71,7 +72,8 @@ export function hpaConditionWords(hpa: V2HorizontalPodAutoscaler): string {
   return (hpa.status?.conditions ?? []).map((c) => `${c.type}=${c.status} (${c.reason}): ${c.message}`).join('; ') || 'no conditions reported yet';
 }
 
-export async function scalingActiveGate(kc: KubeConfig, ns: string, name: string, timeoutMs: number): Promise<GateResult> {
+/** `idleAtZero`: KEDA may have scaled the target to zero, where the HPA says ScalingDisabled and KEDA scales. */
+export async function scalingActiveGate(kc: KubeConfig, ns: string, name: string, timeoutMs: number, idleAtZero = false): Promise<GateResult> {
   const api = kc.makeApiClient(AutoscalingV2Api);
   let last = 'not read yet';
   const done = await until(
@@ -80,6 +82,7 @@ export async function scalingActiveGate(kc: KubeConfig, ns: string, name: string
       const hpa = await api.readNamespacedHorizontalPodAutoscaler({ name, namespace: ns });
       last = hpaConditionWords(hpa);
       const active = hpa.status?.conditions?.find((c) => c.type === 'ScalingActive');
+      if (idleAtZero && active?.status === 'False' && active.reason === 'ScalingDisabled') return 'at zero replicas: KEDA scales it up on the first work';
       return active?.status === 'True' ? `ScalingActive=True; ${hpa.status?.currentReplicas} current, ${hpa.status?.desiredReplicas} desired replicas` : undefined;
     },
   );
@@ -138,7 +141,7 @@ export async function healthGates(kc: KubeConfig, objects: KObject[], timeoutMs:
     const { hpaName, ...result } = gate;
     results.push(result);
     if (!gate.ok || !hpaName) budget = Math.min(budget, 3000);
-    else results.push(await scalingActiveGate(kc, ns, hpaName, budget));
+    else results.push(await scalingActiveGate(kc, ns, hpaName, budget, (so as ScaledObject).spec.minReplicaCount === 0));
   }
   return results;
 }

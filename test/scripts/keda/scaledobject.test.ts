@@ -12,6 +12,9 @@ import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 import { predict } from '../../../scripts/lib/simulate/predict.ts';
 import { crdCheck } from '../../../scripts/lib/validate/crds.ts';
+import { hostJobs } from '../../../scripts/lib/monitoring/prometheus-config.ts';
+import { BACKLOG_PORT } from '../../../scripts/lib/loadtest/batch.ts';
+import { zeroBounds } from '../../../scripts/lib/loadtest/zero.ts';
 import { CHECKS } from '../../../scripts/lib/validate/crosscheck.ts';
 import { schemaFindings } from '../../../scripts/lib/validate/schema.ts';
 
@@ -81,6 +84,19 @@ test('refuses an HPA beside the ScaledObject, replicas in the Deployment, and a 
   assert.equal(messages(withReplicas), ['sets spec.replicas (3) but ScaledObject/inference owns the replica count']);
   const elsewhere = keda.map((o) => (o.kind === 'ScaledObject' ? { ...so, spec: { ...so.spec, triggers: [{ ...so.spec.triggers[0]!, metadata: { ...so.spec.triggers[0]!.metadata, query: 'sum(rate(inference_inflight_seconds_total{namespace="other"}[20s]))' } }] } } : o));
   assert.equal(messages(elsewhere), ['trigger 0\'s query selects namespace "other", not the ScaledObject\'s "inferscale": it would read another app\'s pods or none']);
+});
+
+test('scales to zero on work in flight plus the batch backlog, which the host Prometheus scrapes, with bounds from the ScaledObject', async () => {
+  const zero = (await renderOverlay(sh, repoPath('overlays/local-zero'))).objects;
+  const z = scaledObjectOf(zero) as ScaledObject;
+  assert.equal([z.spec.minReplicaCount, z.spec.cooldownPeriod, z.spec.triggers[0]?.metadata.activationThreshold], [0, 60, '0']);
+  assert.is(z.spec.triggers[0]?.metadata.query, '(sum(rate(inference_inflight_seconds_total{namespace="inferscale"}[20s])) or vector(0)) + (sum(inference_batch_backlog{namespace="inferscale"}) or vector(0))');
+  assert.equal(hpaSettings(zero).metrics, [{ type: 'External', name: 's0-prometheus', averageValue: 4, signal: 'concurrency' }], 'between 1 and N replicas the same signal');
+  assert.is(kedaHpa(z).spec?.minReplicas, 1);
+  assert.equal(hostJobs(zero), [{ job_name: 'batch-client/inferscale', scrape_interval: '5s', scrape_timeout: '4s', static_configs: [{ targets: [`127.0.0.1:${BACKLOG_PORT}`], labels: { namespace: 'inferscale' } }] }]);
+  assert.equal(hostJobs(keda), [], 'only an overlay that reads the backlog scrapes it');
+  const b = zeroBounds({ cooldownSeconds: 60, pollingSeconds: 15, scrapeSeconds: 5, rateWindowSeconds: 20, retrySeconds: 0.5, podStartSeconds: 1.7 });
+  assert.equal(b, { zeroEarliest: 60, zeroLatest: 20 + 5 + 60 + 15 + 2, firstOkLatest: 5 + 15 + 1.7 + 0.5 + 4 });
 });
 
 test.after(async () => {
