@@ -245,6 +245,13 @@ pipeline("runs KEDA as the metric plane for overlays/local-keda: its HPA scales 
     assert.match(run.stdout, /✓ ScaledObject\/inference: Ready; its HPA is keda-hpa-inference/);
     assert.match(run.stdout, /✓ HorizontalPodAutoscaler\/keda-hpa-inference: ScalingActive=True/);
     assert.is(await externalApi(), 'keda-metrics-apiserver', 'external.metrics.k8s.io is KEDA\'s, not the adapter\'s');
+    // KEDA's HPA carries the ScaledObject's labels, ours among them: it is KEDA's, never pruned.
+    const uid = async () => (await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'keda-hpa-inference', namespace: NS })).metadata?.uid;
+    const before = await uid();
+    const again = await runScript('scripts/reconcile.ts', ['--overlay', 'overlays/local-keda', '--timeout', '180']);
+    assert.is(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, / 0 pruned/);
+    assert.is(await uid(), before, 'the same HPA');
     const apps = kc.makeApiClient(AppsV1Api);
     // Busy slots show in the query within a scrape and its window; the HPA acts at its next sync.
     const budgetMs = (scrapeSeconds + windowSeconds + 2 * 15 + 5) * 1000;

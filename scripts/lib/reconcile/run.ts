@@ -166,10 +166,21 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
       for (const item of list.items as KObject[]) {
         const obj = { ...item, apiVersion, kind };
         if (wanted.has(key(obj)) || obj.metadata.deletionTimestamp) continue;
+        // A controller's object that inherited our labels (KEDA copies a ScaledObject's to
+        // the HPA it makes) is its controller's to delete, with its owner.
+        if ((obj.metadata as { ownerReferences?: { controller?: boolean }[] }).ownerReferences?.some((r) => r.controller)) continue;
         if (dryRun) {
           result.diffs.push(objectDiff(key(obj), obj, undefined));
         } else {
-          await api.delete(obj, undefined, undefined, undefined, undefined, 'Background');
+          // Gone already (its owner's deletion took it): what prune wanted.
+          const gone = await api.delete(obj, undefined, undefined, undefined, undefined, 'Background').then(
+            () => false,
+            (e: unknown) => {
+              if (apiErrorCode(e) === 404) return true;
+              throw e;
+            },
+          );
+          if (gone) continue;
         }
         result.pruned.push(label(obj));
       }
