@@ -16,7 +16,6 @@ import { durationSeconds, nodePortOf, type KObject } from '../../scripts/lib/man
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
 import { writeRunOverlay } from '../../scripts/lib/compare/policies.ts';
 import { sh } from '../../scripts/lib/shell.ts';
-import type { RunReport } from '../../scripts/lib/loadtest/report.ts';
 import { runScript } from '../helpers/cli.ts';
 import { scaledObjectOf, type ScaledObject } from '../../scripts/lib/manifests/keda.ts';
 import { kubeGet } from '../../scripts/lib/kube/raw.ts';
@@ -202,36 +201,6 @@ pipeline('scales on CPU from metrics-server and on mean latency from the adapter
     await rm(dir, { recursive: true, force: true });
     const back = await reconcile();
     assert.is(back.code, 0, back.stderr);
-  }
-});
-
-pipeline('runs the policy comparison side by side on a short step, checks its claims, writes its table and chart, and restores the overlay', async ({ kc }) => {
-  const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-compare-run-'));
-  try {
-    const run = await runScript('scripts/compare.ts', ['--policies', 'concurrency,cpu', '--scenarios', 'sleep', '--side-by-side', '--hold', '40', '--after', '20', '--report-dir', dir]);
-    assert.is(run.code, 0, run.stderr.split('\n').slice(-30).join('\n') + run.stdout);
-    assert.match(run.stdout, /^✓ Compare 1\. concurrency adds pods first: concurrency [\d.-]+ s, cpu never$/m);
-    assert.match(run.stdout, /^✓ Compare 3\. cpu does not scale when the work is off the CPU/m);
-    const md = await readFile(join(dir, 'compare.md'), 'utf8');
-    assert.match(md, /every policy of `policies\/` at once, each in its own namespace/);
-    for (const p of ['concurrency', 'cpu']) assert.match(md, new RegExp(`^\\| \`${p}\` \\| ([\\d.-]+ s|none|before the step[^|]*) \\([^)]*\\) \\| \\d+ \\(\\d+\\) \\| [\\d.]+ % \\([\\d.]+ %\\) \\|`, 'm'));
-    assert.match(await readFile(join(dir, 'compare-sleep.svg'), 'utf8'), />cpu</);
-    // Each run's "why" chain, rebuilt from the HPA's own statuses, sets the count its cluster set.
-    for (const p of ['concurrency', 'cpu']) {
-      const report = JSON.parse(await readFile(join(dir, `sleep-${p}`, 'timeline.json'), 'utf8')) as RunReport;
-      assert.ok((report.record.hpaStatus?.length ?? 0) > 0, `${p}: the HPA's statuses recorded`);
-      const decisions = report.decisions ?? [];
-      const disagree = decisions.filter((d) => d.observed !== d.replicas).map((d) => `${d.at.toFixed(1)} s: rebuilt ${d.replicas}, the cluster ${d.observed}`);
-      assert.ok(decisions.length > 0 && disagree.length <= decisions.length / 10, `${p}: ${decisions.length} syncs; ${disagree.join('; ')}`);
-      assert.match(await readFile(join(dir, `sleep-${p}`, 'summary.md'), 'utf8'), /## Why the HPA did what it did/);
-    }
-    const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'inference', namespace: NS });
-    assert.is(hpa.spec?.metrics?.[0]?.pods?.target.averageValue, '4', 'overlays/local is back');
-    const namespaces = await kc.makeApiClient(CoreV1Api).listNamespace();
-    const left = namespaces.items.filter((n) => n.metadata?.name?.startsWith('inferscale-') && !n.metadata.deletionTimestamp).map((n) => n.metadata?.name);
-    assert.equal(left, [], 'the side-by-side namespaces are pruned');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 });
 

@@ -46,6 +46,19 @@ export function sleepClaims(runs: PolicyRun[], reference: HpaSettings): Claim[] 
       detail: `peak ${peak} replicas, minReplicas ${cpu.observed.hpa.minReplicas}`,
     });
   }
+  // The report's "why" tables: rebuilt from what each run recorded, they set the count the cluster set.
+  const explained = sleep.map((r) => {
+    // A real run's syncs, each beside what its cluster set (a prediction has nothing to agree with).
+    const decisions = (r.observed.decisions ?? []).filter((d) => d.observed !== undefined);
+    return { policy: r.policy, syncs: decisions.length, agree: decisions.filter((d) => d.observed === d.replicas).length };
+  });
+  if (explained.some((e) => e.syncs > 0)) {
+    claims.push({
+      claim: "every run's why table sets the count the cluster set at 9 of 10 syncs or more",
+      ok: explained.every((e) => e.syncs > 0 && e.agree >= 0.9 * e.syncs),
+      detail: explained.map((e) => `${e.policy} ${e.agree} of ${e.syncs}`).join(', '),
+    });
+  }
   return claims;
 }
 

@@ -26,7 +26,8 @@ export async function rolloutGate(kc: KubeConfig, ns: string, name: string, time
       const want = d.spec?.replicas ?? 1;
       const s = d.status ?? {};
       last = `${s.updatedReplicas ?? 0} of ${want} updated, ${s.availableReplicas ?? 0} available`;
-      const complete = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && s.updatedReplicas === want && s.availableReplicas === want && (s.replicas ?? 0) === want;
+      // At zero replicas (KEDA's idle) the status leaves the counts out.
+      const complete = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (s.updatedReplicas ?? 0) === want && (s.availableReplicas ?? 0) === want && (s.replicas ?? 0) === want;
       return complete ? `rollout complete: ${want} of ${want} replicas available` : undefined;
     },
   );

@@ -25,13 +25,15 @@ export interface HpaStatus {
   numeric: boolean;
   idle: boolean;
   scalingActive: boolean;
+  /** KEDA has scaled the target to zero: the HPA is disabled there, and KEDA scales up on the first work. */
+  idleAtZero?: boolean;
   currentReplicas?: number;
   desiredReplicas?: number;
   conditions: string;
 }
 
 /** True only when the HPA's metric was seen served and numeric for every pod, and it scales on it. */
-export const healthy = (s: HpaStatus): boolean => s.listed && s.unavailable === undefined && s.numeric && s.scalingActive;
+export const healthy = (s: HpaStatus): boolean => s.listed && s.unavailable === undefined && s.numeric && (s.scalingActive || s.idleAtZero === true);
 
 export async function pipelineStatus(kc: KubeConfig, objects: KObject[]): Promise<HpaStatus[]> {
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
@@ -54,6 +56,7 @@ export async function pipelineStatus(kc: KubeConfig, objects: KObject[]): Promis
       hpa: name,
       pods,
       scalingActive: hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ?? false,
+      idleAtZero: hpa.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'False' && c.reason === 'ScalingDisabled') && objects.some((o) => o.kind === 'ScaledObject' && (o as ScaledObject).spec.minReplicaCount === 0),
       currentReplicas: hpa.status?.currentReplicas,
       desiredReplicas: hpa.status?.desiredReplicas,
       conditions: hpaConditionWords(hpa),
@@ -113,7 +116,9 @@ export function statusWords(s: HpaStatus): string[] {
   }
   const replicas = `${s.currentReplicas ?? '?'} current, ${s.desiredReplicas ?? '?'} desired replicas`;
   lines.push(
-    s.scalingActive
+    s.idleAtZero && !s.scalingActive
+      ? `✓ ${s.hpa} is at zero replicas: KEDA scales it up on the first work`
+      : s.scalingActive
       ? `✓ ${s.hpa} is scaling on it: ${replicas}`
       : `✗ ${s.hpa} is not scaling; it keeps its ${replicas}. It says: ${s.conditions}`,
   );

@@ -112,6 +112,12 @@ compare('checks what the README claims of the sleep scenario, and says when a ru
   assert.equal(refuted.map((c) => c.ok), [false, false]);
   assert.match(claimLines(refuted)[1] as string, /^✗ Compare 2\. concurrency has the best SLO attainment: concurrency [\d.]+ %, latency-external [\d.]+ %$/);
   assert.equal(sleepClaims([run('cpu', reports.get('cpu') as RunReport)], reference), [], 'nothing to compare ours with');
+  // A real run's why table beside what the cluster set: 1 of 2 syncs disagrees, below 9 of 10.
+  const ours = reports.get('concurrency') as RunReport;
+  const d = ours.decisions?.[0] as NonNullable<RunReport['decisions']>[number];
+  const explained = { ...ours, decisions: [{ ...d, observed: d.replicas }, { ...d, observed: d.replicas + 1 }] };
+  const withWhy = sleepClaims([run('concurrency', explained), run('cpu', reports.get('cpu') as RunReport)], reference);
+  assert.match(claimLines(withWhy).at(-1) as string, /^✗ Compare 4\. every run's why table sets the count the cluster set at 9 of 10 syncs or more: concurrency 1 of 2, cpu 0 of 0$/);
 });
 
 compare('writes compare.md again from a comparison folder with --rewrite, without a cluster', async () => {
