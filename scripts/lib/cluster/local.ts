@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InterruptedError, progress } from '../cli.ts';
 import { metricPlane } from '../manifests/plane.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { ADAPTER_RELIST_SECONDS, reloadPrometheus, writePrometheusConfig } from './embedded/monitoring.ts';
+import { ADAPTER_RELIST_SECONDS, registerAdapter, reloadPrometheus, writePrometheusConfig } from './embedded/monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './embedded/cleanup.ts';
@@ -230,8 +230,9 @@ export class LocalProvider implements ClusterProvider {
 
   /** KEDA's overlay on a cluster bootstrapped with another: KEDA built (once), started and registered before its ScaledObject is applied. */
   async ensureMetricPlane(objects: KObject[]): Promise<void> {
-    if (metricPlane(objects) !== 'keda') return;
-    await this.installMonitoring(objects);
+    if (metricPlane(objects) === 'keda') return this.installMonitoring(objects);
+    // Back from KEDA's overlay: the external group is the adapter's again.
+    if (await runningPid(this.paths, 'prometheus-adapter')) await registerAdapter(loadKubeConfig(this.paths.kubeconfig), 'prometheus-adapter');
   }
 
   handles(obj: KObject): string | undefined {
