@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
-import { COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POLICY, SCENARIOS, SIDE_BY_SIDE_SCENARIOS, scenarioParams, writeRunOverlay, type Scenario } from './lib/compare/policies.ts';
+import { checkSideBySide, COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POLICY, SCENARIOS, SIDE_BY_SIDE_POLICIES, SIDE_BY_SIDE_SCENARIOS, scenarioParams, writeRunOverlay, type Scenario } from './lib/compare/policies.ts';
 import { claimLines, sleepClaims, type Claim } from './lib/compare/claims.ts';
 import { isSideBySide, loadRuns, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
 import { runComparison, runSideBySide } from './lib/compare/run.ts';
@@ -24,7 +24,9 @@ At the end the provider's default overlay (what bootstrap deployed) is applied a
 what the README claims of the sleep scenario (ours adds pods first and has the best SLO
 attainment; CPU does not move) and exits 1 if a claim fails.
 
-  --policies <list>      which policies, in order (default all: ${POLICIES.join(', ')})
+  --policies <list>      which policies, in order (default all: ${POLICIES.join(', ')}; side by
+                         side: ${SIDE_BY_SIDE_POLICIES.join(', ')}, as keda and latency-external
+                         both need external.metrics.k8s.io)
   --scenarios <list>     which scenarios (default both: ${SCENARIOS.join(', ')})
   --profile <name>       step (default) or ramp, at each scenario's rates
   --hold <s>             seconds at the peak (default 300: longer than the latency policy's 240 s scale-up window)
@@ -63,7 +65,6 @@ await runMain(async () => {
     },
     usage,
   );
-  const policies = parsePolicies(flags.policies);
   const scenarios = parseScenarios(flags.scenarios);
   const profileName = (flags.profile ?? 'step') as ProfileName;
   if (!['step', 'ramp'].includes(profileName)) throw new UsageError(`--profile takes step or ramp, got "${flags.profile}".`);
@@ -71,6 +72,8 @@ await runMain(async () => {
   const hold = seconds('hold', flags.hold);
   const after = seconds('after', flags.after);
   const sideBySide = flags['side-by-side'] === true;
+  const policies = sideBySide && flags.policies === undefined ? [...SIDE_BY_SIDE_POLICIES] : parsePolicies(flags.policies);
+  if (sideBySide) checkSideBySide(policies);
   const crowded = scenarios.filter((s) => !SIDE_BY_SIDE_SCENARIOS.includes(s));
   if (sideBySide && crowded.length > 0) throw new UsageError(`--side-by-side runs ${SIDE_BY_SIDE_SCENARIOS.join(', ')} only: ${crowded.join(', ')}'s pods would share the node's CPU; pass --scenarios ${SIDE_BY_SIDE_SCENARIOS.join(',')}.`);
   const gateTimeoutSeconds = seconds('gate-timeout', flags['gate-timeout']) ?? 180;

@@ -9,8 +9,14 @@ import { REPO_ROOT, repoPath } from '../paths.ts';
 // forward pass, each pod's CPU limit its capacity). Every run is the same app overlay
 // (overlays/compare) plus one policy (plus policies/compute for that scenario).
 
-export const POLICIES = ['concurrency', 'latency-external', 'cpu'] as const;
+export const POLICIES = ['concurrency', 'latency-external', 'cpu', 'keda'] as const;
 export type Policy = (typeof POLICIES)[number];
+
+/**
+ * What each policy scales on: `keda` is ours on another metric plane (the same signal, served
+ * by KEDA), so the claims about the choice of signal set ours against the other signals only.
+ */
+export const SIGNAL_OF: Record<Policy, 'concurrency' | 'latency' | 'cpu'> = { concurrency: 'concurrency', 'latency-external': 'latency', cpu: 'cpu', keda: 'concurrency' };
 export const SCENARIOS = ['sleep', 'compute'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -61,6 +67,9 @@ export const placementOf = (policy: Policy, index: number): Placement => ({ name
  */
 export async function writeRunOverlay(dir: string, policy: Policy, scenario: Scenario, placement?: Placement): Promise<string> {
   const folder = join(dir, 'overlays', `${scenario}-${policy}`);
+  // Placed, the app moves to its namespace in a layer of its own, below the policy: a
+  // component's replacements (KEDA's query names the namespace) see the namespace it runs in.
+  const app = placement ? await writePlacedApp(join(dir, 'overlays', `${scenario}-${policy}-placed`), placement) : repoPath(COMPARE_OVERLAY);
   await mkdir(folder, { recursive: true });
   const up = (path: string) => relative(folder, repoPath(path));
   const components = [`policies/${policy}`, ...(scenario === 'compute' ? ['policies/compute'] : [])];
@@ -69,14 +78,28 @@ export async function writeRunOverlay(dir: string, policy: Policy, scenario: Sce
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
-    `  - ${up(COMPARE_OVERLAY)}`,
+    `  - ${relative(folder, app)}`,
     'components:',
     ...components.map((c) => `  - ${up(c)}`),
-    ...(placement ? placementLines(placement) : []),
     '',
   ].join('\n');
   await writeFile(join(folder, 'kustomization.yaml'), text);
   return relative(REPO_ROOT, folder);
+}
+
+async function writePlacedApp(folder: string, placement: Placement): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  const text = [
+    '# Written by scripts/compare.ts --side-by-side: the app overlay in a run\'s own namespace and NodePorts.',
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'resources:',
+    `  - ${relative(folder, repoPath(COMPARE_OVERLAY))}`,
+    ...placementLines(placement),
+    '',
+  ].join('\n');
+  await writeFile(join(folder, 'kustomization.yaml'), text);
+  return folder;
 }
 
 function placementLines(p: Placement): string[] {
@@ -98,6 +121,24 @@ function placementLines(p: Placement): string[] {
 
 /** The scenarios that can run side by side: sleep's pods hardly use the node's CPU, compute's would share it. */
 export const SIDE_BY_SIDE_SCENARIOS: readonly Scenario[] = ['sleep'];
+
+/**
+ * The policies that need external.metrics.k8s.io, each from its own server: one answers the
+ * cluster at a time, so no two of them run side by side.
+ */
+const EXTERNAL_PLANES: Partial<Record<Policy, string>> = { 'latency-external': 'prometheus-adapter', keda: 'KEDA' };
+/** Side by side without --policies: every policy but keda (latency-external holds external.metrics.k8s.io). */
+export const SIDE_BY_SIDE_POLICIES: readonly Policy[] = POLICIES.filter((p) => p !== 'keda');
+
+/** Refuses a side-by-side set in which two policies need external.metrics.k8s.io from different servers. */
+export function checkSideBySide(policies: readonly Policy[]): void {
+  const external = policies.filter((p) => EXTERNAL_PLANES[p] !== undefined);
+  if (external.length > 1) {
+    throw new UsageError(
+      `${external.join(' and ')} cannot run side by side: each needs external.metrics.k8s.io (${external.map((p) => `${p} from ${EXTERNAL_PLANES[p]}`).join(', ')}), which one server answers at a time; leave one out or run them one after another without --side-by-side.`,
+    );
+  }
+}
 
 /**
  * One overlay with every policy's run in its own namespace, so they share the cluster, the

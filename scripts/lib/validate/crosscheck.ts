@@ -193,10 +193,12 @@ const scaledObjects = (objects: KObject[]) => of<ScaledObject>(objects, 'ScaledO
 const scaledObjectTarget: Check = ({ objects }) =>
   scaledObjects(objects).flatMap((so): { object: KObject; message: string }[] => {
     const ref = so.spec.scaleTargetRef;
-    const target = findObject<V1Deployment & KObject>(objects, ref.kind ?? 'Deployment', ref.name);
+    // A scale target is in the ScaledObject's namespace (an overlay may hold several apps).
+    const near = objects.filter((o) => o.metadata.namespace === so.metadata.namespace);
+    const target = findObject<V1Deployment & KObject>(near, ref.kind ?? 'Deployment', ref.name);
     if (!target) return [{ object: so, message: `scale target ${ref.kind ?? 'Deployment'}/${ref.name} is not in this overlay` }];
     const problems = target.spec?.replicas !== undefined ? [{ object: target, message: `sets spec.replicas (${target.spec.replicas}) but ${describe(so)} owns the replica count` }] : [];
-    const rivals = of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').filter((h) => h.spec?.scaleTargetRef.name === ref.name && (h.spec.scaleTargetRef.kind ?? 'Deployment') === (ref.kind ?? 'Deployment'));
+    const rivals = of<V2HorizontalPodAutoscaler>(near, 'HorizontalPodAutoscaler').filter((h) => h.spec?.scaleTargetRef.name === ref.name && (h.spec.scaleTargetRef.kind ?? 'Deployment') === (ref.kind ?? 'Deployment'));
     return [...problems, ...rivals.map((h) => ({ object: h, message: `scales ${ref.name} beside ${describe(so)}, which makes its own HPA for it: the two would fight over the replicas` }))];
   });
 

@@ -3,14 +3,15 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parsePolicies, POLICIES, SCENARIOS, scenarioParams, writeRunOverlay, writeSideBySideOverlay } from '../../../scripts/lib/compare/policies.ts';
+import { checkSideBySide, parsePolicies, POLICIES, SCENARIOS, scenarioParams, SIDE_BY_SIDE_POLICIES, writeRunOverlay, writeSideBySideOverlay } from '../../../scripts/lib/compare/policies.ts';
 import { claimLines, sleepClaims } from '../../../scripts/lib/compare/claims.ts';
 import type { PolicyRun } from '../../../scripts/lib/compare/run.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { nodePortOf, type KObject } from '../../../scripts/lib/manifests/objects.ts';
 import { renderComparisonChart } from '../../../scripts/lib/compare/chart.ts';
 import { policyFigures, row, TABLE_HEAD } from '../../../scripts/lib/compare/report.ts';
-import { hpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { hpaOf as scalingHpaOf, hpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { scaledObjectOf } from '../../../scripts/lib/manifests/keda.ts';
 import { profileFor } from '../../../scripts/lib/loadtest/profiles.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../../scripts/lib/paths.ts';
@@ -28,6 +29,8 @@ for (const s of SCENARIOS) for (const p of POLICIES) overlays.set(`${s}-${p}`, a
 const rendered = new Map<string, Awaited<ReturnType<typeof renderOverlay>>['objects']>();
 for (const [k, o] of overlays) rendered.set(k, (await renderOverlay(sh, o)).objects);
 const hpaOf = (k: string) => rendered.get(k)?.find((o) => o.kind === 'HorizontalPodAutoscaler') as unknown as V2HorizontalPodAutoscaler;
+/** The HPA that scales the run: its own, or the one KEDA makes from its ScaledObject. */
+const scalerOf = (k: string) => scalingHpaOf(rendered.get(k) ?? []) as V2HorizontalPodAutoscaler;
 const deploymentOf = (k: string) => rendered.get(k)?.find((o) => o.kind === 'Deployment') as unknown as V1Deployment;
 
 const compare = suite('the policy comparison');
@@ -36,8 +39,10 @@ compare('renders every policy in both scenarios on the same app, each one valida
   const lines: string[] = [];
   const { errors } = await validate({ root: REPO_ROOT, overlays: [...overlays.values()], scanDirs: [], rulesFile: repoPath(ADAPTER_RULES_FILE), $: sh, write: (l) => lines.push(l) });
   assert.equal(errors, [], lines.join('\n'));
-  const kinds = (k: string) => rendered.get(k)?.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+  // KEDA's ScaledObject stands where the HPA does (KEDA makes the HPA from it).
+  const kinds = (k: string) => rendered.get(k)?.map((o) => `${o.kind === 'ScaledObject' ? 'HorizontalPodAutoscaler' : o.kind}/${o.metadata.name}`).sort();
   for (const k of overlays.keys()) assert.equal(kinds(k), kinds('sleep-concurrency'), `${k} has the same objects`);
+  assert.ok(rendered.get('sleep-keda')?.some((o) => o.kind === 'ScaledObject'));
 });
 
 compare('gives each policy the metric and windows it stands for', () => {
@@ -48,7 +53,14 @@ compare('gives each policy the metric and windows it stands for', () => {
   assert.equal([latency?.behavior?.scaleUp?.stabilizationWindowSeconds, latency?.behavior?.scaleDown?.stabilizationWindowSeconds], [240, 300]);
   const cpu = hpaOf('sleep-cpu').spec;
   assert.equal([cpu?.metrics?.[0]?.resource?.name, cpu?.metrics?.[0]?.resource?.target.averageUtilization, cpu?.behavior], ['cpu', 50, undefined]);
-  for (const p of POLICIES) assert.equal(hpaOf(`compute-${p}`).spec?.metrics, hpaOf(`sleep-${p}`).spec?.metrics, `${p}: the scenario changes the pods, not the policy`);
+  // keda: ours on KEDA, every number copied from ours, its trigger asking the host Prometheus for the namespace's pods.
+  const keda = scaledObjectOf(rendered.get('sleep-keda') ?? []);
+  assert.is(keda?.spec.triggers[0]?.metadata.threshold, '3');
+  assert.is(keda?.spec.triggers[0]?.metadata.serverAddress, 'http://127.0.0.1:9090');
+  assert.match(keda?.spec.triggers[0]?.metadata.query ?? '', /^sum\(rate\(inference_inflight_seconds_total\{namespace="inferscale"\}\[20s\]\)\)$/);
+  assert.equal(scalerOf('sleep-keda').spec?.behavior, concurrency?.behavior);
+  assert.equal([scalerOf('sleep-keda').spec?.minReplicas, scalerOf('sleep-keda').spec?.maxReplicas], [concurrency?.minReplicas, concurrency?.maxReplicas]);
+  for (const p of POLICIES) assert.equal(scalerOf(`compute-${p}`).spec?.metrics, scalerOf(`sleep-${p}`).spec?.metrics, `${p}: the scenario changes the pods, not the policy`);
 });
 
 compare('runs the compute scenario CPU-bound, each pod limited to 200m, and the sleep scenario off the CPU', () => {
@@ -64,9 +76,11 @@ compare('predicts what each policy does in the sleep scenario: ours scales at on
     const { report } = await predict({ objects: rendered.get(`sleep-${p}`) ?? [], overlay: p, profile, provider: { relistSeconds: async () => 5 }, podStartSeconds: 1.7, reportDir: join(dir, `predicted-${p}`), fixedSchedule: true });
     return { up: report.record.changes.find((c) => c.to > c.from)?.t, report };
   };
-  const [ours, latency, cpu] = [await first('concurrency'), await first('latency-external'), await first('cpu')];
+  const [ours, latency, cpu, keda] = [await first('concurrency'), await first('latency-external'), await first('cpu'), await first('keda')];
   const step = ours.report.record.stepAt;
   assert.ok(ours.up !== undefined && ours.up - step <= 15 + 5, `ours at ${ours.up}`);
+  // The same signal on KEDA: its HPA asks KEDA's metrics API at the same 15 s sync.
+  assert.ok(keda.up !== undefined && keda.up - step <= 15 + 5, `keda at ${keda.up}`);
   // The window holds the lowest recommendation of 240 s, the last one before the step included: a sync period early at most.
   assert.ok(latency.up !== undefined && latency.up - step >= 240 - 15, `latency at ${latency.up}, after its 240 s window`);
   assert.is(cpu.up, undefined, 'a pod that sleeps shows no CPU');
@@ -81,22 +95,42 @@ compare('predicts what each policy does in the sleep scenario: ours scales at on
 });
 
 compare('places every policy side by side in its own namespace with its own NodePorts, in one overlay that validates', async () => {
-  const root = join(dir, 'side-by-side');
-  const { overlay, runs } = await writeSideBySideOverlay(root, [...POLICIES], 'sleep');
+  await placesSideBySide('side-by-side', SIDE_BY_SIDE_POLICIES);
+  // keda in place of latency-external (both need external.metrics.k8s.io): its query reads its own namespace.
+  await placesSideBySide('side-by-side-keda', ['concurrency', 'cpu', 'keda']);
+});
+
+compare('refuses two policies on external.metrics.k8s.io side by side, in one sentence', () => {
+  assert.not.ok(SIDE_BY_SIDE_POLICIES.includes('keda'), 'the default side by side leaves keda out');
+  assert.throws(
+    () => checkSideBySide(['concurrency', 'latency-external', 'keda']),
+    /^latency-external and keda cannot run side by side: each needs external\.metrics\.k8s\.io \(latency-external from prometheus-adapter, keda from KEDA\), which one server answers at a time; leave one out or run them one after another without --side-by-side\.$/,
+  );
+  checkSideBySide(['concurrency', 'cpu', 'keda']);
+});
+
+async function placesSideBySide(name: string, policies: readonly (typeof POLICIES)[number][]): Promise<void> {
+  const root = join(dir, name);
+  const { overlay, runs } = await writeSideBySideOverlay(root, [...policies], 'sleep');
   const lines: string[] = [];
   const { errors, rendered: all } = await validate({ root: REPO_ROOT, overlays: [overlay], scanDirs: [], rulesFile: repoPath(ADAPTER_RULES_FILE), $: sh, write: (l) => lines.push(l) });
   assert.equal(errors, [], lines.join('\n'));
   const objects = all.get(overlay) ?? [];
-  assert.equal(runs.map((r) => r.namespace), POLICIES.map((p) => `inferscale-${p}`));
+  assert.equal(runs.map((r) => r.namespace), policies.map((p) => `inferscale-${p}`));
   const partOf = (ns: string) => objects.filter((o) => o.metadata.namespace === ns || (o.kind === 'Namespace' && o.metadata.name === ns));
   const ports = runs.map((r) => [nodePortOf(partOf(r.namespace), 'http'), nodePortOf(partOf(r.namespace), 'metrics')]).flat();
-  assert.is(new Set(ports).size, 2 * POLICIES.length, `every NodePort its own: ${ports.join(', ')}`);
+  assert.is(new Set(ports).size, 2 * policies.length, `every NodePort its own: ${ports.join(', ')}`);
   assert.not.ok(ports.includes(nodePortOf(rendered.get('sleep-concurrency') ?? [], 'http')), "none the e2e's");
   // Apart from where it lives, each part is the policy's run as the sequential comparison renders it.
   const placed = (o: KObject) => JSON.stringify(o).replaceAll(/inferscale-[a-z-]+/g, 'NS').replaceAll(/"nodePort":\d+/g, '"nodePort":0');
-  const alone = (p: string) => (rendered.get(`sleep-${p}`) ?? []).map((o) => JSON.stringify(o).replaceAll(/"namespace":"inferscale"|"name":"inferscale"/g, (m) => m.replace('inferscale', 'NS')).replaceAll(/"nodePort":\d+/g, '"nodePort":0'));
+  const alone = (p: string) =>
+    (rendered.get(`sleep-${p}`) ?? []).map((o) =>
+      JSON.stringify(o)
+        .replaceAll(/"namespace":"inferscale"|"name":"inferscale"|namespace=\\"inferscale\\"/g, (m) => m.replace('inferscale', 'NS'))
+        .replaceAll(/"nodePort":\d+/g, '"nodePort":0'),
+    );
   for (const r of runs) assert.equal(partOf(r.namespace).map(placed).sort(), alone(r.policy).sort(), `${r.policy} side by side`);
-});
+}
 
 compare('checks what the README claims of the sleep scenario, and says when a run refutes it', async () => {
   const profile = profileFor('step', scenarioParams('sleep'));
@@ -106,11 +140,12 @@ compare('checks what the README claims of the sleep scenario, and says when a ru
   const run = (policy: (typeof POLICIES)[number], report: RunReport): PolicyRun => ({ policy, scenario: 'sleep', overlay: policy, observed: report, predicted: report, minutes: 1 });
   const held = sleepClaims(POLICIES.map((p) => run(p, reports.get(p) as RunReport)), reference);
   assert.equal(held.map((c) => c.ok), [true, true, true], claimLines(held).join('\n'));
-  assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency adds pods first: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never$/);
+  // keda scales on the same signal: not one of the other signals the claims set ours against.
+  assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency adds pods before the other signals: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never$/);
   // Ours as if it had run the CPU policy's timeline: it never scales, so neither claim of ours holds.
   const refuted = sleepClaims([run('concurrency', reports.get('cpu') as RunReport), run('latency-external', reports.get('latency-external') as RunReport)], reference);
   assert.equal(refuted.map((c) => c.ok), [false, false]);
-  assert.match(claimLines(refuted)[1] as string, /^✗ Compare 2\. concurrency has the best SLO attainment: concurrency [\d.]+ %, latency-external [\d.]+ %$/);
+  assert.match(claimLines(refuted)[1] as string, /^✗ Compare 2\. concurrency has a better SLO attainment than the other signals: concurrency [\d.]+ %, latency-external [\d.]+ %$/);
   assert.equal(sleepClaims([run('cpu', reports.get('cpu') as RunReport)], reference), [], 'nothing to compare ours with');
   // A real run's why table beside what the cluster set: 1 of 2 syncs disagrees, below 9 of 10.
   const ours = reports.get('concurrency') as RunReport;
@@ -137,13 +172,16 @@ compare('writes compare.md again from a comparison folder with --rewrite, withou
 });
 
 compare('refuses an unknown policy or scenario with one sentence and exit code 2', async () => {
-  assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu; got "concurrency,gpu"\./);
+  assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu, keda; got "concurrency,gpu"\./);
   const { code, stderr } = await runScript('scripts/compare.ts', ['--scenarios', 'gpu']);
   assert.is(code, 2);
   assert.is(stderr.trim(), 'error: --scenarios takes a comma-separated list of sleep, compute; got "gpu".');
   const crowded = await runScript('scripts/compare.ts', ['--side-by-side']);
   assert.is(crowded.code, 2);
   assert.is(crowded.stderr.trim(), "error: --side-by-side runs sleep only: compute's pods would share the node's CPU; pass --scenarios sleep.");
+  const planes = await runScript('scripts/compare.ts', ['--side-by-side', '--scenarios', 'sleep', '--policies', 'keda,latency-external']);
+  assert.is(planes.code, 2);
+  assert.match(planes.stderr.trim(), /^error: keda and latency-external cannot run side by side: /);
 });
 
 compare.after(async () => {
