@@ -11,9 +11,9 @@ import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles
 
 // Every bound the e2e asserts is computed here: the controller's own rules
 // (simulate/controller.ts) run over the profile's schedule, the pods and the metric pipeline
-// (simulate/run.ts), at every phase of the sync period and the scrape interval that nobody
-// controls. The earliest and latest of each event over those phases are the bounds; none is
-// typed in by hand.
+// (simulate/run.ts), at every phase of the sync period and the scrape interval, and every
+// spacing of the pods' scrapes within it, that nobody controls. The earliest and latest of
+// each event over those phases are the bounds; none is typed in by hand.
 
 /** kube-controller-manager's --horizontal-pod-autoscaler-sync-period default, which every cluster we run keeps. */
 export const HPA_SYNC_SECONDS = 15;
@@ -233,9 +233,12 @@ export function simulateAt(hpa: HpaSettings, pipe: PipelineSettings, profile: Pr
   return simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), podsOf(pipe), modelOf(pipe), phases, { arrivals });
 }
 
-/** Runs the profile at every phase; `seconds` long enough for the slowest to settle. */
-export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number): SimRun[] {
-  return allPhases(modelOf(pipe)).map((phases) => simulateAt(hpa, pipe, profile, seconds, phases));
+/**
+ * Runs the profile at every phase; `seconds` long enough for the slowest to settle. With
+ * `strides`, at every spacing of the pods' scrapes too (each target has its own offset).
+ */
+export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number, o: { strides?: boolean } = {}): SimRun[] {
+  return allPhases(modelOf(pipe), 1, o).map((phases) => simulateAt(hpa, pipe, profile, seconds, phases));
 }
 
 export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number): Bounds {
@@ -243,7 +246,10 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   // Long enough for the slowest phase to scale down after the load: the scale-down window,
   // a rate window and a sync per policy step beyond the profile's end.
   const horizon = profile.endAt + hpa.scaleDown.stabilizationWindowSeconds + pipe.rateWindowSeconds + (hpa.maxReplicas + 1) * H;
-  const runs = simulateAllPhases(hpa, pipe, profile, horizon);
+  // Every pod's scrapes at their own offsets: a sync that reads one pod's fresh rate and
+  // another's from a few seconds back decides differently near a threshold (a sawtooth's
+  // teeth show it), and the offsets are Prometheus's, not ours.
+  const runs = simulateAllPhases(hpa, pipe, profile, horizon, { strides: true });
   const firstUp = runs.map((r) => r.changes.find((c) => c.to > c.from)?.t ?? Number.POSITIVE_INFINITY);
   const peaks = runs.map((r) => maxOf(r.seconds.map((s) => s.replicas)));
   const firstDown = runs.map((r) => r.changes.find((c) => c.to < c.from)?.t ?? Number.POSITIVE_INFINITY);

@@ -38,6 +38,12 @@ export interface Phases {
   sync: number;
   /** When the first scrape comes, in [0, scrape interval). */
   scrape: number;
+  /**
+   * How far apart consecutive pods' scrapes fall, in [0, scrape interval): Prometheus offsets
+   * each target's scrapes within the interval (by a hash of the target), so the n-th pod is
+   * scraped at scrape + n x stride, modulo the interval. 0 (the default): every pod at once.
+   */
+  stride?: number;
 }
 
 /** Requests that arrive in [t, t + dt): the rate times dt (even, as k6's arrival-rate executors start them), or a Poisson draw. */
@@ -81,6 +87,9 @@ interface Pod {
   base?: number;
   /** When the adapter has listed its series (a relist after it appeared). */
   listedFrom: number;
+  /** Its own scrapes of the per-pod in-flight-seconds counter, at its own offset. */
+  scrapes: { at: number; value: number }[];
+  nextScrape: number;
 }
 
 interface Scrape {
@@ -178,7 +187,13 @@ export function simulate(
   const dt = o.dt ?? 0.1;
   const arrivals = o.arrivals ?? evenArrivals(offered);
   const { scrapeSeconds: S, rateWindowSeconds: W, relistSeconds: R, syncSeconds: H } = pipe;
-  const fleet: Pod[] = Array.from({ length: hpa.minReplicas }, () => ({ readyAt: -Infinity, listedFrom: -Infinity }));
+  // The n-th pod's scrapes: at its offset within the interval, from the first one after it is created.
+  let created = 0;
+  const newPod = (at: number, readyAt: number, listedFrom: number): Pod => {
+    const offset = (phases.scrape + created++ * (phases.stride ?? 0)) % S;
+    return { readyAt, listedFrom, scrapes: [], nextScrape: at === -Infinity ? offset : offset + Math.ceil((at - offset) / S - 1e-9) * S };
+  };
+  const fleet: Pod[] = Array.from({ length: hpa.minReplicas }, () => newPod(-Infinity, -Infinity, -Infinity));
   const memory = newMemory();
   let inFlight = 0;
   // Counters, and their scrapes: the pods share the load evenly, so one pod's counters stand for each.
@@ -219,6 +234,11 @@ export function simulate(
       scrapes.push({ at: t, inflight: inflightSeconds, durationSum, durationCount, cpu: cpuSeconds });
       nextScrape += S;
     }
+    for (const pod of fleet) {
+      if (t + 1e-9 < pod.nextScrape) continue;
+      pod.scrapes.push({ at: t, value: inflightSeconds });
+      pod.nextScrape += S;
+    }
     if (t + 1e-9 >= nextSync) {
       const current = fleet.length;
       // Each pod's rate() over the window. A pod that joined inside the window has fewer
@@ -226,7 +246,7 @@ export function simulate(
       // adapter serves milli-units, as the controller reads them. A pod's series starts at its
       // first scrape after it turned Ready.
       const podRate = (pod: Pod): number | undefined => {
-        const own = scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s.inflight - (pod.base ?? 0) }));
+        const own = pod.scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s.value - (pod.base ?? 0) }));
         const rate = promRate(own, t, W);
         return rate === undefined ? undefined : Math.round(rate * 1000) / 1000;
       };
@@ -270,7 +290,7 @@ export function simulate(
         result.decisions.push(decision);
         const next = decision.replicas;
         if (next > current) {
-          for (let n = current; n < next; n++) fleet.push({ readyAt: t + pods.startSeconds, listedFrom: t + pods.startSeconds + R });
+          for (let n = current; n < next; n++) fleet.push(newPod(t, t + pods.startSeconds, t + pods.startSeconds + R));
         } else if (next < current) {
           // The ReplicaSet removes the pods that are not Ready, then the newest; a Ready pod
           // that goes drains what it holds (no new requests), so its share leaves the queue.
@@ -307,9 +327,16 @@ export function simulate(
   return result;
 }
 
-/** Every phase on a grid of `step` seconds: the first sync and the first scrape anywhere in their periods. */
-export function allPhases(pipe: Pick<PipelineModel, 'syncSeconds' | 'scrapeSeconds'>, step = 1): Phases[] {
+/**
+ * Every phase on a grid of `step` seconds: the first sync and the first scrape anywhere in
+ * their periods; with `strides`, also every spacing of the pods' scrapes up to half the
+ * interval (a spacing of interval − s puts the pods at the offsets s does, in the other order).
+ */
+export function allPhases(pipe: Pick<PipelineModel, 'syncSeconds' | 'scrapeSeconds'>, step = 1, o: { strides?: boolean } = {}): Phases[] {
   const phases: Phases[] = [];
-  for (let sync = 0; sync < pipe.syncSeconds; sync += step) for (let scrape = 0; scrape < pipe.scrapeSeconds; scrape += step) phases.push({ sync, scrape });
+  const strides = o.strides ? Array.from({ length: Math.floor(pipe.scrapeSeconds / 2 / step) + 1 }, (_, i) => i * step) : [0];
+  for (const stride of strides) {
+    for (let sync = 0; sync < pipe.syncSeconds; sync += step) for (let scrape = 0; scrape < pipe.scrapeSeconds; scrape += step) phases.push(stride === 0 ? { sync, scrape } : { sync, scrape, stride });
+  }
   return phases;
 }

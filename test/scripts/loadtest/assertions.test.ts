@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { clusterPaths } from '../../../scripts/lib/cluster/embedded/paths.ts';
 import { LocalProvider } from '../../../scripts/lib/cluster/local.ts';
 import { checkRun } from '../../../scripts/lib/loadtest/assertions.ts';
-import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, simulateAt, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
 import { computeFigures } from '../../../scripts/lib/loadtest/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { MAX_FAILED_SHARE, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
@@ -174,6 +174,22 @@ assertions('pass every profile the rules run, at every phase', () => {
       assert.equal(failed.map((r) => `${plan.profile.name}: ${r.name}: ${r.observed}`), []);
     }
   }
+});
+
+assertions('allow the decrease a sawtooth makes when its pods are scraped seconds apart, as a real run did', () => {
+  const plan = planFor(profileFromFlags({ profile: 'sawtooth' }));
+  const atOnce = simulateAllPhases(plan.hpa, plan.pipe, plan.profile, plan.profile.endAt).map((r) => runEvents(r.changes, plan.hpa.minReplicas).firstDecrease);
+  // Two pods scraped 2 s apart: the sync reads one pod's rate fresh and the other's from
+  // before the tooth turned, stays under the scale-up threshold at 39 s, adds two pods at 54
+  // s, and the next syncs' readings on four pods let one go at 99 s (a real run: 2 -> 4 at
+  // 55.0 s, 4 -> 3 at 100.1 s). With every pod scraped at once no phase comes down before 175 s.
+  const apart = simulateAt(plan.hpa, plan.pipe, plan.profile, plan.profile.endAt, { sync: 9, scrape: 0, stride: 2 });
+  const seen = runEvents(apart.changes, plan.hpa.minReplicas);
+  assert.equal([seen.firstIncrease, seen.peak, seen.firstDecrease], [54, 4, 99]);
+  assert.ok(Math.min(...atOnce) > seen.firstDecrease, `every pod at once: earliest ${Math.min(...atOnce)} s`);
+  assert.ok(plan.bounds.firstDecreaseEarliest <= seen.firstDecrease, `bound ${plan.bounds.firstDecreaseEarliest} s`);
+  const four = checkRun(recorded(apart, plan), plan.hpa, plan.bounds, plan.pipe, plan.prediction).find((r) => r.name.startsWith('4.'));
+  assert.ok(four?.ok, four?.observed);
 });
 
 assertions.run();
