@@ -69,8 +69,9 @@ export interface ComparisonFiles {
 
 export async function writeComparison(dir: string, runs: PolicyRun[], reference: HpaSettings, o: { command: string; minutes: number; sideBySide?: boolean }): Promise<ComparisonFiles> {
   await mkdir(dir, { recursive: true });
+  const planes = runs.some((r) => r.policy === 'keda') ? 'Prometheus, adapter and KEDA' : 'Prometheus and adapter';
   const how = o.sideBySide
-    ? 'every policy of `policies/` at once, each in its own namespace with its own NodePort and k6, on the one Prometheus and adapter'
+    ? `every policy of \`policies/\` it names at once, each in its own namespace with its own NodePort and k6, on the one ${planes}`
     : 'one policy of `policies/` at a time';
   const lines = [
     '# inferscale: the same load against every policy',
