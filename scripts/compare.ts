@@ -22,9 +22,9 @@ an accelerator) and compute (a CPU-bound forward pass, each pod's 200m limit its
 Writes compare.md, one chart per scenario and every run's report, observed beside predicted.
 At the end the provider's default overlay (what bootstrap deployed) is applied again. Checks
 what the README claims of the sleep scenario (ours adds pods before the other signals and
-has a better SLO attainment than they do; CPU does not move; the why tables agree with the
-cluster) and exits 1 if a claim fails. keda is ours on KEDA (the same signal), so it is not
-one of the other signals.
+has a better SLO attainment than they do; the why tables on Pods and External metrics agree
+with the cluster) and exits 1 if a claim fails. keda is ours on KEDA (the same signal), so it
+is not one of the other signals.
 
   --policies <list>      which policies, in order (default all: ${POLICIES.join(', ')};
                          side by side: ${SIDE_BY_SIDE_POLICIES.join(', ')}: keda and

@@ -4,8 +4,8 @@ import { REFERENCE_POLICY, SIGNAL_OF } from './policies.ts';
 import type { PolicyRun } from './run.ts';
 
 // What the README's "Why concurrency" says of the accelerator-bound scenario, checked on a
-// comparison's runs: ours reacts first and serves the most requests under the objective,
-// and CPU does not move when the work is off the CPU. Each is a claim a run can refute. The
+// comparison's runs: ours reacts first and serves the most requests under the objective, and
+// the why tables agree with the cluster. Each is a claim a run can refute. The
 // first two are about the choice of signal: ours against the policies on other signals
 // (keda, the same signal on KEDA, is not one of them).
 
@@ -39,26 +39,24 @@ export function sleepClaims(runs: PolicyRun[], reference: HpaSettings): Claim[] 
     ok: others.every((r) => slo(ours) > slo(r)),
     detail: [ours, ...others].map((r) => `${r.policy} ${pct(slo(r))}`).join(', '),
   });
-  const cpu = sleep.find((r) => r.policy === 'cpu');
-  if (cpu) {
-    const peak = fig(cpu).peak;
-    claims.push({
-      claim: 'cpu does not scale when the work is off the CPU',
-      ok: peak === cpu.observed.hpa.minReplicas,
-      detail: `peak ${peak} replicas, minReplicas ${cpu.observed.hpa.minReplicas}`,
-    });
-  }
+  // "CPU does not scale when the work is off the CPU" was a claim here until two runs on a
+  // fresh machine refuted it (peaks of 8 and 9): a 50 % target on a 50m request sits at the
+  // edge of what the pods spend on HTTP handling (see the README), so it is not claimed.
   // The report's "why" tables: rebuilt from what each run recorded, they set the count the cluster set.
+  // A Resource metric's status gives the average over the pods the controller counted, not
+  // which pods it counted (a new pod's CPU counts a metrics window after it is Ready, the
+  // others as 0 on a scale-up), so its rebuilt chain is shown, not judged.
+  const judged = (r: PolicyRun) => !r.observed.hpa.metrics.some((m) => m.type === 'Resource');
   const explained = sleep.map((r) => {
     // A real run's syncs, each beside what its cluster set (a prediction has nothing to agree with).
     const decisions = (r.observed.decisions ?? []).filter((d) => d.observed !== undefined);
-    return { policy: r.policy, syncs: decisions.length, agree: decisions.filter((d) => d.observed === d.replicas).length };
+    return { policy: r.policy, judged: judged(r), syncs: decisions.length, agree: decisions.filter((d) => d.observed === d.replicas).length };
   });
   if (explained.some((e) => e.syncs > 0)) {
     claims.push({
-      claim: "every run's why table sets the count the cluster set at 9 of 10 syncs or more",
-      ok: explained.every((e) => e.syncs > 0 && e.agree >= 0.9 * e.syncs),
-      detail: explained.map((e) => `${e.policy} ${e.agree} of ${e.syncs}`).join(', '),
+      claim: "every run's why table on a Pods or External metric sets the count the cluster set at 9 of 10 syncs or more",
+      ok: explained.every((e) => !e.judged || (e.syncs > 0 && e.agree >= 0.9 * e.syncs)),
+      detail: explained.map((e) => `${e.policy} ${e.agree} of ${e.syncs}${e.judged ? '' : ' (Resource: not judged)'}`).join(', '),
     });
   }
   return claims;
