@@ -241,6 +241,9 @@ export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, prof
   return allPhases(modelOf(pipe), 1, o).map((phases) => simulateAt(hpa, pipe, profile, seconds, phases));
 }
 
+/** How far past its window a recommendation may still count: more than a sync's duration, less than a scrape. */
+const BOUNDARY_SECONDS = 0.5;
+
 export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number): Bounds {
   const H = pipe.syncSeconds;
   // Long enough for the slowest phase to scale down after the load: the scale-down window,
@@ -260,7 +263,13 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   const minCapacity = hpa.minReplicas * podThroughput(pipe.slots, pipe);
   let gap = 0;
   for (let t = 0; t < budgetEnd; t += 0.1) gap += Math.max(0, offeredAt(profile, t) - minCapacity) * 0.1;
-  const backAtMinBy = maxOf(backAtMin) + OBSERVATION_LATENCY_SECONDS;
+  // A recommendation made exactly one scale-down window before a sync may fall inside the
+  // window or just outside it: each sync's own duration moves its timestamp by milliseconds.
+  // With a window of whole sync periods (the Flux e2e commits 30 s) that holds the count one
+  // sync longer (a real spike: 4 -> 2 at 147.1 s, not 132 s). The latest return counts it inside.
+  const held = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + BOUNDARY_SECONDS } };
+  const heldBackAtMin = simulateAllPhases(held, pipe, profile, horizon + pipe.syncSeconds).map((r) => [...r.changes].reverse().find((c) => c.to === hpa.minReplicas && c.from > c.to)?.t ?? 0);
+  const backAtMinBy = Math.max(maxOf(backAtMin), maxOf(heldBackAtMin)) + OBSERVATION_LATENCY_SECONDS;
   return {
     firstIncreaseEarliest: minOf(firstUp),
     firstIncreaseLatest: maxOf(firstUp) + OBSERVATION_LATENCY_SECONDS,
