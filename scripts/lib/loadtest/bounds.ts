@@ -256,7 +256,9 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   const firstUp = runs.map((r) => r.changes.find((c) => c.to > c.from)?.t ?? Number.POSITIVE_INFINITY);
   const peaks = runs.map((r) => maxOf(r.seconds.map((s) => s.replicas)));
   const firstDown = runs.map((r) => r.changes.find((c) => c.to < c.from)?.t ?? Number.POSITIVE_INFINITY);
-  const backAtMin = runs.map((r) => [...r.changes].reverse().find((c) => c.to === hpa.minReplicas && c.from > c.to)?.t ?? 0);
+  // When a run last came down to minReplicas (0: it never left or never came back).
+  const lastReturn = (r: SimRun) => [...r.changes].reverse().find((c) => c.to === hpa.minReplicas && c.from > c.to)?.t ?? 0;
+  const backAtMin = runs.map(lastReturn);
   const reactions = runs.map((r) => (r.firstNewReadyAt ?? Number.NaN) - stepAt).filter(Number.isFinite);
   // The worst case for shedding: no new capacity until the latest first new pod, then the queue full.
   const budgetEnd = stepAt + (reactions.length ? maxOf(reactions) : profile.endAt - stepAt);
@@ -268,7 +270,7 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   // With a window of whole sync periods (the Flux e2e commits 30 s) that holds the count one
   // sync longer (a real spike: 4 -> 2 at 147.1 s, not 132 s). The latest return counts it inside.
   const held = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + BOUNDARY_SECONDS } };
-  const heldBackAtMin = simulateAllPhases(held, pipe, profile, horizon + pipe.syncSeconds).map((r) => [...r.changes].reverse().find((c) => c.to === hpa.minReplicas && c.from > c.to)?.t ?? 0);
+  const heldBackAtMin = simulateAllPhases(held, pipe, profile, horizon + pipe.syncSeconds).map(lastReturn);
   const backAtMinBy = Math.max(maxOf(backAtMin), maxOf(heldBackAtMin)) + OBSERVATION_LATENCY_SECONDS;
   return {
     firstIncreaseEarliest: minOf(firstUp),
