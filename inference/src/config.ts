@@ -87,9 +87,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   return result;
 }
 
-/** The longest a request can take end to end: a full queue ahead of it, then its own service. */
-export function longestRequestMs(config: ServiceConfig): number {
-  const worst = config.serviceTimeMs + config.serviceJitterMs;
+/**
+ * The longest a request can take end to end: a full queue ahead of it, then its own service.
+ * In compute mode the running requests share the pod's CPU limit (`limitCores`), so with
+ * more slots than cores each one's service stretches by slots / limitCores.
+ */
+export function longestRequestMs(config: ServiceConfig, limitCores = Number.POSITIVE_INFINITY): number {
+  const stretch = config.computeMode === 'compute' ? Math.max(1, config.slots / limitCores) : 1;
+  const worst = (config.serviceTimeMs + config.serviceJitterMs) * stretch;
   const waves = Math.ceil(config.queueLimit / config.slots) + 1;
   return waves * worst;
 }

@@ -32,4 +32,12 @@ config('bounds the longest request by a full queue ahead of it', () => {
   assert.is(longestRequestMs(c), 3 * 250);
 });
 
+config('stretches the longest request by the slots sharing a CPU limit in compute mode, and only there', () => {
+  const env = { INFERENCE_SLOTS: '4', INFERENCE_QUEUE_LIMIT: '16', INFERENCE_SERVICE_TIME_MS: '50', INFERENCE_SERVICE_JITTER_MS: '10' };
+  // Four running requests share 200m: each gets 50m, so 60 ms of CPU takes 1.2 s; five waves.
+  assert.is(Math.round(longestRequestMs(loadConfig({ ...env, INFERENCE_COMPUTE_MODE: 'compute' }), 0.2)), 5 * 1200);
+  assert.is(longestRequestMs(loadConfig({ ...env, INFERENCE_COMPUTE_MODE: 'compute' }), 8), 5 * 60);
+  assert.is(longestRequestMs(loadConfig({ ...env, INFERENCE_COMPUTE_MODE: 'sleep' }), 0.2), 5 * 60);
+});
+
 config.run();

@@ -140,6 +140,7 @@ export function pipelineSettings(
   const config = serviceConfig(objects);
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const slo = deployment?.metadata.annotations?.['inferscale.dev/latency-slo-ms'];
+  const cpu = cpuOf(objects);
   return {
     scrapeSeconds: durationSeconds(interval),
     rateWindowSeconds: opts.rateWindowSeconds,
@@ -148,10 +149,10 @@ export function pipelineSettings(
     podStartSeconds: opts.podStartSeconds,
     serviceSeconds: config.serviceTimeMs / 1000,
     jitterSeconds: config.serviceJitterMs / 1000,
-    cpu: { mode: config.computeMode, ...cpuOf(objects) },
+    cpu: { mode: config.computeMode, ...cpu },
     slots: config.slots,
     queueLimit: config.queueLimit,
-    longestRequestSeconds: longestRequestMs(config) / 1000,
+    longestRequestSeconds: longestRequestMs(config, cpu.limitCores) / 1000,
     latencySloSeconds: Number(slo ?? '1000') / 1000,
   };
 }

@@ -99,10 +99,12 @@ const graceCoversShutdown: Check = ({ objects }) =>
     const config = serviceConfigOf(d);
     if (!config || typeof config === 'string') return [];
     const grace = d.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
-    const needed = (config.drainDelayMs + longestRequestMs(config) + config.shutdownTimeoutMs) / 1000;
+    const limit = d.spec?.template.spec?.containers[0]?.resources?.limits?.cpu;
+    const longest = longestRequestMs(config, limit === undefined ? undefined : parseQuantity(String(limit)));
+    const needed = (config.drainDelayMs + longest + config.shutdownTimeoutMs) / 1000;
     return grace >= needed
       ? []
-      : [{ object: d, message: `terminationGracePeriodSeconds ${grace} is below drain ${config.drainDelayMs / 1000} s + longest request ${longestRequestMs(config) / 1000} s + shutdown ${config.shutdownTimeoutMs / 1000} s = ${needed} s` }];
+      : [{ object: d, message: `terminationGracePeriodSeconds ${grace} is below drain ${config.drainDelayMs / 1000} s + longest request ${longest / 1000} s + shutdown ${config.shutdownTimeoutMs / 1000} s = ${needed} s` }];
   });
 
 const podLabels = (objects: KObject[]) =>
