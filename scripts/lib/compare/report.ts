@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { computeFigures, type Figures } from '../loadtest/figures.ts';
 import type { HpaSettings } from '../loadtest/bounds.ts';
 import type { RunReport } from '../loadtest/report.ts';
+import { reconstructDecisions } from '../simulate/explain.ts';
 import { renderComparisonChart } from './chart.ts';
 import type { PolicyRun } from './run.ts';
 import type { Policy, Scenario } from './policies.ts';
@@ -138,7 +139,10 @@ export async function loadRuns(dir: string, scenarios: readonly Scenario[], poli
       first = Math.min(first, started.mtimeMs);
       last = Math.max(last, ended.mtimeMs);
       const read = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as RunReport;
-      runs.push({ policy, scenario, overlay: join(dir, 'overlays', name), observed: await read(observed), predicted: await read(join(dir, `${name}-predicted`, 'timeline.json')), minutes: (ended.mtimeMs - started.mtimeMs) / 60_000 });
+      // The why table rebuilt from what the run recorded, by today's rules.
+      const real = await read(observed);
+      const decisions = real.record.hpaStatus ? reconstructDecisions(real.record, real.hpa, real.pipeline) : real.decisions;
+      runs.push({ policy, scenario, overlay: join(dir, 'overlays', name), observed: { ...real, decisions }, predicted: await read(join(dir, `${name}-predicted`, 'timeline.json')), minutes: (ended.mtimeMs - started.mtimeMs) / 60_000 });
     }
   }
   if (runs.length === 0) throw new UserError(`${dir} holds no comparison runs (no <scenario>-<policy>/timeline.json); run scripts/compare.ts first.`);

@@ -1,5 +1,5 @@
 import type { HpaSettings, PipelineSettings } from '../loadtest/bounds.ts';
-import { controllerSettings, OBSERVATION_LATENCY_SECONDS } from '../loadtest/bounds.ts';
+import { controllerSettings, CPU_WINDOW_SECONDS, OBSERVATION_LATENCY_SECONDS } from '../loadtest/bounds.ts';
 import type { HpaStatusSample, RunRecord, Sample } from '../loadtest/timeline.ts';
 import { newMemory, sync, type ControllerSettings, type Decision, type MetricReading, type MetricTarget } from './controller.ts';
 
@@ -68,7 +68,7 @@ function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: Co
     const status = written ?? [...statuses].reverse().find((s) => s.t <= t);
     const before = [...record.samples].reverse().find((s) => s.t <= t - 1) ?? record.samples[0];
     if (!status || !before || before.ready === 0) continue;
-    const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, before));
+    const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, before, () => readyTimes(record.samples, before.t)));
     const d = sync(settings, memory, t, { current: before.replicas, ready: before.ready }, readings);
     // The count the cluster set: this sync's status, or the last one's when it wrote none.
     out.push({ ...d, observed: status.desired });
@@ -76,11 +76,34 @@ function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: Co
   return out;
 }
 
-/** What the controller read of one metric, as the rules take it: every Ready pod at the average, or the External value. */
-function readingOf(m: MetricTarget, value: number, pods: Pick<Sample, 'replicas' | 'ready'>): MetricReading {
+/**
+ * What the controller read of one metric, as the rules take it: the External value, or every
+ * pod it counted at the status's average. For CPU it counts a pod once it has been Ready a
+ * whole metrics window (groupPods' CPU initialization rule: the status averages those only);
+ * the Ready ones younger than that are unready, the others missing. `sample` is the
+ * second before the sync.
+ */
+function readingOf(m: MetricTarget, value: number, sample: Pick<Sample, 't' | 'replicas' | 'ready'>, readySince: () => number[]): MetricReading {
   if (!Number.isFinite(value)) return {};
-  if (m.type === 'External') return { value: 'averageValue' in m ? value * pods.replicas : value };
-  return { perPod: Array.from({ length: pods.ready }, () => value), missing: Math.max(0, pods.replicas - pods.ready) };
+  if (m.type === 'External') return { value: 'averageValue' in m ? value * sample.replicas : value };
+  const counted = m.type === 'Resource' ? readySince().filter((at) => at + CPU_WINDOW_SECONDS <= sample.t + 1).length : sample.ready;
+  return { perPod: Array.from({ length: counted }, () => value), unready: sample.ready - counted, missing: Math.max(0, sample.replicas - sample.ready) };
+}
+
+/**
+ * When each pod Ready at `t` turned Ready, from the Ready count second by second: a rise is a
+ * pod turning Ready, a fall removes the latest (a ReplicaSet deletes the pods Ready the
+ * shortest first). The pods Ready at the first sample were Ready before the run.
+ */
+export function readyTimes(samples: Pick<Sample, 't' | 'ready'>[], t: number): number[] {
+  const times: number[] = [];
+  for (const [i, s] of samples.entries()) {
+    if (s.t > t) break;
+    if (i === 0) times.push(...Array.from({ length: s.ready }, () => Number.NEGATIVE_INFINITY));
+    while (times.length < s.ready) times.push(s.t);
+    times.length = Math.min(times.length, s.ready);
+  }
+  return times;
 }
 
 /** The decision nearest `t`. */

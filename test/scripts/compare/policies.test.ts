@@ -152,13 +152,14 @@ compare('checks what the README claims of the sleep scenario, and says when a ru
   const d = ours.decisions?.[0] as NonNullable<RunReport['decisions']>[number];
   const explained = { ...ours, decisions: [{ ...d, observed: d.replicas }, { ...d, observed: d.replicas + 1 }] };
   const withWhy = sleepClaims([run('concurrency', explained), run('cpu', reports.get('cpu') as RunReport)], reference);
-  assert.match(claimLines(withWhy).at(-1) as string, /^✗ Compare 3\. every run's why table on a Pods or External metric sets the count the cluster set at 9 of 10 syncs or more: concurrency 1 of 2, cpu 0 of 0 \(Resource: not judged\)$/);
-  // The CPU policy's table disagreeing at every sync is shown, not judged; ours agreeing holds the claim.
+  assert.match(claimLines(withWhy).at(-1) as string, /^✗ Compare 3\. every run's why table sets the count the cluster set at 9 of 10 syncs or more: concurrency 1 of 2, cpu 0 of 0$/);
+  // The CPU policy's table is judged like the others: wrong at its one sync, the claim fails.
   const cpu = reports.get('cpu') as RunReport;
-  const cpuWrong = { ...cpu, decisions: [{ ...d, observed: d.replicas + 1 }] };
   const oursRight = { ...ours, decisions: [{ ...d, observed: d.replicas }] };
-  const resourceShown = sleepClaims([run('concurrency', oursRight), run('cpu', cpuWrong)], reference).at(-1);
-  assert.ok(resourceShown?.ok, resourceShown?.detail);
+  const cpuWrong = sleepClaims([run('concurrency', oursRight), run('cpu', { ...cpu, decisions: [{ ...d, observed: d.replicas + 1 }] })], reference).at(-1);
+  assert.is(cpuWrong?.ok, false, cpuWrong?.detail);
+  const cpuRight = sleepClaims([run('concurrency', oursRight), run('cpu', { ...cpu, decisions: [{ ...d, observed: d.replicas }] })], reference).at(-1);
+  assert.ok(cpuRight?.ok, cpuRight?.detail);
 });
 
 compare('writes compare.md again from a comparison folder with --rewrite, without a cluster', async () => {

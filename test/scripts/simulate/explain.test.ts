@@ -7,7 +7,7 @@ import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
-import { decisionTable, nearest, notable, reconstructDecisions, syncTimes } from '../../../scripts/lib/simulate/explain.ts';
+import { decisionTable, nearest, notable, readyTimes, reconstructDecisions, syncTimes } from '../../../scripts/lib/simulate/explain.ts';
 
 // Why the HPA did what it did, rebuilt for the real runs kept in test/fixtures/runs.
 
@@ -65,6 +65,23 @@ why("rebuilds a CPU run's chain from the HPA's own statuses, a sync period apart
   const latency = { ...hpa, metrics: [{ type: 'External' as const, name: 'inference_request_latency_seconds', value: 0.25 }] };
   const slow = reconstructDecisions({ ...record, hpaStatus: [{ t: 6.2, desired: 4, metrics: [0.5] }] }, latency, { syncSeconds: 15 });
   assert.equal([slow[0]?.metrics[0]?.ratio, slow[0]?.proposed], [2, 4]);
+});
+
+why('counts a CPU pod once it has been Ready a metrics window, as the controller does, from the recorded Ready times', () => {
+  const sample = (t: number, replicas: number, ready: number) => ({ t, replicas, desired: replicas, ready, metric: Number.NaN, offered: 30, achieved: 30, errors: 0, shed: 0, p50: 0.2, p95: 0.2, p99: 0.2 });
+  // Two pods from before the run, a third Ready at 28 s, a fourth at 50 s; then one deleted.
+  const ready = (t: number) => (t < 28 ? 2 : t < 50 ? 3 : t < 70 ? 4 : 3);
+  const samples = Array.from({ length: 80 }, (_, t) => sample(t, t < 20 ? 2 : t < 45 ? 3 : t < 70 ? 4 : 3, ready(t)));
+  assert.equal(readyTimes(samples, 60), [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, 28, 50]);
+  assert.equal(readyTimes(samples, 75), [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, 28], 'the pod Ready the shortest goes first');
+  const cpu = { ...hpa, metrics: [{ type: 'Resource' as const, name: 'cpu' as const, averageUtilization: 50 }] };
+  // At 56 s the status says 86 %: of the three pods Ready a window (15 s) or more; the fourth,
+  // Ready 6 s, is unready and counts as 0 on a scale-up: ceil(3 x 86 / 50 x 3 / 4) = 6, not
+  // the ceil(4 x 86 / 50) = 7 of every Ready pod at the average.
+  const record = { ...(runs.get('step') as RunReport).record, samples, changes: [{ t: 20, from: 2, to: 3 }], hpaStatus: [{ t: 56, desired: 6, metrics: [86] }] };
+  const [d] = reconstructDecisions(record, cpu, { syncSeconds: 15 });
+  assert.is(d?.proposed, 6, JSON.stringify(d));
+  assert.is(d?.observed, 6);
 });
 
 why.run();
