@@ -10,7 +10,7 @@ const TOP_H = 240;
 const BOTTOM_H = 160;
 const GAP = 40;
 const H = PAD.top + TOP_H + GAP + BOTTOM_H + PAD.bottom;
-const COLORS = ['#1f5fbf', '#e07b00', '#2e9e5b', '#9b3fb5'];
+const COLORS = ['#1f5fbf', '#e07b00', '#2e9e5b', '#7a7a7a', '#9b3fb5'];
 
 export interface ChartSeries {
   name: string;

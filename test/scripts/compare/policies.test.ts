@@ -53,6 +53,10 @@ compare('gives each policy the metric and windows it stands for', () => {
   assert.equal([latency?.behavior?.scaleUp?.stabilizationWindowSeconds, latency?.behavior?.scaleDown?.stabilizationWindowSeconds], [240, 300]);
   const cpu = hpaOf('sleep-cpu').spec;
   assert.equal([cpu?.metrics?.[0]?.resource?.name, cpu?.metrics?.[0]?.resource?.target.averageUtilization, cpu?.behavior], ['cpu', 50, undefined]);
+  // cpu-80: the first Pulumi example's 80 %, otherwise the same HPA as cpu.
+  const cpu80 = hpaOf('sleep-cpu-80').spec;
+  assert.is(cpu80?.metrics?.[0]?.resource?.target.averageUtilization, 80);
+  assert.equal({ ...cpu80, metrics: undefined }, { ...cpu, metrics: undefined });
   // keda: ours on KEDA, every number copied from ours, its trigger asking the host Prometheus for the namespace's pods.
   const keda = scaledObjectOf(rendered.get('sleep-keda') ?? []);
   assert.is(keda?.spec.triggers[0]?.metadata.threshold, '3');
@@ -141,7 +145,7 @@ compare('checks what the README claims of the sleep scenario, and says when a ru
   const held = sleepClaims(POLICIES.map((p) => run(p, reports.get(p) as RunReport)), reference);
   assert.equal(held.map((c) => c.ok), [true, true], claimLines(held).join('\n'));
   // keda scales on the same signal: not one of the other signals the claims set ours against.
-  assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency adds pods before the other signals: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never$/);
+  assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency adds pods before the other signals: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never, cpu-80 never$/);
   // Ours as if it had run the CPU policy's timeline: it never scales, so neither claim of ours holds.
   const refuted = sleepClaims([run('concurrency', reports.get('cpu') as RunReport), run('latency-external', reports.get('latency-external') as RunReport)], reference);
   assert.equal(refuted.map((c) => c.ok), [false, false]);
@@ -179,7 +183,7 @@ compare('writes compare.md again from a comparison folder with --rewrite, withou
 });
 
 compare('refuses an unknown policy or scenario with one sentence and exit code 2', async () => {
-  assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu, keda; got "concurrency,gpu"\./);
+  assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu, cpu-80, keda; got "concurrency,gpu"\./);
   const { code, stderr } = await runScript('scripts/compare.ts', ['--scenarios', 'gpu']);
   assert.is(code, 2);
   assert.is(stderr.trim(), 'error: --scenarios takes a comma-separated list of sleep, compute; got "gpu".');
