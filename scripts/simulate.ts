@@ -100,7 +100,7 @@ await runMain(async () => {
   const took = performance.now() - started;
   out(`predicted ${report.record.profile} on ${overlay} (${report.record.endAt} s of load${seed === undefined ? '' : `, Poisson arrivals, seed ${seed}`}) in ${took.toFixed(0)} ms:`);
   for (const c of report.record.changes) out(`  ${c.t.toFixed(1).padStart(6)} s  ${c.from} → ${c.to} replicas`);
-  for (const line of figureLines(report.figures, report.pipeline)) out(line);
+  for (const line of figureLines(report.figures, report.pipeline, report.hpa.minReplicas)) out(line);
   out(`shed: ${report.record.requests.shed} of ${report.record.requests.total} requests`);
   if (explainAt !== undefined) {
     const d = nearest(decisions, explainAt);

@@ -45,10 +45,13 @@ export function computeFigures(record: RunRecord, hpa: HpaSettings, pipe: Pipeli
   };
 }
 
-export function figureLines(f: Figures, pipe: PipelineSettings): string[] {
+export function figureLines(f: Figures, pipe: PipelineSettings, minReplicas: number): string[] {
+  const phases = `best phase ${f.reaction.best.toFixed(1)} s, expected ${f.reaction.expected.toFixed(1)} s, worst ${f.reaction.worst.toFixed(1)} s`;
   return [
-    `reaction time: ${f.reactionSeconds.toFixed(1)} s (best phase ${f.reaction.best.toFixed(1)} s, expected ${f.reaction.expected.toFixed(1)} s, worst ${f.reaction.worst.toFixed(1)} s; ratio to the expected ${(f.reactionSeconds / f.reaction.expected).toFixed(2)})`,
-    `settle time: ${f.settleSeconds.toFixed(1)} s after the load dropped`,
+    Number.isFinite(f.reactionSeconds)
+      ? `reaction time: ${f.reactionSeconds.toFixed(1)} s (${phases}; ratio to the expected ${(f.reactionSeconds / f.reaction.expected).toFixed(2)})`
+      : `reaction time: no new replica was Ready during the run (${phases})`,
+    Number.isFinite(f.settleSeconds) ? `settle time: ${f.settleSeconds.toFixed(1)} s after the load dropped` : `settle time: not back at minReplicas (${minReplicas}) before the run ended`,
     `SLO attainment: ${(f.sloAttainment * 100).toFixed(2)} % of requests under ${(pipe.latencySloSeconds * 1000).toFixed(0)} ms (target ≥ 99 %)`,
     `replica-seconds: ${f.replicaSeconds} against an oracle of ${f.oracleReplicaSeconds} (ratio ${(f.replicaSeconds / f.oracleReplicaSeconds).toFixed(2)}; target ≤ 1.3)`,
     `direction reversals: ${f.reversals} (target 0)`,

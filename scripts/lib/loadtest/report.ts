@@ -65,7 +65,7 @@ export function markdown(r: RunReport): string {
     '',
     '## Figures',
     '',
-    ...figureLines(r.figures, r.pipeline).map((l) => `- ${l}`),
+    ...figureLines(r.figures, r.pipeline, r.hpa.minReplicas).map((l) => `- ${l}`),
     '',
     ...(r.prediction ? ['## Predicted and observed', '', 'The simulator on the same rendered overlay, profile and measured pod start (the prediction assertion 8 holds the run to; its replicas are the dashed orange line of the chart).', '', ...comparisonTable(r), ''] : []),
     ...(r.decisions?.length

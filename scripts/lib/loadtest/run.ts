@@ -222,6 +222,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     o.log(`${a.ok ? '✓' : '✗'} ${a.name}: ${a.observed} (bound: ${a.bound})`);
     if (!a.ok && a.context) o.log(a.context);
   }
-  for (const line of figureLines(figures, pipe)) o.log(line);
+  for (const line of figureLines(figures, pipe, hpa.minReplicas)) o.log(line);
   return { report, files };
 }

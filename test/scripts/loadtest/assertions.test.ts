@@ -4,7 +4,7 @@ import { clusterPaths } from '../../../scripts/lib/cluster/embedded/paths.ts';
 import { LocalProvider } from '../../../scripts/lib/cluster/local.ts';
 import { checkRun } from '../../../scripts/lib/loadtest/assertions.ts';
 import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, simulateAt, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
-import { computeFigures } from '../../../scripts/lib/loadtest/figures.ts';
+import { computeFigures, figureLines } from '../../../scripts/lib/loadtest/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { MAX_FAILED_SHARE, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
 import type { ReplicaChange, RunRecord } from '../../../scripts/lib/loadtest/timeline.ts';
@@ -234,6 +234,16 @@ figures('count each extra change of direction as a reversal', () => {
   const up = run.changes[0]!;
   const flapped = withChanges(run, [up, { t: up.t + 20, from: up.to, to: up.to - 1 }, { t: up.t + 35, from: up.to - 1, to: up.to }, ...run.changes.slice(1)]);
   assert.is(computeFigures(flapped, hpa, pipe, bounds).reversals, 2);
+});
+
+figures('say in words when a run never added a pod or never came back to minReplicas, not NaN', () => {
+  const run = goodRun();
+  const stuck = { ...withChanges(run, run.changes.slice(0, 1)), firstNewReadyAt: undefined };
+  const lines = figureLines(computeFigures(stuck, hpa, pipe, bounds), pipe, hpa.minReplicas);
+  assert.match(lines[0] as string, /^reaction time: no new replica was Ready during the run \(best phase/);
+  assert.is(lines[1], `settle time: not back at minReplicas (${hpa.minReplicas}) before the run ended`);
+  assert.not.ok(lines.join('\n').includes('NaN'), lines.join('\n'));
+  assert.match(figureLines(computeFigures(run, hpa, pipe, bounds), pipe, hpa.minReplicas)[1] as string, /^settle time: \d+\.\d s after the load dropped$/);
 });
 
 figures.run();
