@@ -46,11 +46,13 @@ export function computeFigures(record: RunRecord, hpa: HpaSettings, pipe: Pipeli
 }
 
 export function figureLines(f: Figures, pipe: PipelineSettings, minReplicas: number): string[] {
+  // When no phase of the controller's model adds a pod, there is no reaction to set a run's against.
+  const bounded = Number.isFinite(f.reaction.expected);
   const phases = `best phase ${f.reaction.best.toFixed(1)} s, expected ${f.reaction.expected.toFixed(1)} s, worst ${f.reaction.worst.toFixed(1)} s`;
   return [
     Number.isFinite(f.reactionSeconds)
-      ? `reaction time: ${f.reactionSeconds.toFixed(1)} s (${phases}; ratio to the expected ${(f.reactionSeconds / f.reaction.expected).toFixed(2)})`
-      : `reaction time: no new replica was Ready during the run (${phases})`,
+      ? `reaction time: ${f.reactionSeconds.toFixed(1)} s${bounded ? ` (${phases}; ratio to the expected ${(f.reactionSeconds / f.reaction.expected).toFixed(2)})` : ''}`
+      : `reaction time: no new replica was Ready during the run${bounded ? ` (${phases})` : ''}`,
     Number.isFinite(f.settleSeconds) ? `settle time: ${f.settleSeconds.toFixed(1)} s after the load dropped` : `settle time: not back at minReplicas (${minReplicas}) before the run ended`,
     `SLO attainment: ${(f.sloAttainment * 100).toFixed(2)} % of requests under ${(pipe.latencySloSeconds * 1000).toFixed(0)} ms (target ≥ 99 %)`,
     `replica-seconds: ${f.replicaSeconds} against an oracle of ${f.oracleReplicaSeconds} (ratio ${(f.replicaSeconds / f.oracleReplicaSeconds).toFixed(2)}; target ≤ 1.3)`,

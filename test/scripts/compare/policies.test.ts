@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkSideBySide, parsePolicies, POLICIES, SCENARIOS, scenarioParams, SIDE_BY_SIDE_POLICIES, writeRunOverlay, writeSideBySideOverlay } from '../../../scripts/lib/compare/policies.ts';
-import { claimLines, sleepClaims } from '../../../scripts/lib/compare/claims.ts';
+import { claimLines, readyForStep, sleepClaims } from '../../../scripts/lib/compare/claims.ts';
 import type { PolicyRun } from '../../../scripts/lib/compare/run.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { nodePortOf, type KObject } from '../../../scripts/lib/manifests/objects.ts';
@@ -145,12 +145,26 @@ compare('checks what the README claims of the sleep scenario, and says when a ru
   const held = sleepClaims(POLICIES.map((p) => run(p, reports.get(p) as RunReport)), reference);
   assert.equal(held.map((c) => c.ok), [true, true], claimLines(held).join('\n'));
   // keda scales on the same signal: not one of the other signals the claims set ours against.
-  assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency adds pods before the other signals: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never, cpu-80 never$/);
+  assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency has the pods the step needs Ready before the other signals: 6 pods at concurrency's target: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never, cpu-80 never after the step$/);
   // Ours as if it had run the CPU policy's timeline: it never scales, so neither claim of ours holds.
   const refuted = sleepClaims([run('concurrency', reports.get('cpu') as RunReport), run('latency-external', reports.get('latency-external') as RunReport)], reference);
   assert.equal(refuted.map((c) => c.ok), [false, false]);
   assert.match(claimLines(refuted)[1] as string, /^✗ Compare 2\. concurrency has a better SLO attainment than the other signals: concurrency [\d.]+ %, latency-external [\d.]+ %$/);
   assert.equal(sleepClaims([run('cpu', reports.get('cpu') as RunReport)], reference), [], 'nothing to compare ours with');
+  // The first new pod does not decide it: a CPU run whose first pod is Ready a second before
+  // ours but which stays at 4 pods for 40 s after the step has the step's pods later.
+  const oursReport = reports.get('concurrency') as RunReport;
+  const { stepAt } = oursReport.record;
+  const slower = (cap: number, until: number): RunReport => ({
+    ...oursReport,
+    record: { ...oursReport.record, firstNewReadyAt: (oursReport.record.firstNewReadyAt as number) - 1, samples: oursReport.record.samples.map((x) => (x.t < until ? { ...x, ready: Math.min(x.ready, cap) } : x)) },
+  });
+  const early = sleepClaims([run('concurrency', oursReport), run('cpu', slower(4, stepAt + 40))], reference)[0];
+  assert.ok(early?.ok, early?.detail);
+  assert.ok(readyForStep(run('cpu', slower(4, stepAt + 40)), reference) >= 40);
+  // And a run with those pods Ready sooner than ours refutes it.
+  const sooner = { ...oursReport, record: { ...oursReport.record, samples: oursReport.record.samples.map((x) => (x.t >= stepAt ? { ...x, ready: 6 } : x)) } };
+  assert.is(sleepClaims([run('concurrency', oursReport), run('cpu', sooner)], reference)[0]?.ok, false);
   // A real run's why table beside what the cluster set: 1 of 2 syncs disagrees, below 9 of 10.
   const ours = reports.get('concurrency') as RunReport;
   const d = ours.decisions?.[0] as NonNullable<RunReport['decisions']>[number];
