@@ -21,14 +21,15 @@ minReplicas with a fresh HPA before each, in two scenarios: sleep (the work off 
 an accelerator) and compute (a CPU-bound forward pass, each pod's 200m limit its capacity).
 Writes compare.md, one chart per scenario and every run's report, observed beside predicted.
 At the end the provider's default overlay (what bootstrap deployed) is applied again. Checks
-what the README claims of the sleep scenario (ours adds pods before the other signals and
-has a better SLO attainment than they do; the why tables on Pods and External metrics agree
+what the README claims of the sleep scenario (ours has the pods the step needs Ready before
+the other signals and a better SLO attainment than they do; every run's why table agrees
 with the cluster) and exits 1 if a claim fails. keda is ours on KEDA (the same signal), so it
 is not one of the other signals.
 
   --policies <list>      which policies, in order (default all: ${POLICIES.join(', ')};
                          side by side: ${SIDE_BY_SIDE_POLICIES.join(', ')}: keda and
-                         latency-external both need external.metrics.k8s.io)
+                         latency-external both need external.metrics.k8s.io, and one CPU
+                         target is enough for CI)
   --scenarios <list>     which scenarios (default both: ${SCENARIOS.join(', ')})
   --profile <name>       step (default) or ramp, at each scenario's rates
   --hold <s>             seconds at the peak (default 300: longer than the latency policy's 240 s scale-up window)
