@@ -4,10 +4,10 @@ import { REFERENCE_POLICY, SIGNAL_OF } from './policies.ts';
 import type { PolicyRun } from './run.ts';
 
 // What the README's "Why concurrency" says of the accelerator-bound scenario, checked on a
-// comparison's runs: ours has the pods the step needs first and serves the most requests under the objective, and
-// the why tables agree with the cluster. Each is a claim a run can refute. The
-// first two are about the choice of signal: ours against the policies on other signals
-// (keda, the same signal on KEDA, is not one of them).
+// comparison's runs: ours has the pods the step needs first and serves the most requests
+// under the objective, and the why tables agree with the cluster. Each is a claim a run can
+// refute. The first two are about the choice of signal: ours against the policies on other
+// signals (keda, the same signal on KEDA, is not one of them).
 
 export interface Claim {
   claim: string;
