@@ -3,7 +3,7 @@ import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from 
 import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
-import { serviceConfigOf } from '../manifests/service-config.ts';
+import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts';
 import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PodSettings, type SimRun } from '../simulate/run.ts';
@@ -123,11 +123,8 @@ function serviceConfig(objects: KObject[]): ServiceConfig {
 
 /** The inference container's CPU request and limit, cores (a limit of the node's cores when none is set). */
 function cpuOf(objects: KObject[]): { requestCores: number; limitCores: number } {
-  const d = objects.find((o) => o.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
-  const resources = d?.spec?.template.spec?.containers[0]?.resources;
-  const limit = resources?.limits?.cpu;
-  const request = resources?.requests?.cpu ?? limit;
-  return { requestCores: request ? parseQuantity(String(request)) : 1, limitCores: limit ? parseQuantity(String(limit)) : availableParallelism() };
+  const { requestCores, limitCores } = containerCpuOf(objects.find((o) => o.kind === 'Deployment') as (V1Deployment & KObject) | undefined);
+  return { requestCores: requestCores ?? 1, limitCores: limitCores ?? availableParallelism() };
 }
 
 export function pipelineSettings(

@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { loadConfig, type ServiceConfig } from '../../../inference/src/config.ts';
+import { parseQuantity } from './objects.ts';
 
 /**
  * The settings of a Deployment's inference container (the one with INFERENCE_* variables)
@@ -15,4 +16,15 @@ export function serviceConfigOf(d: V1Deployment): ServiceConfig | string | undef
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/**
+ * The CPU request and limit of a Deployment's first container, in cores; undefined where
+ * unset (the request defaults to the limit, as the API server defaults it).
+ */
+export function containerCpuOf(d: V1Deployment | undefined): { requestCores?: number; limitCores?: number } {
+  const resources = d?.spec?.template.spec?.containers[0]?.resources;
+  const limit = resources?.limits?.cpu;
+  const request = resources?.requests?.cpu ?? limit;
+  return { requestCores: request === undefined ? undefined : parseQuantity(String(request)), limitCores: limit === undefined ? undefined : parseQuantity(String(limit)) };
 }

@@ -6,7 +6,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { longestRequestMs } from '../../../inference/src/config.ts';
-import { serviceConfigOf } from '../manifests/service-config.ts';
+import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts';
 import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
 import { kedaHpa, type ScaledObject } from '../manifests/keda.ts';
@@ -99,8 +99,7 @@ const graceCoversShutdown: Check = ({ objects }) =>
     const config = serviceConfigOf(d);
     if (!config || typeof config === 'string') return [];
     const grace = d.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
-    const limit = d.spec?.template.spec?.containers[0]?.resources?.limits?.cpu;
-    const longest = longestRequestMs(config, limit === undefined ? undefined : parseQuantity(String(limit)));
+    const longest = longestRequestMs(config, containerCpuOf(d).limitCores);
     const needed = (config.drainDelayMs + longest + config.shutdownTimeoutMs) / 1000;
     return grace >= needed
       ? []
