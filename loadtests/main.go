@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 )
 
 const usage = `Usage: inferscale-load -schedule FILE -request FILE [-max-in-flight N] [-url URL]
+       inferscale-load -schedule FILE -plan
 
 Sends the arrivals of a schedule (scripts/lib/loadtest/profiles.ts writes it: {"name", "startRate",
 "stages": [{"target", "seconds"}]}, rates ramping linearly) as an open model: an arrival is sent
@@ -32,6 +34,7 @@ arrival is not sent and is counted as such.
                        "bodyFiles", "timeoutSeconds", "shedStatuses"}; body files are relative to it
   -max-in-flight N     the bound on requests in flight (default 1000)
   -url URL             send to this URL instead of the request's
+  -plan                send nothing: print {"second", "arrivals"} for each second of the schedule
 
 Writes to standard output, one JSON value a line: {"began": epoch ms}, then per arrival
 {"seq", "due", "start", "latency" (ms from the start), "status", "error", "notSent"}, then
@@ -65,6 +68,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	requestPath := flags.String("request", "", "")
 	maxInFlight := flags.Int("max-in-flight", 1000, "")
 	targetURL := flags.String("url", "", "")
+	plan := flags.Bool("plan", false, "")
 	if err := flags.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			fmt.Fprint(stdout, usage)
@@ -72,7 +76,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, 2, "%v; see -h.", err)
 	}
-	if *schedulePath == "" || *requestPath == "" {
+	if *schedulePath == "" || (*requestPath == "" && !*plan) {
 		return fail(stderr, 2, "both -schedule and -request are needed; see -h.")
 	}
 	if *maxInFlight < 1 || *maxInFlight > 1_000_000 {
@@ -85,6 +89,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	schedule, err := load.ParseSchedule(rawSchedule)
 	if err != nil {
 		return fail(stderr, 2, "%v.", err)
+	}
+	if *plan {
+		return printPlan(stdout, load.NewPacer(schedule))
 	}
 	rawRequest, err := readArg(*requestPath, stdin)
 	if err != nil {
@@ -118,6 +125,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	b, _ := json.Marshal(map[string]load.Summary{"summary": summary})
 	out.line(b)
 	return 0
+}
+
+// printPlan writes how many arrivals the pacer sends in each second of the schedule.
+func printPlan(stdout io.Writer, p *load.Pacer) int {
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	second, count := 0, 0
+	for k := uint64(0); ; k++ {
+		due, ok := p.Due(k)
+		for ok && int(due) > second || !ok && second < int(math.Ceil(p.End())) {
+			fmt.Fprintf(w, "{\"second\":%d,\"arrivals\":%d}\n", second, count)
+			second, count = second+1, 0
+		}
+		if !ok {
+			return 0
+		}
+		count++
+	}
 }
 
 func appendResult(b []byte, r load.Result) []byte {

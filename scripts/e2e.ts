@@ -5,13 +5,14 @@ import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './li
 import { PROFILE_NAMES } from './lib/loadtest/profiles.ts';
 import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
+import { readLoadRequestFile } from './lib/loadtest/request.ts';
 
 const usage = `
 Usage: npx zx scripts/e2e.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux|argocd] [--keep] [--gate-timeout <s>] [--profiles <list>] [--zero] [load flags]
        npm run e2e -- [flags]
 
 The whole proof: bootstrap a cluster, reconcile the overlay, check the metric pipeline,
-run the k6 load, assert that replicas rise and settle within the bounds computed from the
+run the load (an open model on vegeta), assert that replicas rise and settle within the bounds computed from the
 rendered HPA, write the report (summary.md, chart.svg, timeline.json), tear down.
 Exits 0 only when every assertion holds.
 
@@ -25,7 +26,7 @@ Exits 0 only when every assertion holds.
                          a new scale-down window that the last run is bounded by, and
                          leaves the HPA its replicas when reconciled at the peak
   --keep                 leave the cluster running
-  --zero                 instead of k6 loads, the zero profile, on an overlay scaled to zero
+  --zero                 instead of the loads, the zero profile, on an overlay scaled to zero
                          (overlays/local-zero): idle until KEDA takes the last pod away, then
                          a burst from a client that sends refused requests again, three times;
                          asserts zero after the cooldown, the first 200 in time, none lost
@@ -40,7 +41,7 @@ function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profile
     const profile = profileFromFlags(flags);
     return [{ profile, reportDir: flags['report-dir'] ?? defaultReportDir(profile) }];
   }
-  const other = Object.keys(LOAD_FLAGS).filter((k) => k !== 'target-url' && (flags as Record<string, unknown>)[k] !== undefined);
+  const other = Object.keys(LOAD_FLAGS).filter((k) => k !== 'target-url' && k !== 'request' && (flags as Record<string, unknown>)[k] !== undefined);
   if (other.length > 0) throw new UsageError(`--profiles runs each profile with its defaults; leave out --${other.join(', --')}.`);
   return flags.profiles.split(',').map((name) => {
     const profile = profileFromFlags({ profile: name.trim() });
@@ -68,6 +69,7 @@ await runMain(async () => {
     runs: flags.zero ? [] : runs,
     zero: flags.zero ? { reportDir: flags['report-dir'] ?? `reports/${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-zero` } : undefined,
     targetUrl: flags['target-url'],
+    request: flags.request !== undefined ? await readLoadRequestFile(flags.request) : undefined,
     keep: Boolean(flags.keep),
     gateTimeoutSeconds: numberFlag('gate-timeout', flags['gate-timeout'] ?? '180', { positive: true, what: 'number of seconds' }),
     log,

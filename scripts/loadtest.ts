@@ -4,6 +4,7 @@ import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
 import { runLoadTest } from './lib/loadtest/run.ts';
+import { readLoadRequestFile } from './lib/loadtest/request.ts';
 import { ADAPTER_RELIST_SECONDS } from './lib/cluster/embedded/monitoring.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { sh } from './lib/shell.ts';
@@ -11,7 +12,7 @@ import { sh } from './lib/shell.ts';
 const usage = `
 Usage: npx zx scripts/loadtest.ts [--overlay <dir>] [--provider ${PROVIDERS.join('|')}] [--relist <s>] [load flags]
 
-Runs a k6 load profile against the overlay's Service while watching the HPA, the Deployment
+Runs a load profile (the load driver, on vegeta: an open model) against the overlay's Service while watching the HPA, the Deployment
 and the pods, then checks the replica timeline against bounds computed from the rendered
 HPA and the metric pipeline, and writes a report (timeline.json, summary.md, chart.svg).
 Exits 1 when an assertion fails.
@@ -38,6 +39,7 @@ await runMain(async () => {
     profile,
     reportDir,
     targetUrl: flags['target-url'],
+    request: flags.request !== undefined ? await readLoadRequestFile(flags.request) : undefined,
     relistSeconds: flags.relist !== undefined ? numberFlag('relist', flags.relist, { positive: true, what: 'number of seconds' }) : undefined,
     log,
   });

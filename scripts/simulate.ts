@@ -29,8 +29,8 @@ Needs no cluster.
   --pod-start <s>        pod creation to Ready (default ${MEASURED_POD_START_SECONDS}, as measured on the embedded cluster)
   --sync-phase <s>       when the first HPA sync comes after the load starts (default: mid-period)
   --scrape-phase <s>     when the first scrape comes (default: mid-interval)
-  --seed <n>             draw Poisson arrivals with this seed (default: even arrivals, as k6's
-                         arrival-rate executors start them)
+  --seed <n>             draw Poisson arrivals with this seed (default: even arrivals, as the
+                         load driver's pacer starts them)
   --explain <t>          print the controller's chain at the sync nearest t seconds: the metric
                          against its target, the proposal, the windows, the rates and min/max
   --sweep knob=v1,v2     instead of one prediction, every combination of the values given

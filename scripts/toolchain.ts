@@ -8,7 +8,7 @@ const usage = `
 Usage: npx zx scripts/toolchain.ts [--gitops flux|argocd] [--keda]
 
 Installs the Debian packages and builds the Go components the embedded cluster needs
-(Kubernetes, etcd, Prometheus, prometheus-adapter, metrics-server, k6) into version-keyed cache folders, without
+(Kubernetes, etcd, Prometheus, prometheus-adapter, metrics-server, the load driver) into version-keyed cache folders, without
 starting anything. Cached components are not rebuilt. Versions: scripts/lib/cluster/versions.ts.
 Cache folder: $INFERSCALE_CACHE (default ~/.cache/inferscale).
 
@@ -24,6 +24,6 @@ await runMain(async () => {
   const provider = new LocalProvider({ $: sh, paths: clusterPaths(), log: (l) => process.stderr.write(`${l}\n`) });
   await provider.prepare([...(gitops ? GITOPS_BUILDS[gitops] : []), ...(flags.keda ? (['keda'] as const) : [])]);
   for (const b of provider.timings.builds) {
-    process.stdout.write(`${b.component} ${b.version}: ${b.cached ? 'cached' : 'built'} (${b.seconds.toFixed(1)} s)\n`);
+    process.stdout.write(`${b.component} ${b.version}: ${b.cached ? 'cached, built' : 'built'} in ${b.seconds.toFixed(1)} s\n`);
   }
 });

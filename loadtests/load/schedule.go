@@ -49,9 +49,9 @@ func ParseSchedule(raw []byte) (Schedule, error) {
 
 func finiteNonNegative(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) && v >= 0 }
 
-// Pacer sends arrival k (from 0) when the schedule's integral reaches k+1, as vegeta's
-// ConstantPacer does at a constant rate: the arrivals of a second are the integral of the
-// rate over it, and they never wait for answers (open model).
+// Pacer sends arrival k (from 0) when the schedule's integral reaches k + 1/2: each arrival
+// in the middle of the unit of rate it stands for, so the arrivals of any second are its
+// integral rounded, and they never wait for answers (open model).
 type Pacer struct {
 	starts []float64 // each stage's start, seconds
 	counts []float64 // arrivals due before each stage starts
@@ -76,12 +76,20 @@ func NewPacer(s Schedule) *Pacer {
 	return p
 }
 
+// End is when the schedule ends, seconds from its start.
+func (p *Pacer) End() float64 {
+	if len(p.stages) == 0 {
+		return 0
+	}
+	return p.starts[len(p.starts)-1] + p.stages[len(p.stages)-1].Seconds
+}
+
 // Arrivals is how many arrivals the schedule holds.
-func (p *Pacer) Arrivals() uint64 { return uint64(math.Floor(p.total + 1e-9)) }
+func (p *Pacer) Arrivals() uint64 { return uint64(math.Floor(p.total + 0.5 + 1e-9)) }
 
 // Due is when arrival k is due, seconds from the start; false when the schedule ends first.
 func (p *Pacer) Due(k uint64) (float64, bool) {
-	n := float64(k) + 1
+	n := float64(k) + 0.5
 	if n > p.total+1e-9 {
 		return 0, false
 	}

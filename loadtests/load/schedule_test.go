@@ -19,15 +19,15 @@ func arrivalsIn(p *Pacer, from, to float64) int {
 	}
 }
 
-func TestAConstantRateSendsArrivalKWhenTheIntegralReachesKPlusOne(t *testing.T) {
+func TestAConstantRateSendsArrivalKWhenTheIntegralReachesKPlusAHalf(t *testing.T) {
 	p := NewPacer(Schedule{StartRate: 10, Stages: []Stage{{Target: 10, Seconds: 2}}})
 	if p.Arrivals() != 20 {
 		t.Fatalf("arrivals: got %d, want 20", p.Arrivals())
 	}
 	for k := uint64(0); k < 20; k++ {
 		due, ok := p.Due(k)
-		if !ok || math.Abs(due-float64(k+1)/10) > 1e-9 {
-			t.Fatalf("arrival %d due at %v, want %v", k, due, float64(k+1)/10)
+		if want := (float64(k) + 0.5) / 10; !ok || math.Abs(due-want) > 1e-9 {
+			t.Fatalf("arrival %d due at %v, want %v", k, due, want)
 		}
 	}
 	if _, ok := p.Due(20); ok {
@@ -50,9 +50,12 @@ func TestARampsArrivalsPerSecondAreTheRatesIntegralOverThatSecond(t *testing.T) 
 		}
 		cum += integral
 		got := arrivalsIn(p, float64(sec), t1)
-		// Arrival n-1 is due when the integral reaches n: a second [s, s+1) holds the n with
-		// integral(s) <= n < integral(s+1), within one of the second's integral.
-		want := math.Max(0, math.Ceil(cum-1e-6)-math.Max(math.Ceil(prev-1e-6), 1))
+		// Arrival k is due when the integral reaches k + 1/2: a second [s, s+1) holds the k with
+		// integral(s) <= k + 1/2 < integral(s+1), its integral rounded.
+		want := math.Ceil(cum-0.5-1e-6) - math.Ceil(prev-0.5-1e-6)
+		if math.Abs(float64(got)-integral) > 1 {
+			t.Fatalf("second %d: %d arrivals for an integral of %.3f", sec, got, integral)
+		}
 		if float64(got) != want {
 			t.Fatalf("second %d: %d arrivals, want %v (integral %.3f)", sec, got, want, integral)
 		}

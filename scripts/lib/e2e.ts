@@ -13,6 +13,7 @@ import type { Sh } from './shell.ts';
 import type { AssertionResult } from './loadtest/assertions.ts';
 import { commitScaleDownWindow, healAndPrune, reconcileAtPeak, refuseInvalidCommit } from './gitops/checks.ts';
 import type { GitOpsTool } from './gitops/tools.ts';
+import type { LoadRequest } from './loadtest/request.ts';
 
 export interface E2EOptions {
   $: Sh;
@@ -21,11 +22,13 @@ export interface E2EOptions {
   /** The loads to run, one after another, on one bootstrap; each report in its own folder. */
   runs: { profile: Profile; reportDir: string }[];
   targetUrl?: string;
+  /** What each arrival sends, instead of the overlay's load request. */
+  request?: LoadRequest;
   /** Leave the cluster running afterwards. */
   keep: boolean;
   /** Seconds each health gate may take. */
   gateTimeoutSeconds: number;
-  /** Instead of the k6 runs: the zero profile (an overlay scaled to zero), its report here. */
+  /** Instead of the load runs: the zero profile (an overlay scaled to zero), its report here. */
   zero?: { reportDir: string };
   /** Deploy through this GitOps controller instead of reconcile.ts, and check it (embedded cluster). */
   gitops?: GitOpsTool;
@@ -97,6 +100,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
         profile: run.profile,
         reportDir: resolve(run.reportDir),
         targetUrl: o.targetUrl,
+        request: o.request,
         log: o.log,
         signal: abort.signal,
         during: gitops && intervals && i === 0 ? reconcileAtPeak(gitops, intervals) : undefined,

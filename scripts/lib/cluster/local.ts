@@ -207,7 +207,7 @@ export class LocalProvider implements ClusterProvider {
   }
 
   async nodeAddress(): Promise<string | undefined> {
-    // kube-proxy answers NodePorts on loopback here, and k6 runs on this machine.
+    // kube-proxy answers NodePorts on loopback here, and the load driver runs on this machine.
     return '127.0.0.1';
   }
 

@@ -6,7 +6,6 @@ export const KUBERNETES_VERSION = 'v1.37.2';
 export const KUBERNETES_FALLBACK_VERSION = 'v1.36.3';
 export const ETCD_VERSION = 'v3.6.16';
 export const PROMETHEUS_ADAPTER_VERSION = 'v0.12.0';
-export const K6_VERSION = 'v1.8.1';
 /** The resource metrics API (kubectl top, the HPA's CPU utilization); v0.8.0 builds with go install, v0.9.0 was not tried. */
 export const METRICS_SERVER_VERSION = 'v0.8.0';
 /** Prometheus 3.16 (its Go module is versioned v0.316.x). Debian's build lacks Kubernetes discovery. */

@@ -130,7 +130,7 @@ const EXTERNAL_PLANES: Partial<Record<Policy, string>> = { 'latency-external': '
 /**
  * Side by side without --policies: every policy but keda (latency-external holds
  * external.metrics.k8s.io) and cpu-80 (one CPU target is CI's question; its ten more pods
- * and k6 would take CPU from the others' HTTP handling, which the CPU policy reads).
+ * and their load driver would take CPU from the others' HTTP handling, which the CPU policy reads).
  */
 export const SIDE_BY_SIDE_POLICIES: readonly Policy[] = POLICIES.filter((p) => p !== 'keda' && p !== 'cpu-80');
 

@@ -18,24 +18,24 @@ export interface PolicyFigures {
   peak: number;
   shed: number;
   failed: number;
-  /** Requests k6 could not send: every VU was waiting on a slow answer. */
-  dropped: number;
+  /** Arrivals the load driver could not send: its bound on requests in flight was reached. */
+  notSent: number;
   total: number;
 }
 
 /**
- * The run's figures with the reference's oracle; SLO attainment counts the requests k6 could
- * not send (every VU waiting) against the policy, as a client would.
+ * The run's figures with the reference's oracle; SLO attainment counts the arrivals the load
+ * driver could not send (its bound on requests in flight reached) against the policy, as a client would.
  */
 export function policyFigures(r: RunReport, reference: HpaSettings): PolicyFigures {
-  const { total, shed, failed, dropped, underSlo } = r.record.requests;
+  const { total, shed, failed, notSent, underSlo } = r.record.requests;
   const figures = computeFigures(r.record, reference, r.pipeline, r.bounds);
   return {
-    figures: { ...figures, sloAttainment: total + dropped > 0 ? underSlo / (total + dropped) : Number.NaN },
+    figures: { ...figures, sloAttainment: total + notSent > 0 ? underSlo / (total + notSent) : Number.NaN },
     peak: Math.max(...r.record.samples.map((s) => s.replicas)),
     shed,
     failed,
-    dropped,
+    notSent,
     total,
   };
 }
@@ -51,7 +51,7 @@ export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): s
     `${secs(seen.figures.reactionSeconds)} (${secs(said.figures.reactionSeconds)})`,
     `${seen.peak} (${said.peak})`,
     `${pct(seen.figures.sloAttainment)} (${pct(said.figures.sloAttainment)})`,
-    `${seen.shed} / ${seen.failed} / ${seen.dropped} of ${seen.total + seen.dropped} (${said.shed} / ${said.failed} / ${said.dropped})`,
+    `${seen.shed} / ${seen.failed} / ${seen.notSent} of ${seen.total + seen.notSent} (${said.shed} / ${said.failed} / ${said.notSent})`,
     `${seen.figures.replicaSeconds}, ${ratio(seen.figures)}x (${said.figures.replicaSeconds}, ${ratio(said.figures)}x)`,
     `${seen.figures.reversals} (${said.figures.reversals})`,
   ];
@@ -72,14 +72,14 @@ export async function writeComparison(dir: string, runs: PolicyRun[], reference:
   await mkdir(dir, { recursive: true });
   const planes = runs.some((r) => r.policy === 'keda') ? 'Prometheus, adapter and KEDA' : 'Prometheus and adapter';
   const how = o.sideBySide
-    ? `every policy of \`policies/\` it names at once, each in its own namespace with its own NodePort and k6, on the one ${planes}`
+    ? `every policy of \`policies/\` it names at once, each in its own namespace with its own NodePort and load driver, on the one ${planes}`
     : 'one policy of `policies/` at a time';
   const lines = [
     '# inferscale: the same load against every policy',
     '',
-    `\`${o.command}\` on the embedded cluster: one app overlay (\`overlays/compare\`: 4 slots and a queue of 16 per pod), ${how}, the same k6 schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs in ${o.minutes.toFixed(0)} minutes.`,
+    `\`${o.command}\` on the embedded cluster: one app overlay (\`overlays/compare\`: 4 slots and a queue of 16 per pod), ${how}, the same load schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs in ${o.minutes.toFixed(0)} minutes.`,
     '',
-    'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all the schedule asked for (shed, failed and those k6 could not send because every VU was waiting count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy. Reversals: direction changes of the replicas beyond those of the load.',
+    'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all the schedule asked for (shed, failed and those the load driver could not send because its bound on requests in flight was reached count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy. Reversals: direction changes of the replicas beyond those of the load.',
   ];
   const charts: string[] = [];
   for (const scenario of [...new Set(runs.map((r) => r.scenario))] as Scenario[]) {

@@ -17,7 +17,7 @@ import { resetToMin } from './reset.ts';
 
 // The comparison: for each scenario, each policy in turn on the running cluster: reset to
 // minReplicas, reconcile the app overlay with that policy (its health gates: the pipeline
-// serves what the policy scales on), the same k6 schedule, the timeline, and the simulator's
+// serves what the policy scales on), the same load schedule, the timeline, and the simulator's
 // prediction for the same rendered overlay, schedule and measured pod start.
 
 export interface CompareOptions {
@@ -64,7 +64,7 @@ export async function runComparison(o: CompareOptions): Promise<PolicyRun[]> {
 
 /**
  * The same comparison with every policy at once, each in its own namespace with its own
- * NodePort and k6, on one Prometheus and one adapter: one run's time instead of one per
+ * NodePort and load driver, on one Prometheus and one adapter: one run's time instead of one per
  * policy. For a scenario whose pods hardly use the node's CPU (sleep), so that the runs do
  * not take capacity from each other.
  */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge, Registry } from 'prom-client';
+import type { LoadRequest } from './request.ts';
 
 // A batch consumer's client, the kind of client a Deployment scaled to zero can serve: it
 // has a batch of requests to get answered and sends each one again after a pause when it is
@@ -14,7 +15,10 @@ export const BACKLOG_METRIC = 'inference_batch_backlog';
 export const BACKLOG_PORT = 9470;
 
 export interface BatchOptions {
-  url: string;
+  /** Where the requests go: scheme://host:port; the request adds its path. */
+  baseUrl: string;
+  /** What each request sends (the overlay's load request): its bodies in turn. */
+  request: Pick<LoadRequest, 'method' | 'path' | 'headers' | 'bodies'>;
   requests: number;
   /** Requests in flight at once. */
   concurrency: number;
@@ -60,10 +64,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         return;
       }
       result.attempts++;
-      const status = await fetch(o.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ id: `batch-${id}`, inputs: [1, 2, 3] }),
+      const status = await fetch(`${o.baseUrl.replace(/\/+$/, '')}${o.request.path}`, {
+        method: o.request.method,
+        headers: o.request.headers,
+        body: o.request.bodies.length > 0 ? o.request.bodies[id % o.request.bodies.length] : undefined,
         signal: AbortSignal.timeout(o.attemptTimeoutMs ?? 10_000),
       }).then(
         async (r) => {

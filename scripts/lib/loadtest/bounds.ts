@@ -88,7 +88,7 @@ function externalSignals(objects: KObject[], metrics: MetricTarget[]): MetricTar
     if (m.type !== 'External') return m;
     const query = so?.spec.triggers[i]?.metadata.query;
     if (query === undefined) return { ...m, signal: 'latency' };
-    // The fleet's requests in flight (the batch backlog beside it is 0 under k6, which never retries).
+    // The fleet's requests in flight (the batch backlog beside it is 0 under the load driver, which never retries).
     if (/^[\s(]*sum\(\s*rate\(\s*inference_inflight_seconds_total\b/.test(query)) return { ...m, signal: 'concurrency' };
     throw new UserError(`the simulator models a ScaledObject's Prometheus query only as the sum of the rate of inference_inflight_seconds_total; got "${query}".`);
   });

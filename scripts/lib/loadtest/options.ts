@@ -15,6 +15,7 @@ export const LOAD_FLAGS = {
   period: { type: 'string' },
   cycles: { type: 'string' },
   'target-url': { type: 'string' },
+  request: { type: 'string' },
   'report-dir': { type: 'string' },
 } as const;
 
@@ -31,7 +32,11 @@ export const LOAD_USAGE = `
   --ramp <s>             the ramp's climb and descent (default ${DEFAULT_PARAMS.rampSeconds})
   --period <s>           the sawtooth's period, half high and half low (default ${DEFAULT_PARAMS.periodSeconds})
   --cycles <n>           the sawtooth's periods (default ${DEFAULT_PARAMS.cycles})
-  --target-url <url>     where k6 sends requests (default: the Service's NodePort)
+  --target-url <url>     where the load goes, http://<host>:<port> (default: the Service's
+                         NodePort on the node); the request adds its path
+  --request <file.json>  what each arrival sends, instead of the overlay Deployment's
+                         inferscale.dev/load-request: {"method", "path", "headers", "body" or
+                         "bodies" (sent round robin) or "bodyFiles", "timeoutSeconds", "shedStatuses"}
   --report-dir <dir>     where the report goes (default reports/<time>-<profile>)`;
 
 type LoadFlags = { [K in keyof typeof LOAD_FLAGS]?: string };

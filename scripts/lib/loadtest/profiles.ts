@@ -1,17 +1,16 @@
-import type { Schedule, ScheduleStage } from '../../../loadtests/schedule.ts';
-import { repoPath } from '../paths.ts';
+// The load profiles, each defined once, as the arrival-rate schedule the load driver
+// (loadtests/) paces: it ramps linearly from one stage's target to the next and sends
+// arrival k when the rate's integral reaches k + 1; offeredAt says what was asked for at
+// every second.
 
-// The load profiles, each defined once, as the arrival-rate schedule k6 runs: k6 ramps
-// linearly from one stage's target to the next (loadtests/arrivals.ts reads the schedule
-// from SCHEDULE), and offeredAt says what was asked for at every second.
+export interface Stage {
+  /** Arrival rate at the end of the stage, req/s; the rate ramps linearly to it. */
+  target: number;
+  seconds: number;
+}
 
-export type Stage = ScheduleStage;
-
-/** The share of requests that may fail for a reason other than shedding: k6's threshold and assertion 6 read it. */
+/** The share of requests that may fail for a reason other than shedding: assertion 6 reads it. */
 export const MAX_FAILED_SHARE = 0.001;
-
-/** The one k6 script: every profile is data it is given. */
-export const K6_SCRIPT = repoPath('loadtests/arrivals.ts');
 
 export const PROFILE_NAMES = ['step', 'ramp', 'spike', 'sawtooth', 'stages'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -122,23 +121,18 @@ export function withTail(p: Profile, until: number): Profile {
   return { ...p, stages: [...p.stages, { target: last, seconds: extra }], endAt: p.endAt + extra };
 }
 
-/** What k6 is given: the schedule as one JSON value (loadtests/schedule.ts reads it). */
-export function k6Env(p: Profile, vus: { preAllocatedVUs: number; maxVUs: number }): Record<string, string> {
-  const schedule: Schedule = { name: p.name, startRate: p.startRate, stages: p.stages, maxFailedShare: MAX_FAILED_SHARE, ...vus };
-  return { SCHEDULE: JSON.stringify(schedule) };
-}
-
 /**
- * Virtual users for an open model: each request holds one for its latency, and the worst
- * latency the pods allow is a full queue ahead (longestRequestSeconds); a shed request is
- * answered at once. Twice that at the peak, so k6 never runs out and drops an iteration.
+ * The bound on requests in flight for an open model: each request holds a place for its
+ * latency, and the worst latency the pods allow is a full queue ahead (longestRequestSeconds);
+ * a shed request is answered at once. Twice that at the peak, so the bound is only reached
+ * when answers are slower than the pods' own worst case (the arrivals then turned away are
+ * counted as not sent).
  */
-export function vusFor(p: Profile, longestRequestSeconds: number): { preAllocatedVUs: number; maxVUs: number } {
-  const worst = Math.ceil(p.peakRate * longestRequestSeconds);
-  return { preAllocatedVUs: worst + 10, maxVUs: 2 * worst + 20 };
+export function maxInFlightFor(p: Profile, longestRequestSeconds: number): number {
+  return 2 * Math.ceil(p.peakRate * longestRequestSeconds) + 20;
 }
 
-/** The arrival rate the profile asks for at t seconds after the load starts (k6's linear stages). */
+/** The arrival rate the profile asks for at t seconds after the load starts (the driver's linear stages). */
 export function offeredAt(p: Profile, t: number): number {
   if (t < 0) return 0;
   let start = 0;
@@ -161,15 +155,4 @@ export function loadExceeds(p: Profile, capacity: number): number {
 export function loadFallsBelow(p: Profile, capacity: number): number {
   for (let tenth = Math.floor(p.endAt * 10); tenth >= 0; tenth--) if (offeredAt(p, tenth / 10) > capacity) return (tenth + 1) / 10;
   return 0;
-}
-
-/** When the profile's first request is due: at once, unless it starts idle; then when one arrival has accrued. */
-export function firstArrivalAt(p: Profile): number {
-  let accrued = 0;
-  for (let step = 0; step < p.endAt * 100; step++) {
-    const t = step / 100;
-    if (offeredAt(p, t) > 0 && (t === 0 || accrued >= 1)) return t;
-    accrued += offeredAt(p, t) / 100;
-  }
-  return p.endAt;
 }

@@ -1,6 +1,5 @@
 import { AppsV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labelSelector, type KObject } from '../manifests/objects.ts';
 import { UserError } from '../cli.ts';
@@ -8,13 +7,14 @@ import { errorSentence, waitFor } from '../wait.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
-import { tail, type Sh } from '../shell.ts';
+import type { Sh } from '../shell.ts';
 import { checkRun, type AssertionResult } from './assertions.ts';
 import { boundsForRun, centralRun, HPA_SYNC_SECONDS, hpaOf, hpaSettings, runEvents } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
-import { readK6Csv, runK6, secondPercentiles } from './k6.ts';
-import { findK6 } from './k6-binary.ts';
-import { firstArrivalAt, K6_SCRIPT, k6Env, offeredAt, vusFor, withTail, type Profile } from './profiles.ts';
+import { LoadResults, runDriver } from './driver.ts';
+import { findLoadDriver } from './driver-binary.ts';
+import { maxInFlightFor, offeredAt, withTail, type Profile } from './profiles.ts';
+import { loadRequestOf, type LoadRequest } from './request.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
 import { reconstructDecisions } from '../simulate/explain.ts';
@@ -33,8 +33,10 @@ export interface LoadTestOptions {
   overlay: string;
   profile: Profile;
   reportDir: string;
-  /** Where k6 sends requests; default: the Service's NodePort on the provider's node. */
+  /** Where the load goes (scheme://host:port); default: the Service's NodePort on the provider's node. */
   targetUrl?: string;
+  /** What each arrival sends; default: the overlay Deployment's inferscale.dev/load-request. */
+  request?: LoadRequest;
   /** The adapter's relist; default: the provider's. */
   relistSeconds?: number;
   log: (line: string) => void;
@@ -70,7 +72,8 @@ export interface LoadTestResult {
 }
 
 interface Resolved extends LoadTestOptions {
-  k6: string;
+  driver: string;
+  request: LoadRequest;
   targetUrl: string;
   relistSeconds: number;
 }
@@ -88,14 +91,15 @@ export async function withLiveHpa(kc: KubeConfig, objects: KObject[]): Promise<K
 
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number : Number.NaN);
 
-/** The one load-test entry point (scripts/loadtest.ts and the e2e): k6 load, timeline, assertions, report. */
+/** The one load-test entry point (scripts/loadtest.ts and the e2e): the load, timeline, assertions, report. */
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
   const o: Resolved = {
     ...options,
     // The bounds come from the HPA as it is in the cluster, not from a file: a GitOps commit
     // may have changed it since the overlay was rendered.
     objects: await withLiveHpa(options.kc, options.objects),
-    k6: await findK6(options.$),
+    driver: await findLoadDriver(options.$, options.log),
+    request: options.request ?? loadRequestOf(options.objects),
     targetUrl: await targetUrl(options.provider, options.objects, options.targetUrl),
     relistSeconds: options.relistSeconds ?? (await options.provider.relistSeconds()),
   };
@@ -125,9 +129,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
   await mkdir(o.reportDir, { recursive: true });
   // kube-proxy programs a new Service's rules shortly after its endpoints turn ready.
-  await waitFor(`${o.targetUrl} to answer`, 60_000, async () => {
-    const res = await fetch(o.targetUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[1]}' }).catch(() => undefined);
-    return res?.status === 200 ? true : undefined;
+  const probeUrl = `${o.targetUrl.replace(/\/+$/, '')}${o.request.path}`;
+  await waitFor(`${probeUrl} to answer`, 60_000, async () => {
+    const res = await fetch(probeUrl, { method: o.request.method, headers: o.request.headers, body: o.request.bodies[0] }).catch(() => undefined);
+    return res && res.status >= 200 && res.status < 300 ? true : undefined;
   });
   await recorder.start();
   const prediction = runEvents(centralRun(hpa, planned.pipe, profile).changes, hpa.minReplicas);
@@ -139,40 +144,51 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     endsAt: Date.now() + profile.endAt * 1000,
     signal: o.signal,
   }).catch((error: unknown): AssertionResult[] => [{ name: 'the checks made during the load', ok: false, bound: 'they run to the end', observed: errorSentence(error) }]);
-  const csv = join(o.reportDir, 'k6.csv');
-  const summary = join(o.reportDir, 'k6-summary.json');
-  const started = Date.now();
+  const load = new LoadResults({ shedStatuses: o.request.shedStatuses, sloMs: planned.pipe.latencySloSeconds * 1000, timeoutSeconds: o.request.timeoutSeconds });
+  let started = Date.now();
   const ticker = setInterval(() => {
     const s = recorder.samples.at(-1);
     const t = ((Date.now() - started) / 1000).toFixed(0);
     o.log(`… ${profile.name} load ${t}/${profile.endAt} s: offered ${offeredAt(profile, Number(t)).toFixed(0)} req/s, replicas ${s?.replicas}, desired ${s?.desired}, ready ${s?.ready}, ${hpa.metric} ${s?.metric.toFixed(2)}`);
   }, 15_000);
+  let beganMs = started;
   try {
-    const env = { ...k6Env(profile, vusFor(profile, planned.pipe.longestRequestSeconds)), TARGET_URL: o.targetUrl };
-    const run = await runK6(o.$, o.k6, K6_SCRIPT, env, csv, summary, o.signal);
-    if (run.exitCode !== 0 && run.exitCode !== 99) throw new UserError(`k6 failed (exit ${run.exitCode}):\n${tail(run.output, 15)}`);
-    // k6 ends a scenario early when the rest of its schedule is at rate 0 (the spike's idle
-    // tail): the recording goes on until the profile's end all the same.
-    await sleep(Math.max(0, started + profile.endAt * 1000 - Date.now()) + 2000, undefined, { signal: o.signal }).catch(() => {});
+    const run = await runDriver({
+      binary: o.driver,
+      profile,
+      request: o.request,
+      baseUrl: o.targetUrl,
+      maxInFlight: maxInFlightFor(profile, planned.pipe.longestRequestSeconds),
+      dir: o.reportDir,
+      onResult: (r) => load.add(r),
+      onBegan: (ms) => {
+        started = ms;
+      },
+      signal: o.signal,
+    });
+    beganMs = run.beganMs;
+    // The driver ends with the last arrival's answer; a schedule that ends idle (the spike's
+    // tail) is recorded to its end all the same.
+    await sleep(Math.max(0, beganMs + profile.endAt * 1000 - Date.now()) + 2000, undefined, { signal: o.signal }).catch(() => {});
   } finally {
     clearInterval(ticker);
     recorder.stop();
   }
+  load.finish();
   const duringResults = (await during) ?? [];
 
-  const k6 = await readK6Csv(csv, firstArrivalAt(profile));
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, {
     rateWindowSeconds: rateWindow,
     relistSeconds: o.relistSeconds,
     podStartSeconds: recorder.podStarts.length > 0 ? median(recorder.podStarts) : podStartBefore,
   });
-  const toT = (ms: number) => (ms - k6.startMs) / 1000;
-  const lastSecond = Math.floor(toT(recorder.samples.at(-1)?.at ?? k6.startMs));
+  const toT = (ms: number) => (ms - beganMs) / 1000;
+  const lastSecond = Math.floor(toT(recorder.samples.at(-1)?.at ?? beganMs));
   const samples: Sample[] = [];
   for (let t = 0; t <= lastSecond; t++) {
     const cluster = [...recorder.samples].reverse().find((s) => toT(s.at) < t + 1);
     if (!cluster) continue;
-    const second = k6.perSecond.get(t);
+    const second = load.second(t);
     samples.push({
       t,
       replicas: cluster.replicas,
@@ -180,26 +196,27 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       ready: cluster.ready,
       metric: cluster.metric,
       offered: offeredAt(profile, t),
-      achieved: second?.responses ?? 0,
-      errors: second?.errors ?? 0,
-      shed: second?.shed ?? 0,
-      ...secondPercentiles(second),
+      achieved: second.responses,
+      errors: second.errors,
+      shed: second.shed,
+      p50: second.p50,
+      p95: second.p95,
+      p99: second.p99,
     });
   }
   const minReplicas = hpa.minReplicas;
   const firstNewReady = recorder.readyEvents.find((e) => toT(e.at) >= stepAt && e.ready > minReplicas);
-  const sloMs = pipe.latencySloSeconds * 1000;
   const record: RunRecord = {
     profile: profile.name,
     stepAt,
     dropAt,
     endAt: profile.endAt,
     samples,
-    changes: recorder.changesFrom(k6.startMs),
+    changes: recorder.changesFrom(beganMs),
     firstNewReadyAt: firstNewReady ? toT(firstNewReady.at) : undefined,
-    requests: { total: k6.total, failed: k6.failed, shed: k6.shed, dropped: k6.dropped, underSlo: k6.okDurationsMs.filter((ms) => ms <= sloMs).length },
+    requests: { total: load.total, failed: load.failed, shed: load.shed, notSent: load.notSent, underSlo: load.underSlo },
     podStarts: recorder.podStarts,
-    hpaStatus: recorder.statusFrom(k6.startMs),
+    hpaStatus: recorder.statusFrom(beganMs),
   };
   // The simulator on the same overlay, profile and measured pod start: the prediction the run is held to.
   const central = centralRun(hpa, pipe, profile);

@@ -8,7 +8,7 @@ export interface Sample {
   ready: number;
   /** Average custom-metric value per pod, as the HPA reads it (NaN when unavailable). */
   metric: number;
-  /** Requests per second k6 was asked to start (the arrival rate). */
+  /** Requests per second the schedule asked the load driver to start (the arrival rate). */
   offered: number;
   /** Responses per second. */
   achieved: number;
@@ -41,7 +41,8 @@ export interface RunRecord {
     /** Requests that failed for a reason other than shedding. */
     failed: number;
     shed: number;
-    dropped: number;
+    /** Arrivals the load driver could not send on time: its bound on requests in flight was reached. */
+    notSent: number;
     /** Requests under the overlay's latency objective. */
     underSlo: number;
   };

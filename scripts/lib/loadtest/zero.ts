@@ -10,6 +10,7 @@ import type { AssertionResult } from './assertions.ts';
 import { runBatch, serveBacklog, type BatchResult } from './batch.ts';
 import { HPA_SYNC_SECONDS, OBSERVATION_LATENCY_SECONDS } from './bounds.ts';
 import { targetUrl } from './target.ts';
+import { loadRequestOf } from './request.ts';
 
 // The zero profile, for an overlay scaled to zero (components/scale-to-zero): idle until KEDA
 // has taken the last pod away, then a burst from the batch client, which sends refused
@@ -80,7 +81,8 @@ export async function runZeroProfile(o: ZeroOptions): Promise<ZeroResult> {
   };
   const apps = o.kc.makeApiClient(AppsV1Api);
   const core = o.kc.makeApiClient(CoreV1Api);
-  const url = await targetUrl(o.provider, o.objects);
+  const baseUrl = await targetUrl(o.provider, o.objects);
+  const request = loadRequestOf(o.objects);
   const atZero = async () => {
     const d = await apps.readNamespacedDeployment({ name, namespace: ns });
     const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: selector });
@@ -96,7 +98,7 @@ export async function runZeroProfile(o: ZeroOptions): Promise<ZeroResult> {
       o.log(`zero round ${r}: waiting for zero replicas (cooldown ${settings.cooldownSeconds} s)`);
       const zeroAt = await untilZero('the Deployment to reach zero replicas');
       o.log(`zero round ${r}: at zero after ${((zeroAt - lastWork) / 1000).toFixed(1)} s; a burst of ${o.requests ?? 40} requests`);
-      const batch = await runBatch({ url, requests: o.requests ?? 40, concurrency: o.concurrency ?? 8, retryMs: o.retryMs ?? 500, deadlineMs: 180_000, onBacklog: exporter.set, signal: o.signal });
+      const batch = await runBatch({ baseUrl, request, requests: o.requests ?? 40, concurrency: o.concurrency ?? 8, retryMs: o.retryMs ?? 500, deadlineMs: 180_000, onBacklog: exporter.set, signal: o.signal });
       const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: selector });
       const starts = pods.items.flatMap((p) => {
         const ready = p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;

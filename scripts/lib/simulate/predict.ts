@@ -27,7 +27,7 @@ export interface PredictOptions {
   phases?: Phases;
   /** Predict the profile as given, not held at its last rate until the latest bound (as runLoadTest's fixedSchedule). */
   fixedSchedule?: boolean;
-  /** Poisson arrivals drawn with this seed; default: even arrivals, as k6's arrival-rate executors send them. */
+  /** Poisson arrivals drawn with this seed; default: even arrivals, as the load driver's pacer sends them. */
   seed?: number;
   reportDir: string;
 }

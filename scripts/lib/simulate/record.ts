@@ -47,7 +47,7 @@ export function simulatedRecord(sim: SimRun, o: { profile: string; stepAt: numbe
     samples,
     changes: sim.changes.filter((c) => c.t <= o.endAt),
     firstNewReadyAt: sim.firstNewReadyAt,
-    requests: { total, failed: 0, shed, dropped: 0, underSlo },
+    requests: { total, failed: 0, shed, notSent: 0, underSlo },
     podStarts: [o.pipe.podStartSeconds],
   };
 }

@@ -46,7 +46,7 @@ export interface Phases {
   stride?: number;
 }
 
-/** Requests that arrive in [t, t + dt): the rate times dt (even, as k6's arrival-rate executors start them), or a Poisson draw. */
+/** Requests that arrive in [t, t + dt): the rate times dt (even, as the load driver's pacer starts them), or a Poisson draw. */
 export type Arrivals = (t: number, dt: number) => number;
 
 export interface SimSecond {
@@ -115,7 +115,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Arrivals as k6's arrival-rate executors send them: the rate, spread evenly. */
+/** Arrivals as the load driver's pacer sends them: the rate, spread evenly. */
 export const evenArrivals = (rate: (t: number) => number): Arrivals => (t, dt) => rate(t) * dt;
 
 /** Arrivals of independent clients: a Poisson count of mean rate × dt per step (Knuth's method; the means here are small). */

@@ -133,10 +133,10 @@ providers('the load goes to the NodePort on loopback, on the minikube IP, and no
   const svc = objects.find((o) => o.kind === 'Service') as (V1Service & KObject) | undefined;
   const nodePort = svc?.spec?.ports?.find((p) => p.name === 'http')?.nodePort;
   assert.ok(nodePort);
-  assert.is(await targetUrl(new LocalProvider({ $, paths: clusterPaths(), log: quiet }), objects), `http://127.0.0.1:${nodePort}/v1/predict`);
-  assert.is(await targetUrl(new MinikubeProvider($, quiet), objects), `http://192.168.49.2:${nodePort}/v1/predict`);
+  assert.is(await targetUrl(new LocalProvider({ $, paths: clusterPaths(), log: quiet }), objects), `http://127.0.0.1:${nodePort}`);
+  assert.is(await targetUrl(new MinikubeProvider($, quiet), objects), `http://192.168.49.2:${nodePort}`);
   await rejects(targetUrl(new ExistingProvider($, quiet), objects), (e) => e instanceof UserError && /pass --target-url/.test(e.message));
-  assert.is(await targetUrl(new ExistingProvider($, quiet), objects, 'https://ingress/v1/predict'), 'https://ingress/v1/predict');
+  assert.is(await targetUrl(new ExistingProvider($, quiet), objects, 'https://ingress'), 'https://ingress');
 });
 
 providers("reads the relist from the host adapter's flag, or from the chart values", async () => {

@@ -135,16 +135,16 @@ assertions('fail when requests fail or are shed while pods are removed, even und
   const down = run.changes.find((c) => c.to < c.from)!;
   const samples = run.samples.map((s) => (s.t === Math.ceil(down.t) + 1 ? { ...s, errors: 3 } : s));
   const bad = failing({ ...run, samples, requests: { ...run.requests, failed: 3 } });
-  assert.equal(bad.map((r) => r.name), ['6. requests do not fail, none while pods are removed, none dropped']);
+  assert.equal(bad.map((r) => r.name), ['6. requests do not fail, none while pods are removed, none not sent']);
   assert.match(bad[0]?.observed ?? '', '3 failed or shed while pods were removed');
 });
 
-assertions('fail when more requests fail than the share allows, or iterations are dropped', () => {
+assertions('fail when more requests fail than the share allows, or arrivals are not sent', () => {
   const run = goodRun();
   const allowed = Math.floor(run.requests.total * MAX_FAILED_SHARE);
   assert.is(failing({ ...run, requests: { ...run.requests, failed: allowed } }).length, 0, `${allowed} of ${run.requests.total} may fail`);
   assert.is(failing({ ...run, requests: { ...run.requests, failed: allowed + 1 } }).length, 1);
-  assert.is(failing({ ...run, requests: { ...run.requests, dropped: 1 } }).length, 1);
+  assert.is(failing({ ...run, requests: { ...run.requests, notSent: 1 } }).length, 1);
 });
 
 const spike = planFor(profileFromFlags({ profile: 'spike' }));

@@ -18,12 +18,14 @@ const freePort = () =>
 
 const test = suite('the batch client');
 
+const PREDICT = { method: 'POST', path: '/v1/predict', headers: { 'content-type': 'application/json' }, bodies: [JSON.stringify({ inputs: [1, 2, 3] })] };
+
 test('answers every request once a server listens, sending the refused ones again, and exports its backlog meanwhile', async () => {
   const port = await freePort();
   const exporter = await serveBacklog(0);
   const seen: number[] = [];
   const scrape = async () => sample(await (await fetch(`http://127.0.0.1:${exporter.port}/metrics`)).text(), BACKLOG_METRIC);
-  const batch = runBatch({ url: `http://127.0.0.1:${port}/v1/predict`, requests: 6, concurrency: 3, retryMs: 100, deadlineMs: 20_000, onBacklog: exporter.set });
+  const batch = runBatch({ baseUrl: `http://127.0.0.1:${port}`, request: PREDICT, requests: 6, concurrency: 3, retryMs: 100, deadlineMs: 20_000, onBacklog: exporter.set });
   await new Promise((r) => setTimeout(r, 600));
   seen.push(await scrape());
   // The "pod" starts: nothing listened on the port until now.
@@ -46,9 +48,9 @@ test('loses, rather than repeats, a request answered with a client error, and on
   const svc = await startService();
   const port = await freePort();
   try {
-    const bad = await runBatch({ url: `http://127.0.0.1:${svc.port}/v1/nope`, requests: 2, concurrency: 2, retryMs: 50, deadlineMs: 5_000 });
+    const bad = await runBatch({ baseUrl: `http://127.0.0.1:${svc.port}`, request: { ...PREDICT, path: '/v1/nope' }, requests: 2, concurrency: 2, retryMs: 50, deadlineMs: 5_000 });
     assert.equal([bad.answered, bad.lost, bad.refused], [0, 2, 0]);
-    const late = await runBatch({ url: `http://127.0.0.1:${port}/v1/predict`, requests: 2, concurrency: 1, retryMs: 50, deadlineMs: 300 });
+    const late = await runBatch({ baseUrl: `http://127.0.0.1:${port}`, request: PREDICT, requests: 2, concurrency: 1, retryMs: 50, deadlineMs: 300 });
     assert.equal([late.answered, late.lost], [0, 2]);
     assert.ok(late.refused >= 2);
   } finally {

@@ -1,63 +1,22 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { k6Stages, parseSchedule } from '../../../loadtests/schedule.ts';
 import { UsageError } from '../../../scripts/lib/cli.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import {
   DEFAULT_PARAMS,
-  firstArrivalAt,
-  k6Env,
   loadExceeds,
   loadFallsBelow,
-  MAX_FAILED_SHARE,
   offeredAt,
   PROFILE_DEFAULTS,
   rampProfile,
   stagesProfile,
   stepProfile,
-  vusFor,
+  maxInFlightFor,
   withTail,
   type Profile,
 } from '../../../scripts/lib/loadtest/profiles.ts';
 
 const profiles = suite('the load profiles');
-
-/** The arrival rate k6's ramping-arrival-rate executor asks for at t, from what k6 is given. */
-function k6RateAt(env: Record<string, string>, t: number): number {
-  const schedule = parseSchedule(env.SCHEDULE);
-  let start = 0;
-  let from = schedule.startRate;
-  for (const stage of k6Stages(schedule)) {
-    const seconds = Number(/^(\d+(?:\.\d+)?)s$/.exec(stage.duration)?.[1]);
-    if (t < start + seconds) return from + ((stage.target - from) * (t - start)) / seconds;
-    start += seconds;
-    from = stage.target;
-  }
-  return 0;
-}
-
-const every: Profile[] = [
-  ...['step', 'ramp', 'spike', 'sawtooth'].map((p) => profileFromFlags({ profile: p })),
-  profileFromFlags({ stages: '0:5,120:2,120:30,20:10' }),
-  stepProfile({ ...DEFAULT_PARAMS, holdSeconds: 37, peakRate: 55 }),
-];
-
-for (const profile of every) {
-  profiles(`offer the ${profile.name} (${profile.endAt} s) exactly as k6 ramps the schedule it is given`, () => {
-    const env = k6Env(profile, vusFor(profile, 1));
-    for (let t = 0; t <= profile.endAt + 2; t += 0.25) assert.is(offeredAt(profile, t), k6RateAt(env, t), `at ${t} s`);
-    const schedule = parseSchedule(env.SCHEDULE);
-    assert.is(schedule.maxFailedShare, MAX_FAILED_SHARE);
-    assert.is(schedule.name, profile.name, "k6's scenario is named after the profile");
-  });
-}
-
-profiles('refuse a schedule that is not one, with a sentence', () => {
-  assert.throws(() => parseSchedule(undefined), /SCHEDULE is not set/);
-  assert.throws(() => parseSchedule('{'), /SCHEDULE is not JSON/);
-  assert.throws(() => parseSchedule('{"name":"x","startRate":1,"stages":[{"target":1,"seconds":0}],"maxFailedShare":0,"preAllocatedVUs":1,"maxVUs":1}'), /SCHEDULE must be/);
-  assert.throws(() => parseSchedule('{"name":"x","startRate":1,"stages":[{"target":1,"seconds":1}],"maxFailedShare":0,"preAllocatedVUs":5,"maxVUs":1}'), /SCHEDULE must be/);
-});
 
 profiles('offer the step as its parameters say', () => {
   const step = stepProfile(DEFAULT_PARAMS);
@@ -99,18 +58,9 @@ profiles('place the due moment where the load first passes a capacity and the dr
   assert.ok(offeredAt(ramp, d) <= capacity && offeredAt(ramp, d - 0.2) > capacity, `down at ${d} s`);
 });
 
-profiles('say when the first request is due: at once, or once an idle start has accrued one arrival', () => {
-  assert.is(firstArrivalAt(profileFromFlags({})), 0);
+profiles('bound requests in flight above the worst latency the queue allows at the peak', () => {
   const spike = profileFromFlags({ profile: 'spike' });
-  const due = firstArrivalAt(spike);
-  assert.ok(due > DEFAULT_PARAMS.baselineSeconds && due < DEFAULT_PARAMS.baselineSeconds + 1, `${due} s`);
-});
-
-profiles('size k6 for the peak at the worst latency the queue allows', () => {
-  const spike = profileFromFlags({ profile: 'spike' });
-  const vus = vusFor(spike, 0.9);
-  assert.ok(vus.preAllocatedVUs >= spike.peakRate * 0.9, `${vus.preAllocatedVUs} VUs for ${spike.peakRate} req/s at 0.9 s`);
-  assert.ok(vus.maxVUs >= 2 * vus.preAllocatedVUs - 10);
+  assert.ok(maxInFlightFor(spike, 0.9) >= 2 * spike.peakRate * 0.9, `${maxInFlightFor(spike, 0.9)} for ${spike.peakRate} req/s at 0.9 s`);
 });
 
 profiles('read a schedule of your own, and refuse one that is not', () => {

@@ -92,7 +92,7 @@ export function kubeProxyConfig(p: ClusterPaths, nodeIP: string): string {
     clientConnection: { kubeconfig: join(p.config, 'kube-proxy.kubeconfig') },
     hostnameOverride: NODE_NAME,
     clusterCIDR: POD_CIDR,
-    // NodePorts on 127.0.0.1 too, so k6 on the host reaches Services.
+    // NodePorts on 127.0.0.1 too, so the load driver on the host reaches Services.
     nodePortAddresses: ['127.0.0.0/8', `${nodeIP}/32`],
     healthzBindAddress: `127.0.0.1:${PORTS.kubeProxyHealthz}`,
     metricsBindAddress: `127.0.0.1:${PORTS.kubeProxyMetrics}`,

@@ -1,9 +1,11 @@
-import { access, chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { progress, UserError } from '../../cli.ts';
 import { tail, type Sh } from '../../shell.ts';
 import type { ClusterPaths } from './paths.ts';
+import { repoPath } from '../../paths.ts';
 import {
   GO_127_TOOLCHAIN,
   ARGOCD_VERSION,
@@ -12,7 +14,6 @@ import {
   ETCD_VERSION,
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
-  K6_VERSION,
   KEDA_VERSION,
   KUBERNETES_COMPONENTS,
   KUBERNETES_FALLBACK_VERSION,
@@ -42,6 +43,8 @@ export interface GoComponent {
   replacesOf?: string;
   /** GOTOOLCHAIN for a module that needs a newer Go than this machine's (fetched through the proxy). */
   toolchain?: string;
+  /** A module of this repository, built where it is with its own pinned go.mod and go.sum (no wrapper). */
+  moduleDir?: string;
 }
 
 const OUT = '{OUT}';
@@ -102,7 +105,34 @@ export const prometheusComponent = (): GoComponent =>
     'remove_all_sd',
     'enable_kubernetes_sd',
   ]);
-export const k6Component = (): GoComponent => goGetAndBuild('k6', 'go.k6.io/k6', K6_VERSION, 'go.k6.io/k6', 'k6');
+
+/** The load driver's module, in this repository. */
+export const LOAD_DRIVER_DIR = repoPath('loadtests');
+export const LOAD_DRIVER_BINARY = 'inferscale-load';
+
+/**
+ * The load driver (loadtests/, on vegeta), keyed by a hash of its sources: editing it
+ * rebuilds it, and nothing else does.
+ */
+export async function loadDriverComponent(dir = LOAD_DRIVER_DIR): Promise<GoComponent> {
+  const hash = createHash('sha256');
+  const walk = async (sub: string): Promise<void> => {
+    for (const e of (await readdir(join(dir, sub), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = join(sub, e.name);
+      if (e.isDirectory()) await walk(rel);
+      else if (/\.go$|^go\.(mod|sum)$/.test(e.name) && !e.name.endsWith('_test.go')) hash.update(`${rel}\0`).update(await readFile(join(dir, rel))).update('\0');
+    }
+  };
+  await walk('');
+  return {
+    name: 'load-driver',
+    version: hash.digest('hex').slice(0, 12),
+    binaries: [LOAD_DRIVER_BINARY],
+    goMod: '',
+    moduleDir: dir,
+    steps: [['build', '-trimpath', '-ldflags', '-s -w', '-o', `${OUT}/${LOAD_DRIVER_BINARY}`, '.']],
+  };
+}
 
 /**
  * Flux's two controllers from one wrapper module, with the controllers' own replace
@@ -224,7 +254,8 @@ async function isBuilt(paths: ClusterPaths, c: GoComponent): Promise<boolean> {
   }
 }
 
-const goEnv = (c?: Pick<GoComponent, 'toolchain'>): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: c?.toolchain ?? 'local' });
+// A module of ours builds from its own go.sum, read-only: what it pins is what it gets.
+const goEnv = (c?: Pick<GoComponent, 'toolchain' | 'moduleDir'>): NodeJS.ProcessEnv => ({ ...process.env, CGO_ENABLED: '0', GOFLAGS: c?.moduleDir ? '-mod=readonly' : '-mod=mod', GOTOOLCHAIN: c?.toolchain ?? 'local' });
 
 export interface BuildResult {
   component: string;
@@ -258,10 +289,10 @@ export async function buildComponent($: Sh, paths: ClusterPaths, c: GoComponent,
     }
     goMod += `\n${replaceDirectives(await readFile(file, 'utf8')).map((r) => `replace ${r}`).join('\n')}\n`;
   }
-  await writeFile(join(src, 'go.mod'), goMod);
+  if (!c.moduleDir) await writeFile(join(src, 'go.mod'), goMod);
   for (const args of c.steps) {
     const argv = args.map((a) => a.replace(OUT, out));
-    const result = await $({ cwd: src, env: goEnv(c), nothrow: true })`go ${argv}`;
+    const result = await $({ cwd: c.moduleDir ?? src, env: goEnv(c), nothrow: true })`go ${argv}`;
     await writeFile(logFile, `$ go ${argv.join(' ')}\n${result.stdout}${result.stderr}`, { flag: 'a' });
     if (result.exitCode !== 0) {
       step.fail();
@@ -308,7 +339,7 @@ export interface Binaries {
   prometheus: string;
   adapter: string;
   metricsServer: string;
-  k6: string;
+  loadDriver: string;
   /** Only when a layer that needs it is brought up (bootstrap --gitops flux|argocd). */
   flux?: string;
   argocd?: string;
@@ -316,8 +347,8 @@ export interface Binaries {
   keda?: string;
 }
 
-/** What every bootstrap builds: the cluster, the metrics pipeline and k6. */
-const ALWAYS = ['kubernetes', 'etcd', 'prometheus', 'adapter', 'metricsServer', 'k6'] as const;
+/** What every bootstrap builds: the cluster, the metrics pipeline and the load driver. */
+const ALWAYS = ['kubernetes', 'etcd', 'prometheus', 'adapter', 'metricsServer', 'loadDriver'] as const;
 const OPTIONAL = { flux: fluxComponent, argocd: argocdComponent, kustomize: kustomizeComponent, keda: kedaComponent } as const;
 export type OptionalBuild = keyof typeof OPTIONAL;
 
@@ -327,7 +358,7 @@ export type OptionalBuild = keyof typeof OPTIONAL;
  */
 export async function buildAll($: Sh, paths: ClusterPaths, log: (line: string) => void, optional: OptionalBuild[] = []): Promise<{ bins: Binaries; builds: BuildResult[] }> {
   const k8s = kubernetesComponent(await resolveKubernetesVersion($, paths, log));
-  const always: Record<(typeof ALWAYS)[number], GoComponent> = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), metricsServer: metricsServerComponent(), k6: k6Component() };
+  const always: Record<(typeof ALWAYS)[number], GoComponent> = { kubernetes: k8s, etcd: etcdComponent(), prometheus: prometheusComponent(), adapter: adapterComponent(), metricsServer: metricsServerComponent(), loadDriver: await loadDriverComponent() };
   const components: [keyof Binaries, GoComponent][] = [...ALWAYS.map((k) => [k, always[k]] as [keyof Binaries, GoComponent]), ...optional.map((k) => [k, OPTIONAL[k]()] as [keyof Binaries, GoComponent])];
   const builds: BuildResult[] = [];
   for (const [, c] of components) builds.push(await buildComponent($, paths, c, log));
