@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -9,7 +9,9 @@ import { findLoadDriver } from '../../../scripts/lib/loadtest/driver-binary.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { DEFAULT_PARAMS, offeredAt, stagesProfile, stepProfile, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
 import { parseLoadRequest, type LoadRequest } from '../../../scripts/lib/loadtest/request.ts';
-import { sh } from '../../../scripts/lib/shell.ts';
+import { createShell, sh } from '../../../scripts/lib/shell.ts';
+import { UserError } from '../../../scripts/lib/cli.ts';
+import { clusterPaths } from '../../../scripts/lib/cluster/embedded/paths.ts';
 import { sample, scrape } from '../../helpers/http.ts';
 import { startService } from '../../helpers/service.ts';
 
@@ -141,6 +143,19 @@ test('says in one sentence, with exit 2 or 1, what is wrong with its input or ta
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.not.match(r.stderr, /goroutine|panic/);
   }
+});
+
+test('is found on PATH where Go is not, and where neither is, says so in one sentence', async () => {
+  const cache = await tmp();
+  const paths = clusterPaths({ INFERSCALE_CACHE: cache });
+  const bare = createShell({ ...process.env, PATH: '/nonexistent' });
+  await findLoadDriver(bare, () => {}, paths).then(
+    () => assert.unreachable('found a driver with no build, no Go and nothing on PATH'),
+    (e: unknown) => assert.ok(e instanceof UserError && /^the load driver is not built and Go is not on PATH to build it: .*\.$/.test((e as Error).message), String(e)),
+  );
+  const bin = await tmp();
+  await symlink(driver, join(bin, 'inferscale-load'));
+  assert.is(await findLoadDriver(createShell({ ...process.env, PATH: bin }), () => {}, paths), 'inferscale-load');
 });
 
 test.run();
