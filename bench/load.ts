@@ -2,6 +2,7 @@
 // sleep mode (a known service time, no CPU per request): for each rate held, and a ramp, how
 // exactly it starts the schedule's arrivals and what it costs. Prints figures, writes the run
 // record (bench/records/load.json) and the README's table from it; asserts nothing.
+// `npm run bench:load -- --render` writes the README's table from the committed record again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { findLoadDriver } from '../scripts/lib/loadtest/driver-binary.ts';
 import { offeredAt, stagesProfile, type Profile } from '../scripts/lib/loadtest/profiles.ts';
 import { parseLoadRequest } from '../scripts/lib/loadtest/request.ts';
 import { repoPath } from '../scripts/lib/paths.ts';
+import { LOAD_RECORD, renderLoadTable, writeLoadTable, type LoadRecord, type CaseFigures } from './load-table.ts';
 import { sh } from '../scripts/lib/shell.ts';
 import { percentile } from '../scripts/lib/stats.ts';
 
@@ -42,20 +44,9 @@ function integralOf(p: Profile, s: number): number {
   return sum;
 }
 
-interface CaseFigures {
-  name: string;
-  arrivals: number;
-  notSent: number;
-  ok: number;
-  /** Seconds whose started requests are within 1 % of the integral (within 1 below 100 req/s). */
-  secondsOnSchedule: number;
-  seconds: number;
-  /** The largest difference between a second's started requests and its integral, in requests. */
-  worstSecondRequests: number;
-  latenessP50Ms: number;
-  latenessP99Ms: number;
-  cpuSecondsPer1000: number;
-  peakMemoryMiB: number;
+if (process.argv.includes('--render')) {
+  await writeLoadTable(JSON.parse(await readFile(LOAD_RECORD, 'utf8')) as LoadRecord);
+  process.exit(0);
 }
 
 const driver = await findLoadDriver(sh, (l) => process.stderr.write(`${l}\n`));
@@ -105,25 +96,8 @@ try {
   server.child.kill();
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`;
-const header = '| load | arrivals | not sent | seconds on schedule | worst second, requests off | lateness p50 / p99 | driver CPU per 1,000 | driver peak memory |';
-const rows = figures.map(
-  (f) =>
-    `| ${f.name} | ${f.arrivals} | ${f.notSent} | ${f.secondsOnSchedule} of ${f.seconds} | ${f.worstSecondRequests.toFixed(2)} | ${f.latenessP50Ms.toFixed(2)} / ${f.latenessP99Ms.toFixed(2)} ms | ${f.cpuSecondsPer1000.toFixed(3)} s | ${f.peakMemoryMiB.toFixed(1)} MiB |`,
-);
-const table = [
-  `\`npm run bench:load\` on ${machine}: the load driver alone against the inference service on loopback (sleep mode, ${SERVICE_MS} ms, 256 slots), each load held ${HOLD_SECONDS} s. A second is on schedule when the requests started in it are within 1 % of the schedule's integral for it (within 1 request below 100 req/s); lateness is each request's start less when it was due.`,
-  '',
-  header,
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...rows,
-].join('\n');
-console.log(table);
-
+const record: LoadRecord = { machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`, holdSeconds: HOLD_SECONDS, serviceMs: SERVICE_MS, figures };
+console.log(renderLoadTable(record));
 await mkdir(repoPath('bench/records'), { recursive: true });
-await writeFile(repoPath('bench/records/load.json'), `${JSON.stringify({ machine, holdSeconds: HOLD_SECONDS, serviceMs: SERVICE_MS, figures }, null, 2)}\n`);
-// The README's table is this run's, written by it.
-const readme = repoPath('README.md');
-const text = await readFile(readme, 'utf8');
-const marked = /(<!-- bench:load -->\n)[\s\S]*?(\n<!-- \/bench:load -->)/;
-if (marked.test(text)) await writeFile(readme, text.replace(marked, `$1${table}$2`));
+await writeFile(LOAD_RECORD, `${JSON.stringify(record, null, 2)}\n`);
+await writeLoadTable(record);

@@ -1,0 +1,53 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { repoPath } from '../scripts/lib/paths.ts';
+
+// bench:load's record and the README table written from it: the page's figures are the
+// record's, and a test holds them to it.
+
+export const LOAD_RECORD = repoPath('bench/records/load.json');
+
+export interface CaseFigures {
+  name: string;
+  arrivals: number;
+  notSent: number;
+  ok: number;
+  /** Seconds whose started requests are within 1 % of the integral (within 1 below 100 req/s). */
+  secondsOnSchedule: number;
+  seconds: number;
+  /** The largest difference between a second's started requests and its integral, in requests. */
+  worstSecondRequests: number;
+  latenessP50Ms: number;
+  latenessP99Ms: number;
+  cpuSecondsPer1000: number;
+  peakMemoryMiB: number;
+}
+
+export interface LoadRecord {
+  machine: string;
+  holdSeconds: number;
+  serviceMs: number;
+  figures: CaseFigures[];
+}
+
+export function renderLoadTable(r: LoadRecord): string {
+  return [
+    `\`npm run bench:load\` on ${r.machine}: the load driver alone against the inference service on loopback (sleep mode, ${r.serviceMs} ms, 256 slots), each load held ${r.holdSeconds} s. A second is on schedule when the requests started in it are within 1 % of the schedule's integral for it (within 1 request below 100 req/s); lateness is each request's start less when it was due.`,
+    '',
+    '| load | arrivals | not sent | seconds on schedule | worst second, requests off | lateness p50 / p99 | driver CPU per 1,000 | driver peak memory |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.figures.map(
+      (f) =>
+        `| ${f.name} | ${f.arrivals} | ${f.notSent} | ${f.secondsOnSchedule} of ${f.seconds} | ${f.worstSecondRequests.toFixed(2)} | ${f.latenessP50Ms.toFixed(2)} / ${f.latenessP99Ms.toFixed(2)} ms | ${f.cpuSecondsPer1000.toFixed(3)} s | ${f.peakMemoryMiB.toFixed(1)} MiB |`,
+    ),
+  ].join('\n');
+}
+
+const MARKED = /(<!-- bench:load -->)[\s\S]*?(<!-- \/bench:load -->)/;
+
+/** The README's table between its markers, as the page holds it. */
+export const readmeLoadTable = (readme: string): string | undefined => MARKED.exec(readme)?.[0].replace(/^<!-- bench:load -->\n?/, '').replace(/\n?<!-- \/bench:load -->$/, '');
+
+export async function writeLoadTable(r: LoadRecord, readme = repoPath('README.md')): Promise<void> {
+  const text = await readFile(readme, 'utf8');
+  await writeFile(readme, text.replace(MARKED, (_m, open: string, close: string) => `${open}\n${renderLoadTable(r)}\n${close}`));
+}

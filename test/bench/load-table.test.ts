@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LOAD_RECORD, readmeLoadTable, renderLoadTable, type LoadRecord } from '../../bench/load-table.ts';
+import { repoPath } from '../../scripts/lib/paths.ts';
+
+const test = suite("bench:load's table");
+
+test("the README's figures are its committed record's, and an edited figure is caught", async () => {
+  const record = JSON.parse(await readFile(LOAD_RECORD, 'utf8')) as LoadRecord;
+  const page = readmeLoadTable(await readFile(repoPath('README.md'), 'utf8'));
+  assert.is(page, renderLoadTable(record));
+  const edited = { ...record, figures: record.figures.map((f, i) => (i === 2 ? { ...f, latenessP99Ms: f.latenessP99Ms + 0.5 } : f)) };
+  assert.is.not(page, renderLoadTable(edited));
+});
+
+test('the 300 req/s run is on schedule in every second', async () => {
+  const record = JSON.parse(await readFile(LOAD_RECORD, 'utf8')) as LoadRecord;
+  const at300 = record.figures.find((f) => f.name === '300 req/s');
+  assert.ok(at300 && at300.secondsOnSchedule === at300.seconds && at300.notSent === 0, JSON.stringify(at300));
+});
+
+test.run();
