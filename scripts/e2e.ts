@@ -41,7 +41,7 @@ function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profile
     const profile = profileFromFlags(flags);
     return [{ profile, reportDir: flags['report-dir'] ?? defaultReportDir(profile) }];
   }
-  const other = Object.keys(LOAD_FLAGS).filter((k) => k !== 'target-url' && k !== 'request' && (flags as Record<string, unknown>)[k] !== undefined);
+  const other = Object.keys(LOAD_FLAGS).filter((k) => k !== 'target-url' && k !== 'request' && k !== 'gate-prediction' && (flags as Record<string, unknown>)[k] !== undefined);
   if (other.length > 0) throw new UsageError(`--profiles runs each profile with its defaults; leave out --${other.join(', --')}.`);
   return flags.profiles.split(',').map((name) => {
     const profile = profileFromFlags({ profile: name.trim() });
@@ -70,6 +70,7 @@ await runMain(async () => {
     zero: flags.zero ? { reportDir: flags['report-dir'] ?? `reports/${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-zero` } : undefined,
     targetUrl: flags['target-url'],
     request: flags.request !== undefined ? await readLoadRequestFile(flags.request) : undefined,
+    gatePrediction: flags['gate-prediction'],
     keep: Boolean(flags.keep),
     gateTimeoutSeconds: numberFlag('gate-timeout', flags['gate-timeout'] ?? '180', { positive: true, what: 'number of seconds' }),
     log,

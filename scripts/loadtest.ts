@@ -40,6 +40,7 @@ await runMain(async () => {
     reportDir,
     targetUrl: flags['target-url'],
     request: flags.request !== undefined ? await readLoadRequestFile(flags.request) : undefined,
+    gatePrediction: flags['gate-prediction'],
     relistSeconds: flags.relist !== undefined ? numberFlag('relist', flags.relist, { positive: true, what: 'number of seconds' }) : undefined,
     log,
   });

@@ -24,6 +24,8 @@ export interface E2EOptions {
   targetUrl?: string;
   /** What each arrival sends, instead of the overlay's load request. */
   request?: LoadRequest;
+  /** Hold every run to the prediction, measured or not. */
+  gatePrediction?: boolean;
   /** Leave the cluster running afterwards. */
   keep: boolean;
   /** Seconds each health gate may take. */
@@ -101,6 +103,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
         reportDir: resolve(run.reportDir),
         targetUrl: o.targetUrl,
         request: o.request,
+        gatePrediction: o.gatePrediction,
         log: o.log,
         signal: abort.signal,
         during: gitops && intervals && i === 0 ? reconcileAtPeak(gitops, intervals) : undefined,

@@ -16,6 +16,7 @@ export const LOAD_FLAGS = {
   cycles: { type: 'string' },
   'target-url': { type: 'string' },
   request: { type: 'string' },
+  'gate-prediction': { type: 'boolean' },
   'report-dir': { type: 'string' },
 } as const;
 
@@ -37,9 +38,12 @@ export const LOAD_USAGE = `
   --request <file.json>  what each arrival sends, instead of the overlay Deployment's
                          inferscale.dev/load-request: {"method", "path", "headers", "body" or
                          "bodies" (sent round robin) or "bodyFiles", "timeoutSeconds", "shedStatuses"}
-  --report-dir <dir>     where the report goes (default reports/<time>-<profile>)`;
+  --report-dir <dir>     where the report goes (default reports/<time>-<profile>)
+  --gate-prediction      hold the run to the simulator's prediction (assertion 8) even for a
+                         schedule whose prediction error was never measured (your own
+                         --stages, the sawtooth); otherwise it is printed as a figure`;
 
-type LoadFlags = { [K in keyof typeof LOAD_FLAGS]?: string };
+type LoadFlags = { [K in Exclude<keyof typeof LOAD_FLAGS, 'gate-prediction'>]?: string } & { 'gate-prediction'?: boolean };
 
 const number = (name: string, raw: string | undefined, fallback: number): number => (raw === undefined ? fallback : numberFlag(name, raw));
 

@@ -50,7 +50,8 @@ export async function predict(o: PredictOptions): Promise<{ report: RunReport; f
   const phases = o.phases ?? (arrivals ? central.phases : undefined);
   const sim = phases ? simulateAt(hpa, pipe, profile, profile.endAt, phases, arrivals) : central;
   const record = simulatedRecord(sim, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
-  const results = checkRun(record, hpa, bounds, pipe, runEvents(central.changes, hpa.minReplicas));
+  // A simulated run follows the rules by construction: its own decisions are what it did.
+  const results = checkRun(record, hpa, bounds, pipe, runEvents(central.changes, hpa.minReplicas), { decisions: sim.decisions.map((d) => ({ ...d, observed: d.replicas })), gatePrediction: true });
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures: computeFigures(record, hpa, pipe, bounds), overlay: o.overlay, predicted: true, decisions: sim.decisions };
   return { report, files: await writeReport(o.reportDir, report), decisions: sim.decisions };
 }
