@@ -1,7 +1,7 @@
 import type { HpaSettings, PipelineSettings } from '../loadtest/bounds.ts';
 import { controllerSettings, CPU_WINDOW_SECONDS, OBSERVATION_LATENCY_SECONDS } from '../loadtest/bounds.ts';
 import type { HpaStatusSample, RunRecord, Sample } from '../loadtest/timeline.ts';
-import { newMemory, sync, type ControllerSettings, type Decision, type MetricReading, type MetricTarget } from './controller.ts';
+import { newMemory, sync, type ControllerMemory, type ControllerSettings, type Decision, type MetricReading, type MetricTarget } from './controller.ts';
 
 // Why the HPA did what it did, sync by sync: for a prediction, the simulator's own chain;
 // for a real run, the same chain rebuilt from what the run recorded (the metric the HPA
@@ -68,10 +68,26 @@ function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: Co
     const status = written ?? [...statuses].reverse().find((s) => s.t <= t);
     const before = [...record.samples].reverse().find((s) => s.t <= t - 1) ?? record.samples[0];
     if (!status || !before || before.ready === 0) continue;
-    const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, before, () => readyTimes(record.samples, before.t)));
-    const d = sync(settings, memory, t, { current: before.replicas, ready: before.ready }, readings);
+    // The pods the controller counted are those of the second it synced in; the record has
+    // them a second apart, so a pod turning Ready within a second of the sync may fall on
+    // either side. The second before is taken unless a neighbour's count gives what the
+    // cluster set: judged within the record's resolution, never beyond it.
+    const candidates = [before, ...record.samples.filter((x) => x !== before && Math.abs(x.t - (t - 1)) <= 1 && x.ready > 0)];
+    let chosen: { d: Decision; memory: ControllerMemory } | undefined;
+    for (const sample of candidates) {
+      const trial = { ...memory };
+      const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, sample, () => readyTimes(record.samples, sample.t)));
+      const d = sync(settings, trial, t, { current: sample.replicas, ready: sample.ready }, readings);
+      chosen ??= { d, memory: trial };
+      if (d.replicas === status.desired) {
+        chosen = { d, memory: trial };
+        break;
+      }
+    }
+    if (!chosen) continue;
+    Object.assign(memory, chosen.memory);
     // The count the cluster set: this sync's status, or the last one's when it wrote none.
-    out.push({ ...d, observed: status.desired });
+    out.push({ ...chosen.d, observed: status.desired });
   }
   return out;
 }
