@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PREDICTION_MEASURED } from '../../../scripts/lib/loadtest/assertions.ts';
 import { runEvents } from '../../../scripts/lib/loadtest/bounds.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
@@ -43,5 +44,11 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json
     assert.ok(Math.abs(seen.backAtMin - said.backAtMin) <= TOLERANCE_SECONDS, `back at min: ${what}`);
   });
 }
+
+reality('gates runs only on the profiles whose error these real runs measure', async () => {
+  const measured = new Set<string>();
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) measured.add((JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport).record.profile);
+  for (const profile of PREDICTION_MEASURED) assert.ok(measured.has(profile), `${profile} gates on the prediction with no real run measuring its error`);
+});
 
 reality.run();
