@@ -210,6 +210,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const firstNewReady = recorder.readyEvents.find((e) => toT(e.at) >= stepAt && e.ready > minReplicas);
   const record: RunRecord = {
     profile: profile.name,
+    schedule: { startRate: profile.startRate, stages: profile.stages },
     stepAt,
     dropAt,
     endAt: profile.endAt,

@@ -29,6 +29,8 @@ export interface ReplicaChange {
 
 export interface RunRecord {
   profile: string;
+  /** The schedule the load driver was given (absent in records made before it was kept). */
+  schedule?: { startRate: number; stages: { target: number; seconds: number }[] };
   stepAt: number;
   dropAt: number;
   endAt: number;

@@ -5,11 +5,12 @@ import { LocalProvider } from '../../../scripts/lib/cluster/local.ts';
 import { checkRun, rulesAssertion } from '../../../scripts/lib/loadtest/assertions.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { reconstructDecisions } from '../../../scripts/lib/simulate/explain.ts';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, simulateAt, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
 import { computeFigures, figureLines } from '../../../scripts/lib/loadtest/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
-import { MAX_FAILED_SHARE, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
+import { MAX_FAILED_SHARE, stagesProfile, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
 import type { ReplicaChange, RunRecord } from '../../../scripts/lib/loadtest/timeline.ts';
 import { durationSeconds, type KObject, type ServiceMonitor } from '../../../scripts/lib/manifests/objects.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
@@ -164,6 +165,22 @@ assertions("hold a run to the prediction only where its error is measured: a use
   assert.equal(names(true).at(-1), '8 prediction');
   const stepNames = checkRun(goodRun(), hpa, bounds, pipe, prediction, { decisions: stepRuns[0]!.decisions.map((d) => ({ ...d, observed: d.replicas })) }).map((r) => r.judges);
   assert.is(stepNames.at(-1), 'prediction', 'the step is measured');
+});
+
+assertions('pass every real run recorded in the fixtures, with the bounds and the replay of today', async () => {
+  const dir = repoPath('test/fixtures/runs');
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) {
+    const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
+    const starts = [...real.record.podStarts].sort((x, y) => x - y);
+    const m = { ...measured, relistSeconds: real.pipeline.relistSeconds, podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds };
+    const base = real.record.schedule ? { ...stagesProfile('1:1'), ...real.record.schedule, endAt: real.record.schedule.stages.reduce((n, st) => n + st.seconds, 0) } : profileFromFlags({ profile: real.record.profile });
+    const first = boundsForRun(objects, hpa, base, m);
+    const tailed = real.record.schedule ? base : withTail(base, first.bounds.observeUntil);
+    const { bounds: b, pipe: rp } = boundsForRun(objects, hpa, tailed, m);
+    const expected = runEvents(centralRun(hpa, rp, tailed).changes, hpa.minReplicas);
+    const results = checkRun(real.record, hpa, b, rp, expected, { decisions: reconstructDecisions(real.record, hpa, rp) });
+    assert.equal(results.filter((r) => !r.ok).map((r) => `${file}: ${r.name}: ${r.observed} (bound: ${r.bound})`), []);
+  }
 });
 
 assertions('fail when replicas are not back at minReplicas in time, or change again after', () => {
