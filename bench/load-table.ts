@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { repoPath } from '../scripts/lib/paths.ts';
 
-// bench:load's record and the README table written from it: the page's figures are the
+// bench:load's record and the table in docs/benchmarks.md written from it: the page's figures are the
 // record's, and a test holds them to it.
 
 export const LOAD_RECORD = repoPath('bench/records/load.json');
@@ -44,10 +44,12 @@ export function renderLoadTable(r: LoadRecord): string {
 
 const MARKED = /(<!-- bench:load -->)[\s\S]*?(<!-- \/bench:load -->)/;
 
-/** The README's table between its markers, as the page holds it. */
-export const readmeLoadTable = (readme: string): string | undefined => MARKED.exec(readme)?.[0].replace(/^<!-- bench:load -->\n?/, '').replace(/\n?<!-- \/bench:load -->$/, '');
+/** The table between its markers, as the page holds it. */
+export const pageLoadTable = (readme: string): string | undefined => MARKED.exec(readme)?.[0].replace(/^<!-- bench:load -->\n?/, '').replace(/\n?<!-- \/bench:load -->$/, '');
 
-export async function writeLoadTable(r: LoadRecord, readme = repoPath('README.md')): Promise<void> {
-  const text = await readFile(readme, 'utf8');
-  await writeFile(readme, text.replace(MARKED, (_m, open: string, close: string) => `${open}\n${renderLoadTable(r)}\n${close}`));
+export const LOAD_PAGE = repoPath('docs/benchmarks.md');
+
+export async function writeLoadTable(r: LoadRecord, page = LOAD_PAGE): Promise<void> {
+  const text = await readFile(page, 'utf8');
+  await writeFile(page, text.replace(MARKED, (_m, open: string, close: string) => `${open}\n${renderLoadTable(r)}\n${close}`));
 }

@@ -1,8 +1,8 @@
 // npm run bench:load: the load driver alone against the inference service on loopback in
 // sleep mode (a known service time, no CPU per request): for each rate held, and a ramp, how
 // exactly it starts the schedule's arrivals and what it costs. Prints figures, writes the run
-// record (bench/records/load.json) and the README's table from it; asserts nothing.
-// `npm run bench:load -- --render` writes the README's table from the committed record again.
+// record (bench/records/load.json) and the table in docs/benchmarks.md from it; asserts nothing.
+// `npm run bench:load -- --render` writes that table from the committed record again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // npm run bench:service: the inference service's own overhead against a bare node:http
 // server doing the same work, then the service at twice its capacity with /metrics and
-// /healthz probed meanwhile. Prints figures; asserts nothing (targets are in the README).
+// /healthz probed meanwhile. Prints figures; asserts nothing (targets are in docs/benchmarks.md).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -21,7 +21,7 @@ minReplicas with a fresh HPA before each, in two scenarios: sleep (the work off 
 an accelerator) and compute (a CPU-bound forward pass, each pod's 200m limit its capacity).
 Writes compare.md, one chart per scenario and every run's report, observed beside predicted.
 At the end the provider's default overlay (what bootstrap deployed) is applied again. Checks
-what the README claims of the sleep scenario (ours has the pods the step needs Ready before
+what docs/why.md claims of the sleep scenario (ours has the pods the step needs Ready before
 the other signals and a better SLO attainment than they do; every run's why table agrees
 with the cluster) and exits 1 if a claim fails. keda is ours on KEDA (the same signal), so it
 is not one of the other signals.

@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LOAD_RECORD, readmeLoadTable, renderLoadTable, type LoadRecord } from '../../bench/load-table.ts';
-import { repoPath } from '../../scripts/lib/paths.ts';
+import { LOAD_PAGE, LOAD_RECORD, pageLoadTable, renderLoadTable, type LoadRecord } from '../../bench/load-table.ts';
 
 const test = suite("bench:load's table");
 
-test("the README's figures are its committed record's, and an edited figure is caught", async () => {
+test("docs/benchmarks.md's figures are its committed record's, and an edited figure is caught", async () => {
   const record = JSON.parse(await readFile(LOAD_RECORD, 'utf8')) as LoadRecord;
-  const page = readmeLoadTable(await readFile(repoPath('README.md'), 'utf8'));
+  const page = pageLoadTable(await readFile(LOAD_PAGE, 'utf8'));
   assert.is(page, renderLoadTable(record));
   const edited = { ...record, figures: record.figures.map((f, i) => (i === 2 ? { ...f, latenessP99Ms: f.latenessP99Ms + 0.5 } : f)) };
   assert.is.not(page, renderLoadTable(edited));

@@ -26,7 +26,7 @@ export interface KubeconfigRequest {
 }
 
 /**
- * The order the README gives: a named provider decides; else $KUBECONFIG when it is set
+ * The order docs/scripts.md gives: a named provider decides; else $KUBECONFIG when it is set
  * (the user chose it: no fallback); else ~/.kube/config's current context if it answers;
  * else the embedded cluster if it runs.
  */

@@ -3,7 +3,7 @@ import { policyFigures } from './report.ts';
 import { REFERENCE_POLICY, SIGNAL_OF } from './policies.ts';
 import type { PolicyRun } from './run.ts';
 
-// What the README's "Why concurrency" says of the accelerator-bound scenario, checked on a
+// What docs/why.md says of the accelerator-bound scenario, checked on a
 // comparison's runs: ours has the pods the step needs first and serves the most requests
 // under the objective, and the why tables agree with the cluster. Each is a claim a run can
 // refute. The first two are about the choice of signal: ours against the policies on other
@@ -53,7 +53,7 @@ export function sleepClaims(runs: PolicyRun[], reference: HpaSettings): Claim[] 
   });
   // "CPU does not scale when the work is off the CPU" was a claim here until two runs on a
   // fresh machine refuted it (peaks of 8 and 9): a 50 % target on a 50m request sits at the
-  // edge of what the pods spend on HTTP handling (see the README), so it is not claimed.
+  // edge of what the pods spend on HTTP handling (see docs/why.md), so it is not claimed.
   // The report's "why" tables: rebuilt from what each run recorded, they set the count the
   // cluster set. A CPU run's status averages the pods the controller counted: those Ready a
   // whole metrics window (the rebuild counts them from the recorded Ready times).
