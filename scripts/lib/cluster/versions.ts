@@ -24,6 +24,8 @@ export const KEDA_VERSION = 'v2.21.0';
 export const GO_127_TOOLCHAIN = 'go1.27.3';
 /** The kustomize binary Argo CD's repo-server runs (v5.8.3 needs a kube-openapi the proxy refuses). */
 export const KUSTOMIZE_VERSION = 'v5.8.1';
+/** The GitHub workflows' linter, built from the Go module proxy for the tests (not a cluster component). */
+export const ACTIONLINT_VERSION = 'v1.7.12';
 
 /** The sandbox image name containerd is configured with; our own static pause program. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';

@@ -14,6 +14,7 @@ import {
   ETCD_VERSION,
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
+  ACTIONLINT_VERSION,
   KEDA_VERSION,
   KUBERNETES_COMPONENTS,
   KUBERNETES_FALLBACK_VERSION,
@@ -105,6 +106,8 @@ export const prometheusComponent = (): GoComponent =>
     'remove_all_sd',
     'enable_kubernetes_sd',
   ]);
+export const actionlintComponent = (): GoComponent =>
+  goGetAndBuild('actionlint', 'github.com/rhysd/actionlint', ACTIONLINT_VERSION, 'github.com/rhysd/actionlint/cmd/actionlint', 'actionlint');
 
 /** The load driver's module, in this repository. */
 export const LOAD_DRIVER_DIR = repoPath('loadtests');

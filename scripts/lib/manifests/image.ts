@@ -1,0 +1,29 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { UserError } from '../cli.ts';
+import { INFERENCE_IMAGE } from '../cluster/versions.ts';
+
+// Which image an overlay deploys: its kustomization's `images:` entry for the inference
+// image, edited in place (comments and order kept) so that a release is one command.
+
+const IMAGE_NAME = INFERENCE_IMAGE.split(':')[0] as string;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const NAME = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
+
+/** Sets the inference image's tag (and, if given, its name) in a kustomization file. */
+export async function setOverlayImage(kustomization: string, tag: string, name?: string): Promise<{ from: string; to: string }> {
+  if (!TAG.test(tag)) throw new UserError(`"${tag}" is not an image tag (letters, digits, _ . -; at most 128, not starting with . or -).`);
+  if (name !== undefined && !NAME.test(name)) throw new UserError(`"${name}" is not an image name such as ghcr.io/<owner>/inference.`);
+  const text = await readFile(kustomization, 'utf8').catch(() => {
+    throw new UserError(`cannot read ${kustomization}.`);
+  });
+  const doc = parseDocument(text);
+  const images = doc.get('images');
+  const entry = isSeq(images) ? images.items.find((i) => isMap(i) && i.get('name') === IMAGE_NAME) : undefined;
+  if (!isMap(entry)) throw new UserError(`${kustomization} has no images: entry named ${IMAGE_NAME}; add one with newName and newTag.`);
+  const from = `${String(entry.get('newName') ?? IMAGE_NAME)}:${String(entry.get('newTag') ?? '')}`;
+  if (name !== undefined) entry.set('newName', name);
+  entry.set('newTag', tag);
+  await writeFile(kustomization, doc.toString());
+  return { from, to: `${String(entry.get('newName') ?? IMAGE_NAME)}:${tag}` };
+}
