@@ -20,6 +20,8 @@ export const FLUX_KUSTOMIZE_CONTROLLER_VERSION = 'v1.9.6';
 export const ARGOCD_VERSION = 'v3.6.1';
 /** KEDA's operator and its metrics API server (v2.21.0 builds with Go 1.27; v2.20.2 is the other release served). */
 export const KEDA_VERSION = 'v2.21.0';
+/** The Gateway API's CRDs, whose schema validates components/gateway-httproute (v1.7.0 needs Go 1.27). */
+export const GATEWAY_API_VERSION = 'v1.6.3';
 /** For modules whose go.mod needs Go 1.27 (Argo CD, kustomize): fetched through the proxy. */
 export const GO_127_TOOLCHAIN = 'go1.27.3';
 /** The kustomize binary Argo CD's repo-server runs (v5.8.3 needs a kube-openapi the proxy refuses). */

@@ -3,13 +3,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
-import { KEDA_VERSION } from '../cluster/versions.ts';
+import { GATEWAY_API_VERSION, KEDA_VERSION } from '../cluster/versions.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { parseObjects } from '../manifests/render.ts';
 
 // Schemas of the custom resources no kubernetes-models package ships at the version we run,
 // read from the CRD files of the pinned module itself (fetched through the Go module proxy
-// once, then from the module cache): KEDA's ScaledObject is checked against v2.21.0's own.
+// once, then from the module cache): KEDA's ScaledObject against v2.21.0's own, an HTTPRoute against
+// the Gateway API's (components/gateway-httproute).
 
 interface CrdSource {
   group: string;
@@ -18,7 +19,10 @@ interface CrdSource {
   dir: string;
 }
 
-const SOURCES: CrdSource[] = [{ group: 'keda.sh', module: 'github.com/kedacore/keda/v2', version: KEDA_VERSION, dir: 'config/crd/bases' }];
+const SOURCES: CrdSource[] = [
+  { group: 'keda.sh', module: 'github.com/kedacore/keda/v2', version: KEDA_VERSION, dir: 'config/crd/bases' },
+  { group: 'gateway.networking.k8s.io', module: 'sigs.k8s.io/gateway-api', version: GATEWAY_API_VERSION, dir: 'config/crd/standard' },
+];
 
 export type Check = (obj: KObject) => string | undefined;
 
