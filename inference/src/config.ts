@@ -21,6 +21,12 @@ export interface ServiceConfig {
   connectionsCheckingIntervalMs: number;
   drainDelayMs: number;
   shutdownTimeoutMs: number;
+  /** The completions API's cost model, as a GPU server's: prefill per prompt token, decode per generated token. */
+  modelName: string;
+  prefillUsPerToken: number;
+  decodeMsPerToken: number;
+  /** Prompt plus generated tokens one sequence may hold (vLLM's --max-model-len). */
+  maxModelLen: number;
 }
 
 export class ConfigError extends Error {}
@@ -49,6 +55,9 @@ const INT_SETTINGS: IntSpec[] = [
   { env: 'INFERENCE_CONNECTIONS_CHECK_MS', key: 'connectionsCheckingIntervalMs', fallback: 500, min: 10, max: 60_000 },
   { env: 'INFERENCE_DRAIN_DELAY_MS', key: 'drainDelayMs', fallback: 5_000, min: 0, max: 600_000 },
   { env: 'INFERENCE_SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', fallback: 20_000, min: 100, max: 3_600_000 },
+  { env: 'INFERENCE_PREFILL_US_PER_TOKEN', key: 'prefillUsPerToken', fallback: 200, min: 0, max: 1_000_000 },
+  { env: 'INFERENCE_DECODE_MS_PER_TOKEN', key: 'decodeMsPerToken', fallback: 20, min: 0, max: 60_000 },
+  { env: 'INFERENCE_MAX_MODEL_LEN', key: 'maxModelLen', fallback: 4096, min: 16, max: 1_048_576 },
 ];
 
 function parseInt10(name: string, raw: string, min: number, max: number): number {
@@ -75,6 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     throw new ConfigError(`INFERENCE_COMPUTE_MODE must be "sleep" or "compute", got "${mode}".`);
   }
   config.computeMode = mode;
+  const model = (env.INFERENCE_MODEL_NAME ?? 'inferscale/sim').trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,255}$/.test(model)) {
+    throw new ConfigError(`INFERENCE_MODEL_NAME must be a model name (letters, digits, . _ : / -; at most 256), got "${model}".`);
+  }
+  config.modelName = model;
   const result = config as unknown as ServiceConfig;
   if (result.serviceJitterMs >= result.serviceTimeMs) {
     throw new ConfigError(

@@ -11,14 +11,31 @@ export function durationBuckets(serviceTimeMs: number): number[] {
   return factors.map((f) => Number((base * f).toPrecision(3)));
 }
 
+/** A finished completion, as vLLM's request-level metrics count it. */
+export interface CompletionFigures {
+  promptTokens: number;
+  generationTokens: number;
+  ttftSeconds: number;
+  e2eSeconds: number;
+  /** "length" (max_tokens reached), "stop", or "abort" (the client went away). */
+  finishedReason: string;
+}
+
 export interface InferenceMetrics {
   registry: Registry;
   /** Record a change of running/queued requests at time nowMs (performance.now()). */
   onSlotsChanged(running: number, queued: number, nowMs: number): void;
   observeRequest(code: number, seconds: number): void;
+  observeCompletion(c: CompletionFigures): void;
 }
 
-export function createMetrics(slots: number, serviceTimeMs: number, now: () => number = () => performance.now()): InferenceMetrics {
+// vLLM's own metric names and labels (docs.vllm.ai, Production Metrics, v0.9.1: the
+// scheduler gauges and the request-level histograms and counters, each labelled with
+// model_name; request_success_total with finished_reason), for the quantities this server
+// has: the manifests that scale it are the ones that scale vLLM.
+const VLLM_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
+
+export function createMetrics(slots: number, serviceTimeMs: number, now: () => number = () => performance.now(), modelName = 'inferscale/sim'): InferenceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -59,6 +76,22 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
     requests.inc({ code }, 0);
   }
 
+  const model = { model_name: modelName };
+  const running = new Gauge({ name: 'vllm:num_requests_running', help: 'Number of requests currently running (in a slot).', labelNames: ['model_name'], registers: [registry] });
+  const waiting = new Gauge({ name: 'vllm:num_requests_waiting', help: 'Number of requests waiting to be processed (queued).', labelNames: ['model_name'], registers: [registry] });
+  const e2e = new Histogram({ name: 'vllm:e2e_request_latency_seconds', help: 'Histogram of end to end request latency in seconds.', labelNames: ['model_name'], buckets: VLLM_LATENCY_BUCKETS, registers: [registry] });
+  const ttft = new Histogram({ name: 'vllm:time_to_first_token_seconds', help: 'Histogram of time to first token in seconds.', labelNames: ['model_name'], buckets: VLLM_LATENCY_BUCKETS, registers: [registry] });
+  const promptTokens = new Counter({ name: 'vllm:prompt_tokens_total', help: 'Number of prefill tokens processed.', labelNames: ['model_name'], registers: [registry] });
+  const generationTokens = new Counter({ name: 'vllm:generation_tokens_total', help: 'Number of generation tokens processed.', labelNames: ['model_name'], registers: [registry] });
+  const success = new Counter({ name: 'vllm:request_success_total', help: 'Count of successfully processed requests.', labelNames: ['model_name', 'finished_reason'], registers: [registry] });
+  running.set(model, 0);
+  waiting.set(model, 0);
+  e2e.zero(model);
+  ttft.zero(model);
+  promptTokens.inc(model, 0);
+  generationTokens.inc(model, 0);
+  for (const finished_reason of ['length', 'stop']) success.inc({ ...model, finished_reason }, 0);
+
   // The integral of in-flight over time: rate() of it over a window is the exact average
   // concurrency in that window, a steadier HPA input than a sampled gauge.
   let current = 0;
@@ -81,16 +114,27 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
 
   return {
     registry,
-    onSlotsChanged(running, queued, nowMs) {
+    onSlotsChanged(running_, queued, nowMs) {
       advance(nowMs);
-      current = running + queued;
+      current = running_ + queued;
       inFlight.set(current);
       queueDepth.set(queued);
+      running.set(model, running_);
+      waiting.set(model, queued);
     },
     observeRequest(code, seconds) {
       const label = String(code);
       requests.inc({ code: label });
       duration.observe({ code: label }, seconds);
+    },
+    observeCompletion(c) {
+      promptTokens.inc(model, c.promptTokens);
+      generationTokens.inc(model, c.generationTokens);
+      if (c.finishedReason !== 'abort') {
+        success.inc({ ...model, finished_reason: c.finishedReason });
+        e2e.observe(model, c.e2eSeconds);
+      }
+      if (Number.isFinite(c.ttftSeconds)) ttft.observe(model, c.ttftSeconds);
     },
   };
 }

@@ -8,6 +8,8 @@ import { createMetrics, type InferenceMetrics } from './metrics.ts';
 import { forward } from './model.ts';
 import { HttpError, parsePredict, readBody, requireJson } from './request.ts';
 import { QueueFullError, SlotPool } from './slots.ts';
+import { chunkEvent, completionBody, COMPLETIONS_PATH, DONE_EVENT, parseCompletion, tokenText } from './completions.ts';
+import { randomUUID } from 'node:crypto';
 
 export const PREDICT_PATH = '/v1/predict';
 
@@ -35,7 +37,7 @@ export function createInferenceService(
   log: Logger,
   random: () => number = Math.random,
 ): InferenceService {
-  const metrics = createMetrics(config.slots, config.serviceTimeMs);
+  const metrics = createMetrics(config.slots, config.serviceTimeMs, undefined, config.modelName);
   const slots = new SlotPool(config.slots, config.queueLimit, metrics.onSlotsChanged);
   const pool = config.computeMode === 'compute' ? new ComputePool(config.slots) : undefined;
   let ready = false;
@@ -51,28 +53,32 @@ export function createInferenceService(
   const serviceTimeMs = (): number =>
     config.serviceTimeMs + (random() * 2 - 1) * config.serviceJitterMs;
 
+  /** A slot, at once or after waiting in the queue; 429 when the queue is full, 499 when the client goes away. */
+  async function acquireSlot(res: ServerResponse): Promise<() => void> {
+    // The common case takes a free slot at once; only a queued request watches for its
+    // client going away.
+    const free = slots.tryAcquire();
+    if (free) return free;
+    const abandoned = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abandoned.abort();
+    });
+    try {
+      return await slots.acquire(abandoned.signal);
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw new HttpError(429, 'all slots are busy and the queue is full', { 'retry-after': retryAfterSeconds });
+      }
+      throw new HttpError(499, 'client went away while queued');
+    }
+  }
+
   async function predict(req: IncomingMessage, res: ServerResponse): Promise<number> {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
     requireJson(req);
     const request = parsePredict(await readBody(req, config.maxBodyBytes), config.maxInputs);
     const queuedAt = performance.now();
-    // The common case takes a free slot at once; only a queued request watches for its
-    // client going away.
-    let release = slots.tryAcquire();
-    if (!release) {
-      const abandoned = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) abandoned.abort();
-      });
-      try {
-        release = await slots.acquire(abandoned.signal);
-      } catch (error) {
-        if (error instanceof QueueFullError) {
-          throw new HttpError(429, 'all slots are busy and the queue is full', { 'retry-after': retryAfterSeconds });
-        }
-        throw new HttpError(499, 'client went away while queued');
-      }
-    }
+    const release = await acquireSlot(res);
     const startedAt = performance.now();
     try {
       const busy = serviceTimeMs();
@@ -96,17 +102,63 @@ export function createInferenceService(
     }
   }
 
+  /** A slot's busy time: asleep, as on a GPU, or on a worker's CPU in compute mode. */
+  const work = (ms: number): Promise<unknown> => (ms <= 0 ? Promise.resolve() : pool ? pool.run([0], ms) : sleep(ms));
+
+  async function complete(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
+    requireJson(req);
+    const c = parseCompletion(await readBody(req, config.maxBodyBytes), config);
+    const arrived = performance.now();
+    const release = await acquireSlot(res);
+    const ids = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000) };
+    const prefillMs = (c.promptTokens * config.prefillUsPerToken) / 1000;
+    let generated = 0;
+    let ttft = Number.NaN;
+    let finished = 'length';
+    try {
+      await work(prefillMs);
+      if (!c.stream) {
+        await work(config.decodeMsPerToken);
+        ttft = (performance.now() - arrived) / 1000;
+        await work(config.decodeMsPerToken * (c.maxTokens - 1));
+        generated = c.maxTokens;
+        const text = Array.from({ length: c.maxTokens }, (_, i) => tokenText(i)).join('');
+        send(res, 200, completionBody(c, ids, text, finished), draining ? { connection: 'close' } : {});
+        return 200;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(draining ? { connection: 'close' } : {}) });
+      for (let i = 0; i < c.maxTokens; i++) {
+        await work(config.decodeMsPerToken);
+        if (res.destroyed) {
+          finished = 'abort';
+          return 499;
+        }
+        if (i === 0) ttft = (performance.now() - arrived) / 1000;
+        generated += 1;
+        res.write(chunkEvent(c, ids, tokenText(i), i === c.maxTokens - 1 ? finished : null));
+      }
+      res.end(DONE_EVENT);
+      return 200;
+    } finally {
+      release();
+      metrics.observeCompletion({ promptTokens: c.promptTokens, generationTokens: generated, ttftSeconds: ttft, e2eSeconds: (performance.now() - arrived) / 1000, finishedReason: finished });
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return send(res, 200, 'ok\n');
-    if (path === '/readyz') return ready && !draining ? send(res, 200, 'ready\n') : send(res, 503, 'not ready\n');
-    if (path !== PREDICT_PATH) return send(res, 404, { error: `no route ${path}` });
+    // vLLM's health route answers as readiness does: 200 only while requests are taken.
+    if (path === '/readyz' || path === '/health') return ready && !draining ? send(res, 200, 'ready\n') : send(res, 503, 'not ready\n');
+    const route = path === PREDICT_PATH ? predict : path === COMPLETIONS_PATH ? complete : undefined;
+    if (!route) return send(res, 404, { error: `no route ${path}` });
 
     const started = performance.now();
     active += 1;
     let status = 500;
     try {
-      status = await predict(req, res);
+      status = await route(req, res);
     } catch (error) {
       if (error instanceof HttpError) {
         status = error.status;
@@ -115,7 +167,7 @@ export function createInferenceService(
         const close: Record<string, string> = draining ? { connection: 'close' } : {};
         if (!res.headersSent && !res.destroyed) send(res, status, { error: error.message }, { ...error.headers, ...close });
       } else {
-        log('error', 'predict failed', { error: (error as Error).message });
+        log('error', `${path} failed`, { error: (error as Error).message });
         if (!res.headersSent && !res.destroyed) send(res, 500, { error: 'internal error' });
       }
     } finally {

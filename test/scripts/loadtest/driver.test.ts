@@ -106,6 +106,22 @@ test('counts the arrivals its bound on requests in flight turned away as not sen
   }
 });
 
+test('sends an OpenAI-style completions request, given as data, round robin to the real service', async () => {
+  const svc = await startService({ INFERENCE_SLOTS: '8', INFERENCE_QUEUE_LIMIT: '8', INFERENCE_DECODE_MS_PER_TOKEN: '10', INFERENCE_MODEL_NAME: 'test/model' });
+  try {
+    const r = parseLoadRequest({ path: '/v1/completions', headers: { 'content-type': 'application/json' }, bodies: [{ model: 'test/model', prompt: 'Hello', max_tokens: 4 }, { model: 'test/model', prompt: 'Bye', max_tokens: 8 }], timeoutSeconds: 5 }, 'the test');
+    const results = new LoadResults({ shedStatuses: r.shedStatuses, sloMs: 1000, timeoutSeconds: r.timeoutSeconds });
+    await runDriver({ binary: driver, profile: stagesProfile('10:2'), request: r, baseUrl: `http://127.0.0.1:${svc.port}`, maxInFlight: 50, dir: await tmp(), onResult: (x) => results.add(x) });
+    results.finish();
+    const metrics = await scrape(svc.metricsPort);
+    assert.is(results.total, 20);
+    assert.is(results.failed + results.shed, 0);
+    assert.is(sample(metrics, 'vllm:generation_tokens_total{model_name="test/model"}'), 10 * 4 + 10 * 8, 'the two bodies in turn');
+  } finally {
+    await svc.service.shutdown();
+  }
+});
+
 test('closes a second once no answer can still come for it, so memory stays flat over a long run', () => {
   const results = new LoadResults({ shedStatuses: [429], sloMs: 500, timeoutSeconds: 2 });
   for (let second = 0; second < 600; second++) {
