@@ -1,11 +1,11 @@
-import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
+import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { bootstrapCluster } from './lib/cluster/bootstrap.ts';
 import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `
-Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux|argocd]
+Usage: npx zx scripts/bootstrap.ts [--provider ${PROVIDERS.join('|')}] [--overlay <dir>] [--gitops flux|argocd] [--adopt] [--dry-run]
 
 Creates (or connects to) a cluster, makes the inference image available to it, and
 installs the metrics pipeline (Prometheus, prometheus-adapter).
@@ -28,14 +28,23 @@ else local. Running it again while the cluster runs says so and succeeds.
                        existing cluster, say what to apply
   --gitops argocd      the same through Argo CD (its application-controller and
                        repo-server, Redis from Debian), gitops/embedded/argocd
+
+On an existing cluster, a Helm release of the charts' names that inferscale did not install
+(no inferscale.dev/installed-by label on its records) stops bootstrap with one sentence
+naming it; nothing is changed.
+  --adopt              upgrade such a release to the pinned chart and values instead
+  --dry-run            say what would be installed (charts, versions, releases, values);
+                       change nothing
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(scriptArgv(import.meta.url), { provider: { type: 'string' }, overlay: { type: 'string' }, gitops: { type: 'string' } }, usage);
+  const flags = parseFlags(scriptArgv(import.meta.url), { provider: { type: 'string' }, overlay: { type: 'string' }, gitops: { type: 'string' }, adopt: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, usage);
   const gitops = parseGitOps(flags.gitops);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const name = parseProvider(flags.provider) ?? (await defaultProvider(sh));
-  const provider = makeProvider(name, sh, log);
+  if ((flags.adopt || flags['dry-run']) && name !== 'existing') throw new UsageError('--adopt and --dry-run are for --provider existing, whose charts bootstrap installs into a cluster it did not create.');
+  if (flags['dry-run'] && gitops) throw new UsageError('--dry-run does not go with --gitops.');
+  const provider = makeProvider(name, sh, log, { adopt: flags.adopt, dryRun: flags['dry-run'] });
   const overlay = flags.overlay ?? provider.defaultOverlay;
   const info = await bootstrapCluster(provider, sh, overlay, log, { gitops });
   process.stdout.write(`${info.kubeconfig}\n`);

@@ -1,6 +1,6 @@
 import { delimiter } from 'node:path';
 import type { KObject } from '../manifests/objects.ts';
-import { installCharts } from '../monitoring/helm.ts';
+import { installCharts, type ChartOptions } from '../monitoring/helm.ts';
 import { chartRelistSeconds } from '../monitoring/relist.ts';
 import type { Sh } from '../shell.ts';
 import { chooseKubeConfig } from './choice.ts';
@@ -17,11 +17,13 @@ export class ExistingProvider implements ClusterProvider {
   private readonly $: Sh;
   private readonly log: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly charts: ChartOptions;
 
-  constructor($: Sh, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env) {
+  constructor($: Sh, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env, charts: ChartOptions = {}) {
     this.$ = $;
     this.log = log;
     this.env = env;
+    this.charts = charts;
   }
 
   async create(): Promise<ClusterInfo> {
@@ -44,7 +46,7 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   async installMonitoring(_objects: KObject[]): Promise<void> {
-    await installCharts(this.$, this.log);
+    await installCharts(this.$, this.log, this.charts);
   }
 
   async teardown(): Promise<{ wasRunning: boolean }> {

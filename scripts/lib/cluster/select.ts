@@ -6,6 +6,7 @@ import { LocalProvider } from './local.ts';
 import { MinikubeProvider } from './minikube.ts';
 import { clusterPaths } from './embedded/paths.ts';
 import type { ClusterProvider, ProviderName } from './provider.ts';
+import type { ChartOptions } from '../monitoring/helm.ts';
 
 export const PROVIDERS: ProviderName[] = ['local', 'minikube', 'existing'];
 
@@ -42,13 +43,14 @@ export async function defaultProvider($: Sh, env: NodeJS.ProcessEnv = process.en
   return 'local';
 }
 
-export function makeProvider(name: ProviderName, $: Sh, log: (line: string) => void): ClusterProvider {
+/** `charts`: how an existing cluster's monitoring charts are installed (--adopt, --dry-run). */
+export function makeProvider(name: ProviderName, $: Sh, log: (line: string) => void, charts: ChartOptions = {}): ClusterProvider {
   switch (name) {
     case 'local':
       return new LocalProvider({ $, paths: clusterPaths(), log });
     case 'minikube':
       return new MinikubeProvider($, log);
     case 'existing':
-      return new ExistingProvider($, log);
+      return new ExistingProvider($, log, process.env, charts);
   }
 }

@@ -64,12 +64,40 @@ export async function chartReleases($: Sh, dir = repoPath(MONITORING_DIR)): Prom
   });
 }
 
-/** helm upgrade --install for each release, in order (the adapter after the stack it queries). */
+/**
+ * The label helm puts on the release records of what we install (`helm upgrade --labels`):
+ * a release of the same name without it is someone else's, and is never upgraded over.
+ */
+export const OWNER_LABEL = { key: 'inferscale.dev/installed-by', value: 'inferscale' };
+
+export interface ChartOptions {
+  /** Take over a release of the same name that inferscale did not install. */
+  adopt?: boolean;
+  /** Say what would be installed; install nothing. */
+  dryRun?: boolean;
+}
+
+/** The releases of the same name that exist in the cluster without our label (Helm keeps a release's record in Secrets labelled owner=helm,name=<release>). */
+export async function foreignReleases($: Sh, releases: ChartRelease[]): Promise<ChartRelease[]> {
+  const foreign: ChartRelease[] = [];
+  for (const r of releases) {
+    const records = async (selector: string) => {
+      const out = await $({ nothrow: true })`kubectl get secrets --namespace ${r.namespace} -l ${selector} -o name`;
+      if (out.exitCode !== 0) throw new UserError(`cannot list the Helm release records in namespace ${r.namespace}: ${tail(out.stderr, 3)}`);
+      return out.stdout.trim();
+    };
+    if (!(await records(`owner=helm,name=${r.release}`))) continue;
+    if (!(await records(`owner=helm,name=${r.release},${OWNER_LABEL.key}=${OWNER_LABEL.value}`))) foreign.push(r);
+  }
+  return foreign;
+}
+
+/** helm upgrade --install for each release, in order (the adapter after the stack it queries), labelled as ours. */
 export async function helmInstall($: Sh, releases: ChartRelease[], log: (line: string) => void): Promise<void> {
   for (const r of releases) {
     log(`installing ${r.chart} ${r.version} as ${r.release} in ${r.namespace}`);
     const values = r.valuesFiles.flatMap((f) => ['-f', f]);
-    const out = await $({ nothrow: true })`helm upgrade --install ${r.release} ${r.chart} --repo ${r.repoUrl} --version ${r.version} --namespace ${r.namespace} --create-namespace ${values} --wait --timeout 10m`;
+    const out = await $({ nothrow: true })`helm upgrade --install ${r.release} ${r.chart} --repo ${r.repoUrl} --version ${r.version} --namespace ${r.namespace} --create-namespace ${values} --labels ${`${OWNER_LABEL.key}=${OWNER_LABEL.value}`} --wait --timeout 10m`;
     if (out.exitCode !== 0) throw new UserError(`helm could not install ${r.chart} ${r.version}:\n${tail(out.stderr)}`);
   }
 }
@@ -89,10 +117,23 @@ export async function fluxInstall($: Sh, log: (line: string) => void): Promise<v
   if (waited.exitCode !== 0) throw new UserError(`the HelmReleases did not turn Ready:\n${tail(waited.stderr)}`);
 }
 
-export async function installCharts($: Sh, log: (line: string) => void): Promise<void> {
-  if (await fluxPresent($)) return fluxInstall($, log);
+export async function installCharts($: Sh, log: (line: string) => void, o: ChartOptions = {}): Promise<void> {
+  if (await fluxPresent($)) {
+    if (o.dryRun) return log(`--dry-run: Flux is installed; would apply the HelmRelease objects of ${MONITORING_DIR} and wait for them`);
+    return fluxInstall($, log);
+  }
   if ((await $({ nothrow: true })`command -v helm`).exitCode !== 0) {
     throw new UserError('installing monitoring needs helm (https://helm.sh) or Flux in the cluster; neither was found.');
   }
-  await helmInstall($, await chartReleases($), log);
+  const releases = await chartReleases($);
+  const foreign = o.adopt ? [] : await foreignReleases($, releases);
+  if (foreign.length > 0) {
+    const names = foreign.map((r) => `${r.release} in namespace ${r.namespace}`).join(' and ');
+    throw new UserError(`the Helm release ${names} exists and was not installed by inferscale (no ${OWNER_LABEL.key} label); nothing was changed: pass --adopt to upgrade it to the pinned chart, or remove it.`);
+  }
+  if (o.dryRun) {
+    for (const r of releases) log(`--dry-run: would install ${r.chart} ${r.version} (${r.repoUrl}) as ${r.release} in ${r.namespace}, values ${r.valuesFiles.map((f) => f.replace(`${repoPath()}/`, '')).join(', ')}`);
+    return;
+  }
+  await helmInstall($, releases, log);
 }

@@ -25,7 +25,7 @@ import { rejects } from '../../helpers/assert.ts';
 
 const realKubectl = (await sh`command -v kubectl`).stdout.trim();
 
-async function fakes(behaviour: { minikubeRunning: boolean; flux: boolean; clusterAnswers: boolean }) {
+async function fakes(behaviour: { minikubeRunning: boolean; flux: boolean; clusterAnswers: boolean; foreignRelease?: boolean }) {
   const dir = await mkdtemp(join(tmpdir(), 'fakes-'));
   const log = join(dir, 'calls.log');
   const record = (name: string, body: string) =>
@@ -34,7 +34,7 @@ async function fakes(behaviour: { minikubeRunning: boolean; flux: boolean; clust
     minikube: record('minikube', `case "$1" in status) ${behaviour.minikubeRunning ? 'echo Running; exit 0' : 'echo Stopped; exit 7'};; ip) echo 192.168.49.2;; esac; exit 0`),
     docker: record('docker', 'exit 0'),
     helm: record('helm', 'exit 0'),
-    kubectl: `#!/bin/sh\nif [ "$1" = kustomize ]; then exec ${realKubectl} "$@"; fi\necho "kubectl $*" >> ${log}\ncase "$1 $2" in\n  "get crd") ${behaviour.flux ? 'echo customresourcedefinition/helmreleases.helm.toolkit.fluxcd.io; exit 0' : 'exit 1'};;\n  "cluster-info "*) ${behaviour.clusterAnswers ? 'exit 0' : 'echo "The connection to the server was refused" >&2; exit 1'};;\n  "config current-context") echo ci;;\nesac\nexit 0\n`,
+    kubectl: `#!/bin/sh\nif [ "$1" = kustomize ]; then exec ${realKubectl} "$@"; fi\necho "kubectl $*" >> ${log}\ncase "$1 $2" in\n  "get crd") ${behaviour.flux ? 'echo customresourcedefinition/helmreleases.helm.toolkit.fluxcd.io; exit 0' : 'exit 1'};;\n  "cluster-info "*) ${behaviour.clusterAnswers ? 'exit 0' : 'echo "The connection to the server was refused" >&2; exit 1'};;\n  "config current-context") echo ci;;\n  "get secrets") ${behaviour.foreignRelease ? 'case "$*" in *installed-by*) ;; *name=kube-prometheus-stack*) echo secret/sh.helm.release.v1.kube-prometheus-stack.v3;; esac' : ''};;\nesac\nexit 0\n`,
   };
   for (const [name, text] of Object.entries(files)) {
     await writeFile(join(dir, name), text);
@@ -77,8 +77,8 @@ providers('installs the pinned charts with helm and exactly their values when Fl
   const helm = (await calls()).filter((c) => c.startsWith('helm'));
   const dir = repoPath('base/monitoring');
   assert.equal(helm, [
-    `helm upgrade --install kube-prometheus-stack kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts --version 81.6.2 --namespace monitoring --create-namespace -f ${dir}/kube-prometheus-stack-values.yaml --wait --timeout 10m`,
-    `helm upgrade --install prometheus-adapter prometheus-adapter --repo https://prometheus-community.github.io/helm-charts --version 5.1.0 --namespace monitoring --create-namespace -f ${dir}/prometheus-adapter-values.yaml -f ${dir}/adapter-rules.yaml --wait --timeout 10m`,
+    `helm upgrade --install kube-prometheus-stack kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts --version 81.6.2 --namespace monitoring --create-namespace -f ${dir}/kube-prometheus-stack-values.yaml --labels inferscale.dev/installed-by=inferscale --wait --timeout 10m`,
+    `helm upgrade --install prometheus-adapter prometheus-adapter --repo https://prometheus-community.github.io/helm-charts --version 5.1.0 --namespace monitoring --create-namespace -f ${dir}/prometheus-adapter-values.yaml -f ${dir}/adapter-rules.yaml --labels inferscale.dev/installed-by=inferscale --wait --timeout 10m`,
   ]);
 });
 
@@ -90,6 +90,26 @@ providers('applies the HelmReleases and waits for them when Flux is installed', 
   assert.equal(all.filter((c) => c.startsWith('kubectl apply') || c.startsWith('kubectl wait')), [
     `kubectl apply --server-side --field-manager=inferscale -k ${repoPath('base/monitoring')}`,
     'kubectl wait --for=condition=Ready helmrelease --all --namespace monitoring --timeout=15m',
+  ]);
+});
+
+providers('stops before a Helm release of the same name that inferscale did not install, naming it, and changes nothing', async () => {
+  const { $, calls } = await fakes({ minikubeRunning: true, flux: false, clusterAnswers: true, foreignRelease: true });
+  await rejects(new ExistingProvider($, quiet).installMonitoring([]), (e) => e instanceof UserError && /^the Helm release kube-prometheus-stack in namespace monitoring exists and was not installed by inferscale \(no inferscale\.dev\/installed-by label\); nothing was changed: pass --adopt/.test(e.message));
+  assert.not.ok((await calls()).some((c) => c.startsWith('helm')), 'helm never ran');
+});
+
+providers('upgrades it with --adopt, and with --dry-run says what it would install and installs nothing', async () => {
+  const adopt = await fakes({ minikubeRunning: true, flux: false, clusterAnswers: true, foreignRelease: true });
+  await new ExistingProvider(adopt.$, quiet, process.env, { adopt: true }).installMonitoring([]);
+  assert.is((await adopt.calls()).filter((c) => c.startsWith('helm upgrade --install')).length, 2);
+  const dry = await fakes({ minikubeRunning: true, flux: false, clusterAnswers: true });
+  const lines: string[] = [];
+  await new ExistingProvider(dry.$, (l) => lines.push(l), process.env, { dryRun: true }).installMonitoring([]);
+  assert.not.ok((await dry.calls()).some((c) => c.startsWith('helm')));
+  assert.equal(lines.map((l) => l.replace(/, values .*/, '')), [
+    '--dry-run: would install kube-prometheus-stack 81.6.2 (https://prometheus-community.github.io/helm-charts) as kube-prometheus-stack in monitoring',
+    '--dry-run: would install prometheus-adapter 5.1.0 (https://prometheus-community.github.io/helm-charts) as prometheus-adapter in monitoring',
   ]);
 });
 
