@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { PREDICTION_MEASURED } from '../../../scripts/lib/loadtest/assertions.ts';
 import { runEvents } from '../../../scripts/lib/loadtest/bounds.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
+import { stagesProfile, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
@@ -24,20 +25,32 @@ const reality = suite('the simulator against real runs');
 const events = (r: RunReport) => runEvents(r.record.changes, r.hpa.minReplicas);
 
 for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json')).sort()) {
-  reality(`predicts the real ${file.replace('.timeline.json', '')} run within ${TOLERANCE_SECONDS} s and one replica`, async () => {
-    const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
+  const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
+  // The built-in profiles gate on the prediction: their real runs are held to it. A user's
+  // stages are judged by the rules and the outcome bounds (the assertions test); their
+  // prediction error is printed, not held.
+  const gated = PREDICTION_MEASURED.includes(real.record.profile as (typeof PREDICTION_MEASURED)[number]);
+  reality(`predicts the real ${file.replace('.timeline.json', '')} run${gated ? ` within ${TOLERANCE_SECONDS} s and one replica` : ', and says by how much it missed'}`, async () => {
     const starts = [...real.record.podStarts].sort((a, b) => a - b);
+    const schedule = real.record.schedule;
+    const profile = schedule ? { ...stagesProfile('1:1'), ...schedule, name: real.record.profile as Profile['name'], endAt: schedule.stages.reduce((n, st) => n + st.seconds, 0) } : profileFromFlags({ profile: real.record.profile });
     const { report } = await predict({
       objects,
       overlay: 'overlays/local',
-      profile: profileFromFlags({ profile: real.record.profile }),
+      profile,
       provider: { relistSeconds: async () => real.pipeline.relistSeconds },
       podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds,
       reportDir: join(tmpdir(), `reality-${file}`),
+      fixedSchedule: Boolean(schedule),
     });
     const seen = events(real);
     const said = events(report);
     const what = `observed ${JSON.stringify(seen)}, predicted ${JSON.stringify(said)}`;
+    if (!gated) {
+      assert.ok(Number.isFinite(said.peak) && said.peak >= real.hpa.minReplicas, what);
+      process.stdout.write(`\n  ${file}: not gated on the prediction; ${what}\n`);
+      return;
+    }
     assert.ok(Math.abs(seen.firstIncrease - said.firstIncrease) <= TOLERANCE_SECONDS, `first increase: ${what}`);
     assert.ok(Math.abs(seen.peak - said.peak) <= 1, `peak: ${what}`);
     assert.ok(Math.abs(seen.firstDecrease - said.firstDecrease) <= TOLERANCE_SECONDS, `first decrease: ${what}`);
