@@ -147,13 +147,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     signal: o.signal,
   }).catch((error: unknown): AssertionResult[] => [{ name: 'the checks made during the load', ok: false, bound: 'they run to the end', observed: errorSentence(error) }]);
   const load = new LoadResults({ shedStatuses: o.request.shedStatuses, sloMs: planned.pipe.latencySloSeconds * 1000, timeoutSeconds: o.request.timeoutSeconds });
-  let started = Date.now();
+  // The schedule's time zero: the driver says when it began (until then, now).
+  let beganMs = Date.now();
   const ticker = setInterval(() => {
     const s = recorder.samples.at(-1);
-    const t = ((Date.now() - started) / 1000).toFixed(0);
+    const t = ((Date.now() - beganMs) / 1000).toFixed(0);
     o.log(`… ${profile.name} load ${t}/${profile.endAt} s: offered ${offeredAt(profile, Number(t)).toFixed(0)} req/s, replicas ${s?.replicas}, desired ${s?.desired}, ready ${s?.ready}, ${hpa.metric} ${s?.metric.toFixed(2)}`);
   }, 15_000);
-  let beganMs = started;
   try {
     const run = await runDriver({
       binary: o.driver,
@@ -164,7 +164,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       dir: o.reportDir,
       onResult: (r) => load.add(r),
       onBegan: (ms) => {
-        started = ms;
+        beganMs = ms;
       },
       signal: o.signal,
     });
