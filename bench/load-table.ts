@@ -42,7 +42,19 @@ export function renderLoadTable(r: LoadRecord): string {
   ].join('\n');
 }
 
+/** The README's one line: the driver's lateness at the rate the issue targets, and its cost. */
+export function renderLoadSummary(r: LoadRecord): string {
+  const at300 = r.figures.find((f) => f.name === '300 req/s');
+  if (!at300) return 'The load driver: no 300 req/s run in the record.';
+  return `The load driver starts each arrival ${at300.latenessP99Ms.toFixed(2)} ms late or less at p99 at 300 req/s (${at300.secondsOnSchedule} of ${at300.seconds} seconds on schedule), at ${at300.cpuSecondsPer1000.toFixed(3)} CPU seconds per 1,000 requests: \`npm run bench:load\`, all figures in [docs/benchmarks.md](docs/benchmarks.md).`;
+}
+
 const MARKED = /(<!-- bench:load -->)[\s\S]*?(<!-- \/bench:load -->)/;
+const SUMMARY = /(<!-- bench:load-summary -->)[\s\S]*?(<!-- \/bench:load-summary -->)/;
+
+/** The README's summary line between its markers. */
+export const readmeLoadSummary = (readme: string): string | undefined => SUMMARY.exec(readme)?.[0].replace(/^<!-- bench:load-summary -->\n?/, '').replace(/\n?<!-- \/bench:load-summary -->$/, '');
+export const README = repoPath('README.md');
 
 /** The table between its markers, as the page holds it. */
 export const pageLoadTable = (readme: string): string | undefined => MARKED.exec(readme)?.[0].replace(/^<!-- bench:load -->\n?/, '').replace(/\n?<!-- \/bench:load -->$/, '');
@@ -52,4 +64,6 @@ export const LOAD_PAGE = repoPath('docs/benchmarks.md');
 export async function writeLoadTable(r: LoadRecord, page = LOAD_PAGE): Promise<void> {
   const text = await readFile(page, 'utf8');
   await writeFile(page, text.replace(MARKED, (_m, open: string, close: string) => `${open}\n${renderLoadTable(r)}\n${close}`));
+  const readme = await readFile(README, 'utf8');
+  await writeFile(README, readme.replace(SUMMARY, (_m, open: string, close: string) => `${open}\n${renderLoadSummary(r)}\n${close}`));
 }
