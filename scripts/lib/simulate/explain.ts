@@ -70,9 +70,10 @@ function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: Co
     if (!status || !before || before.ready === 0) continue;
     // The pods the controller counted are those of the second it synced in; the record has
     // them a second apart, so a pod turning Ready within a second of the sync may fall on
-    // either side. The second before is taken unless a neighbour's count gives what the
-    // cluster set: judged within the record's resolution, never beyond it.
-    const candidates = [before, ...record.samples.filter((x) => x !== before && Math.abs(x.t - (t - 1)) <= 1 && x.ready > 0)];
+    // either side. The second before is taken unless a neighbour's Ready count gives what the
+    // cluster set: judged within the record's resolution, never beyond it. A neighbour with
+    // other replicas is not taken: that is the sync's own change, which it must not explain.
+    const candidates = [before, ...record.samples.filter((x) => x !== before && Math.abs(x.t - (t - 1)) <= 1 && x.ready > 0 && x.replicas === before.replicas)];
     let chosen: { d: Decision; memory: ControllerMemory } | undefined;
     for (const sample of candidates) {
       const trial = { ...memory };

@@ -167,6 +167,40 @@ assertions("hold a run to the prediction only where its error is measured: a use
   assert.is(stepNames.at(-1), 'prediction', 'the step is measured');
 });
 
+/**
+ * A run in the shape of a false failure reported against the old bound (issue text: a user's
+ * own schedule on overlays/local): at 58.0 s the HPA read 7.20 per pod on 5 (ratio 1.80) and
+ * went to maxReplicas 8; the load then held 2.8 per pod; at 103.1 s the sync of 58.0 s had
+ * just left the 45 s scale-down window and the highest recommendation kept was 6: 8 -> 6.
+ * Reconstructed from that description, statuses and all; `decreaseAt` moves the decrease.
+ */
+function runAShape(decreaseAt = 103.1): RunRecord {
+  const syncs = [13.0, 28.0, 43.0, 58.0, 73.0, 88.0, 103.1, 118.1, 133.1];
+  const read: Record<number, [number, number]> = { 13: [2, 1.0], 28: [2, 1.0], 43: [5, 10.0], 58: [8, 7.2], 73: [8, 2.8], 88: [8, 2.8], 103.1: [6, 2.8], 118.1: [6, 3.73], 133.1: [6, 3.73] };
+  const changes = [{ t: 43.0, from: 2, to: 5 }, { t: 58.0, from: 5, to: 8 }, { t: decreaseAt, from: 8, to: 6 }];
+  const hpaStatus = syncs.map((t) => {
+    const [desired, metric] = read[t] ?? [6, 3.73];
+    return { t: t + 0.05, desired: t >= decreaseAt && t < 103.1 ? 6 : desired, metrics: [metric] };
+  });
+  const samples = Array.from({ length: 150 }, (_, t) => {
+    const replicas = [...changes].reverse().find((c) => c.t <= t)?.to ?? 2;
+    const last = [...changes].reverse().find((c) => c.t <= t);
+    const ready = last && last.to > last.from && t - last.t < 3 ? last.from : replicas;
+    return { t, replicas, desired: replicas, ready, metric: Number.NaN, offered: 0, achieved: 0, errors: 0, shed: 0, p50: 0, p95: 0, p99: 0 };
+  });
+  return { profile: 'stages', stepAt: 30, dropAt: 150, endAt: 150, samples, changes, requests: { total: 1, failed: 0, shed: 0, notSent: 0, underSlo: 1 }, podStarts: [3], hpaStatus };
+}
+
+assertions('judge the false failure the old bound reported as what it was, a correct controller, and a decrease one sync early as a broken rule', () => {
+  const judge = (record: RunRecord) => rulesAssertion(record, reconstructDecisions(record, hpa, pipe));
+  const asReported = judge(runAShape());
+  assert.ok(asReported.ok, asReported.observed);
+  assert.match(asReported.observed, /^(\d+) of \1 syncs$/, asReported.observed);
+  const early = judge(runAShape(88.0));
+  assert.not.ok(early.ok, early.observed);
+  assert.match(early.observed, /at the sync of 88\.[01] s \(read inference_concurrency 2\.80 on 8 replicas\) the rules give 8, the cluster set 6/, early.observed);
+});
+
 assertions('pass every real run recorded in the fixtures, with the bounds and the replay of today', async () => {
   const dir = repoPath('test/fixtures/runs');
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) {
