@@ -49,21 +49,27 @@ export function renderLoadSummary(r: LoadRecord): string {
   return `The load driver starts each arrival ${at300.latenessP99Ms.toFixed(2)} ms late or less at p99 at 300 req/s (${at300.secondsOnSchedule} of ${at300.seconds} seconds on schedule), at ${at300.cpuSecondsPer1000.toFixed(3)} CPU seconds per 1,000 requests: \`npm run bench:load\`, all figures in [docs/benchmarks.md](docs/benchmarks.md).`;
 }
 
-const MARKED = /(<!-- bench:load -->)[\s\S]*?(<!-- \/bench:load -->)/;
-const SUMMARY = /(<!-- bench:load-summary -->)[\s\S]*?(<!-- \/bench:load-summary -->)/;
-
-/** The README's summary line between its markers. */
-export const readmeLoadSummary = (readme: string): string | undefined => SUMMARY.exec(readme)?.[0].replace(/^<!-- bench:load-summary -->\n?/, '').replace(/\n?<!-- \/bench:load-summary -->$/, '');
 export const README = repoPath('README.md');
-
-/** The table between its markers, as the page holds it. */
-export const pageLoadTable = (readme: string): string | undefined => MARKED.exec(readme)?.[0].replace(/^<!-- bench:load -->\n?/, '').replace(/\n?<!-- \/bench:load -->$/, '');
-
 export const LOAD_PAGE = repoPath('docs/benchmarks.md');
 
-export async function writeLoadTable(r: LoadRecord, page = LOAD_PAGE): Promise<void> {
-  const text = await readFile(page, 'utf8');
-  await writeFile(page, text.replace(MARKED, (_m, open: string, close: string) => `${open}\n${renderLoadTable(r)}\n${close}`));
-  const readme = await readFile(README, 'utf8');
-  await writeFile(README, readme.replace(SUMMARY, (_m, open: string, close: string) => `${open}\n${renderLoadSummary(r)}\n${close}`));
+/** What a page holds between `<!-- name -->` and `<!-- /name -->`, and how to write it there. */
+function marked(name: string) {
+  const re = new RegExp(`<!-- ${name} -->\\n?([\\s\\S]*?)\\n?<!-- /${name} -->`);
+  return {
+    read: (page: string): string | undefined => re.exec(page)?.[1],
+    write: (page: string, text: string): string => page.replace(re, () => `<!-- ${name} -->\n${text}\n<!-- /${name} -->`),
+  };
+}
+
+const TABLE = marked('bench:load');
+const SUMMARY = marked('bench:load-summary');
+
+/** The table as docs/benchmarks.md holds it. */
+export const pageLoadTable = TABLE.read;
+/** The README's summary line as it holds it. */
+export const readmeLoadSummary = SUMMARY.read;
+
+export async function writeLoadTable(r: LoadRecord): Promise<void> {
+  await writeFile(LOAD_PAGE, TABLE.write(await readFile(LOAD_PAGE, 'utf8'), renderLoadTable(r)));
+  await writeFile(README, SUMMARY.write(await readFile(README, 'utf8'), renderLoadSummary(r)));
 }

@@ -3,7 +3,6 @@
 // exactly it starts the schedule's arrivals and what it costs. Prints figures, writes the run
 // record (bench/records/load.json) and the table in docs/benchmarks.md from it; asserts nothing.
 // `npm run bench:load -- --render` writes that table from the committed record again.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { repoPath } from '../scripts/lib/paths.ts';
 import { LOAD_RECORD, renderLoadTable, writeLoadTable, type LoadRecord, type CaseFigures } from './load-table.ts';
 import { sh } from '../scripts/lib/shell.ts';
 import { percentile } from '../scripts/lib/stats.ts';
+import { startServer } from './server-process.ts';
 
 const HOLD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const SERVICE_MS = 50;
@@ -23,19 +23,6 @@ const CASES: { name: string; profile: Profile }[] = [
   ...[10, 100, 300, 1000].map((rate) => ({ name: `${rate} req/s`, profile: stagesProfile(`${rate}:${HOLD_SECONDS}`) })),
   { name: 'ramp 0 -> 300 req/s', profile: stagesProfile(`0:0.001,300:${HOLD_SECONDS}`) },
 ];
-
-async function startService(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [`${BUNDLE_DIR}/main.js`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n').find((l) => l.includes('"listening"'));
-      if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port });
-    });
-    child.once('exit', (code) => reject(new Error(`the inference service exited with ${code}`)));
-  });
-}
 
 /** The schedule's integral over [s, s + 1). */
 function integralOf(p: Profile, s: number): number {
@@ -52,7 +39,7 @@ if (process.argv.includes('--render')) {
 const driver = await findLoadDriver(sh, (l) => process.stderr.write(`${l}\n`));
 await bundleInference();
 // Enough slots that nothing queues at 1,000 req/s x 50 ms: the server is not what is measured.
-const server = await startService({ INFERENCE_HOST: '127.0.0.1', INFERENCE_PORT: '0', INFERENCE_METRICS_PORT: '0', INFERENCE_SLOTS: '256', INFERENCE_QUEUE_LIMIT: '256', INFERENCE_SERVICE_TIME_MS: String(SERVICE_MS), INFERENCE_SERVICE_JITTER_MS: '0', INFERENCE_DRAIN_DELAY_MS: '0' });
+const server = await startServer([`${BUNDLE_DIR}/main.js`], { INFERENCE_HOST: '127.0.0.1', INFERENCE_PORT: '0', INFERENCE_METRICS_PORT: '0', INFERENCE_SLOTS: '256', INFERENCE_QUEUE_LIMIT: '256', INFERENCE_SERVICE_TIME_MS: String(SERVICE_MS), INFERENCE_SERVICE_JITTER_MS: '0', INFERENCE_DRAIN_DELAY_MS: '0' });
 const request = parseLoadRequest({ method: 'POST', path: '/v1/predict', headers: { 'content-type': 'application/json' }, body: { inputs: [0.1, 0.5, -0.3, 0.9] }, timeoutSeconds: 10, shedStatuses: [429] }, 'the bench');
 const figures: CaseFigures[] = [];
 try {

@@ -1,11 +1,11 @@
 // npm run bench:service: the inference service's own overhead against a bare node:http
 // server doing the same work, then the service at twice its capacity with /metrics and
 // /healthz probed meanwhile. Prints figures; asserts nothing (targets are in docs/benchmarks.md).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BUNDLE_DIR, bundleInference } from '../scripts/lib/inference-bundle.ts';
 import { percentile } from '../scripts/lib/stats.ts';
+import { startServer } from './server-process.ts';
 
 const BODY = JSON.stringify({ inputs: Array.from({ length: 16 }, (_, i) => i / 16) });
 
@@ -33,19 +33,6 @@ function get(agent: Agent, port: number, path: string): Promise<number> {
     });
     req.on('error', () => resolve(Number.NaN));
     req.end();
-  });
-}
-
-async function start(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; metricsPort: number }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n').find((l) => l.includes('"listening"'));
-      if (line) resolve({ child, ...(JSON.parse(line) as { port: number; metricsPort: number }) });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
 }
 
@@ -93,11 +80,11 @@ const base = { INFERENCE_HOST: '127.0.0.1', INFERENCE_PORT: '0', INFERENCE_METRI
 const serviceMs = 5;
 const concurrency = 32;
 const seconds = 5;
-const baseline = await start(['-e', BASELINE], { SERVICE_MS: String(serviceMs) });
+const baseline = await startServer(['-e', BASELINE], { SERVICE_MS: String(serviceMs) });
 await closedLoop(baseline.port, '/', concurrency, 1);
 const bare = await closedLoop(baseline.port, '/', concurrency, seconds);
 baseline.child.kill();
-const ours = await start([main], { ...base, INFERENCE_SLOTS: '1024', INFERENCE_QUEUE_LIMIT: '0', INFERENCE_SERVICE_TIME_MS: String(serviceMs), INFERENCE_SERVICE_JITTER_MS: '0' });
+const ours = await startServer([main], { ...base, INFERENCE_SLOTS: '1024', INFERENCE_QUEUE_LIMIT: '0', INFERENCE_SERVICE_TIME_MS: String(serviceMs), INFERENCE_SERVICE_JITTER_MS: '0' });
 await closedLoop(ours.port, '/v1/predict', concurrency, 1);
 const svc = await closedLoop(ours.port, '/v1/predict', concurrency, seconds);
 ours.child.kill();
@@ -113,7 +100,7 @@ const slots = 4;
 const sat = { ms: 50, seconds: 20 };
 const capacity = (slots * 1000) / sat.ms;
 const rate = 2 * capacity;
-const server = await start([main], { ...base, INFERENCE_SLOTS: String(slots), INFERENCE_QUEUE_LIMIT: '16', INFERENCE_SERVICE_TIME_MS: String(sat.ms), INFERENCE_SERVICE_JITTER_MS: '10' });
+const server = await startServer([main], { ...base, INFERENCE_SLOTS: String(slots), INFERENCE_QUEUE_LIMIT: '16', INFERENCE_SERVICE_TIME_MS: String(sat.ms), INFERENCE_SERVICE_JITTER_MS: '10' });
 const loadAgent = new Agent({ keepAlive: false });
 const probeAgent = new Agent({ keepAlive: true, maxSockets: 2 });
 const statuses = new Map<number, number>();

@@ -114,12 +114,12 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
 
   return {
     registry,
-    onSlotsChanged(running_, queued, nowMs) {
+    onSlotsChanged(runningNow, queued, nowMs) {
       advance(nowMs);
-      current = running_ + queued;
+      current = runningNow + queued;
       inFlight.set(current);
       queueDepth.set(queued);
-      running.set(model, running_);
+      running.set(model, runningNow);
       waiting.set(model, queued);
     },
     observeRequest(code, seconds) {

@@ -29,7 +29,7 @@ export interface AssertionResult {
  */
 export const PREDICTION_MEASURED: readonly ProfileName[] = ['step', 'ramp', 'spike'];
 
-const fmtT = (s: number) => `${s.toFixed(1)} s`;
+const fmt = (s: number) => `${s.toFixed(1)} s`;
 
 /**
  * The controller judged by what it read: every sync replayed with the upstream rules on the
@@ -50,12 +50,11 @@ export function rulesAssertion(record: RunRecord, decisions: ExplainedSync[]): A
     observed:
       judged.length === 0
         ? 'no sync could be replayed (no HPA status was recorded)'
-        : `${judged.length - wrong.length} of ${judged.length} syncs${first ? `; at the sync of ${fmtT(first.at)} (read ${read(first)} on ${first.current} replicas) the rules give ${first.replicas}, the cluster set ${first.observed}` : ''}`,
+        : `${judged.length - wrong.length} of ${judged.length} syncs${first ? `; at the sync of ${fmt(first.at)} (read ${read(first)} on ${first.current} replicas) the rules give ${first.replicas}, the cluster set ${first.observed}` : ''}`,
     context: first ? around(record, first.at) : undefined,
   };
 }
 
-const fmt = (s: number) => `${s.toFixed(1)} s`;
 
 export interface CheckOptions {
   /** The rules replayed sync by sync on the recorded statuses (simulate/explain.ts). */

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge, Registry } from 'prom-client';
-import type { LoadRequest } from './request.ts';
+import { requestUrl, type LoadRequest } from './request.ts';
 
 // A batch consumer's client, the kind of client a Deployment scaled to zero can serve: it
 // has a batch of requests to get answered and sends each one again after a pause when it is
@@ -64,7 +64,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         return;
       }
       result.attempts++;
-      const status = await fetch(`${o.baseUrl.replace(/\/+$/, '')}${o.request.path}`, {
+      const status = await fetch(requestUrl(o.request, o.baseUrl), {
         method: o.request.method,
         headers: o.request.headers,
         body: o.request.bodies.length > 0 ? o.request.bodies[id % o.request.bodies.length] : undefined,

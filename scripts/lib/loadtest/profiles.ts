@@ -95,6 +95,11 @@ export function sawtoothProfile(p: ProfileParams): Profile {
 }
 
 /** A user's schedule: `rate:seconds` pairs, each ramping linearly to its rate over its seconds. */
+/** The profile a run record's schedule describes (its rates and end computed, as every profile's). */
+export function recordedProfile(name: string, schedule: { startRate: number; stages: Stage[] }): Profile {
+  return profile(name as ProfileName, schedule.startRate, schedule.stages);
+}
+
 export function stagesProfile(spec: string): Profile {
   const stages = spec.split(',').map((pair) => {
     const m = /^\s*(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)\s*$/.exec(pair);

@@ -24,6 +24,9 @@ export interface LoadRequest {
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 
+/** The bodies a request value gives inline: "bodies", or "body" alone, or none. */
+const inlineBodies = (v: Record<string, unknown>): unknown => (v.bodies !== undefined ? v.bodies : v.body !== undefined ? [v.body] : []);
+
 const isStatus = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 599;
 
 /**
@@ -39,7 +42,7 @@ export function parseLoadRequest(value: unknown, where: string): LoadRequest {
   if (typeof v.path !== 'string' || !v.path.startsWith('/')) throw bad('path must be a URL path starting with "/"');
   const headers = v.headers ?? {};
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((h) => typeof h !== 'string')) throw bad('headers must be an object of strings');
-  const rawBodies = v.bodies !== undefined ? v.bodies : v.body !== undefined ? [v.body] : [];
+  const rawBodies = inlineBodies(v);
   if (!Array.isArray(rawBodies)) throw bad('bodies must be a list');
   const bodies = rawBodies.map((b) => (typeof b === 'string' ? b : JSON.stringify(b)));
   const timeoutSeconds = v.timeoutSeconds ?? 10;
@@ -86,13 +89,16 @@ export async function readLoadRequestFile(path: string): Promise<LoadRequest> {
       ),
     );
     const v = value as Record<string, unknown>;
-    const inline = v.bodies !== undefined ? (v.bodies as unknown[]) : v.body !== undefined ? [v.body] : [];
+    const inline = inlineBodies(v);
     value = { ...v, bodies: [...(Array.isArray(inline) ? inline : [inline]), ...read] };
   }
   return parseLoadRequest(value, `the request file ${path}`);
 }
 
+/** The request's URL on a target (scheme://host:port, a trailing slash or not). */
+export const requestUrl = (r: Pick<LoadRequest, 'path'>, baseUrl: string): string => `${baseUrl.replace(/\/+$/, '')}${r.path}`;
+
 /** What the driver is given: the request with its full URL. */
 export function driverRequest(r: LoadRequest, baseUrl: string): Record<string, unknown> {
-  return { method: r.method, url: `${baseUrl.replace(/\/+$/, '')}${r.path}`, headers: r.headers, bodies: r.bodies, timeoutSeconds: r.timeoutSeconds, shedStatuses: r.shedStatuses };
+  return { method: r.method, url: requestUrl(r, baseUrl), headers: r.headers, bodies: r.bodies, timeoutSeconds: r.timeoutSeconds, shedStatuses: r.shedStatuses };
 }

@@ -14,7 +14,7 @@ import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { LoadResults, runDriver } from './driver.ts';
 import { findLoadDriver } from './driver-binary.ts';
 import { maxInFlightFor, offeredAt, withTail, type Profile } from './profiles.ts';
-import { loadRequestOf, type LoadRequest } from './request.ts';
+import { loadRequestOf, requestUrl, type LoadRequest } from './request.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
 import { reconstructDecisions } from '../simulate/explain.ts';
@@ -131,7 +131,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
   await mkdir(o.reportDir, { recursive: true });
   // kube-proxy programs a new Service's rules shortly after its endpoints turn ready.
-  const probeUrl = `${o.targetUrl.replace(/\/+$/, '')}${o.request.path}`;
+  const probeUrl = requestUrl(o.request, o.targetUrl);
   await waitFor(`${probeUrl} to answer`, 60_000, async () => {
     const res = await fetch(probeUrl, { method: o.request.method, headers: o.request.headers, body: o.request.bodies[0] }).catch(() => undefined);
     return res && res.status >= 200 && res.status < 300 ? true : undefined;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, simulateAt, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
 import { computeFigures, figureLines } from '../../../scripts/lib/loadtest/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
-import { MAX_FAILED_SHARE, stagesProfile, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
+import { MAX_FAILED_SHARE, recordedProfile, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
 import type { ReplicaChange, RunRecord } from '../../../scripts/lib/loadtest/timeline.ts';
 import { durationSeconds, type KObject, type ServiceMonitor } from '../../../scripts/lib/manifests/objects.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
@@ -207,7 +207,7 @@ assertions('pass every real run recorded in the fixtures, with the bounds and th
     const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
     const starts = [...real.record.podStarts].sort((x, y) => x - y);
     const m = { ...measured, relistSeconds: real.pipeline.relistSeconds, podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds };
-    const base = real.record.schedule ? { ...stagesProfile('1:1'), ...real.record.schedule, endAt: real.record.schedule.stages.reduce((n, st) => n + st.seconds, 0) } : profileFromFlags({ profile: real.record.profile });
+    const base = real.record.schedule ? recordedProfile(real.record.profile, real.record.schedule) : profileFromFlags({ profile: real.record.profile });
     const first = boundsForRun(objects, hpa, base, m);
     const tailed = real.record.schedule ? base : withTail(base, first.bounds.observeUntil);
     const { bounds: b, pipe: rp } = boundsForRun(objects, hpa, tailed, m);

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { PREDICTION_MEASURED } from '../../../scripts/lib/loadtest/assertions.ts';
 import { runEvents } from '../../../scripts/lib/loadtest/bounds.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
-import { stagesProfile, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
+import { recordedProfile } from '../../../scripts/lib/loadtest/profiles.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
@@ -33,7 +33,7 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json
   reality(`predicts the real ${file.replace('.timeline.json', '')} run${gated ? ` within ${TOLERANCE_SECONDS} s and one replica` : ', and says by how much it missed'}`, async () => {
     const starts = [...real.record.podStarts].sort((a, b) => a - b);
     const schedule = real.record.schedule;
-    const profile = schedule ? { ...stagesProfile('1:1'), ...schedule, name: real.record.profile as Profile['name'], endAt: schedule.stages.reduce((n, st) => n + st.seconds, 0) } : profileFromFlags({ profile: real.record.profile });
+    const profile = schedule ? recordedProfile(real.record.profile, schedule) : profileFromFlags({ profile: real.record.profile });
     const { report } = await predict({
       objects,
       overlay: 'overlays/local',
