@@ -2,6 +2,7 @@
 // start: a bad value stops the service with one sentence that names the variable.
 
 export type ComputeMode = 'sleep' | 'compute';
+export type EngineKind = 'simulated' | 'llama';
 
 export interface ServiceConfig {
   host: string;
@@ -27,6 +28,12 @@ export interface ServiceConfig {
   decodeMsPerToken: number;
   /** Prompt plus generated tokens one sequence may hold (vLLM's --max-model-len). */
   maxModelLen: number;
+  /** What generates completions: the cost model above, or a real model through llama.cpp. */
+  engine: EngineKind;
+  /** The llama engine's GGUF file. */
+  modelPath: string;
+  /** Threads the llama engine evaluates with (at most the pod's CPU limit, rounded up). */
+  llamaThreads: number;
 }
 
 export class ConfigError extends Error {}
@@ -58,6 +65,7 @@ const INT_SETTINGS: IntSpec[] = [
   { env: 'INFERENCE_PREFILL_US_PER_TOKEN', key: 'prefillUsPerToken', fallback: 200, min: 0, max: 1_000_000 },
   { env: 'INFERENCE_DECODE_MS_PER_TOKEN', key: 'decodeMsPerToken', fallback: 20, min: 0, max: 60_000 },
   { env: 'INFERENCE_MAX_MODEL_LEN', key: 'maxModelLen', fallback: 4096, min: 16, max: 1_048_576 },
+  { env: 'INFERENCE_LLAMA_THREADS', key: 'llamaThreads', fallback: 1, min: 1, max: 256 },
 ];
 
 function parseInt10(name: string, raw: string, min: number, max: number): number {
@@ -89,6 +97,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     throw new ConfigError(`INFERENCE_MODEL_NAME must be a model name (letters, digits, . _ : / -; at most 256), got "${model}".`);
   }
   config.modelName = model;
+  const engine = (env.INFERENCE_ENGINE ?? 'simulated').trim();
+  if (engine !== 'simulated' && engine !== 'llama') {
+    throw new ConfigError(`INFERENCE_ENGINE must be "simulated" or "llama", got "${engine}".`);
+  }
+  config.engine = engine;
+  config.modelPath = (env.INFERENCE_MODEL_PATH ?? '').trim();
+  if (engine === 'llama' && config.modelPath === '') {
+    throw new ConfigError('INFERENCE_MODEL_PATH must name the GGUF file the llama engine serves.');
+  }
   const result = config as unknown as ServiceConfig;
   if (result.serviceJitterMs >= result.serviceTimeMs) {
     throw new ConfigError(

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { jsonLogger as log } from './log.ts';
+import type { CompletionEngine } from './engine.ts';
 import { createInferenceService } from './server.ts';
 
 let config;
@@ -11,7 +12,22 @@ try {
   process.exit(2);
 }
 
-const service = createInferenceService(config, log);
+// The llama engine loads its model before the ports open, so the pod is Ready only once it
+// can answer.
+let engine: CompletionEngine | undefined;
+if (config.engine === 'llama') {
+  const started = performance.now();
+  try {
+    const { loadLlamaEngine } = await import('./llama-engine.ts');
+    engine = await loadLlamaEngine({ modelPath: config.modelPath, threads: config.llamaThreads, contextSize: config.maxModelLen, sequences: config.slots });
+  } catch (error) {
+    log('error', (error as Error).message.split('\n')[0] ?? 'the llama engine could not start');
+    process.exit(2);
+  }
+  log('info', 'model loaded', { modelPath: config.modelPath, loadMs: Math.round(performance.now() - started), threads: config.llamaThreads, contextSize: config.maxModelLen, sequences: config.slots });
+}
+
+const service = createInferenceService(config, log, Math.random, engine);
 try {
   await service.listen();
 } catch (error) {

@@ -8,7 +8,8 @@ import { createMetrics, type InferenceMetrics } from './metrics.ts';
 import { forward } from './model.ts';
 import { HttpError, parsePredict, readBody, requireJson } from './request.ts';
 import { QueueFullError, SlotPool } from './slots.ts';
-import { chunkEvent, completionBody, COMPLETIONS_PATH, DONE_EVENT, parseCompletion, tokenText } from './completions.ts';
+import { chunkEvent, completionBody, COMPLETIONS_PATH, DONE_EVENT, parseCompletion } from './completions.ts';
+import { simulatedEngine, type CompletionEngine, type FinishReason } from './engine.ts';
 import { randomUUID } from 'node:crypto';
 
 export const PREDICT_PATH = '/v1/predict';
@@ -36,6 +37,7 @@ export function createInferenceService(
   config: ServiceConfig,
   log: Logger,
   random: () => number = Math.random,
+  engine?: CompletionEngine,
 ): InferenceService {
   const metrics = createMetrics(config.slots, config.serviceTimeMs, undefined, config.modelName);
   const slots = new SlotPool(config.slots, config.queueLimit, metrics.onSlotsChanged);
@@ -104,40 +106,42 @@ export function createInferenceService(
 
   /** A slot's busy time: asleep, as on a GPU, or on a worker's CPU in compute mode. */
   const work = (ms: number): Promise<unknown> => (ms <= 0 ? Promise.resolve() : pool ? pool.run([0], ms) : sleep(ms));
+  const generator = engine ?? simulatedEngine(config, work);
 
   async function complete(req: IncomingMessage, res: ServerResponse): Promise<number> {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
     requireJson(req);
-    const c = parseCompletion(await readBody(req, config.maxBodyBytes), config);
+    const c = parseCompletion(await readBody(req, config.maxBodyBytes), { ...config, countTokens: generator.countTokens });
     const arrived = performance.now();
     const release = await acquireSlot(res);
     const ids = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000) };
-    const prefillMs = (c.promptTokens * config.prefillUsPerToken) / 1000;
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const close: Record<string, string> = draining ? { connection: 'close' } : {};
     let generated = 0;
     let ttft = Number.NaN;
-    let finished = 'length';
+    let finished: FinishReason = 'abort';
     try {
-      await work(prefillMs);
+      const parts: string[] = [];
+      if (c.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...close });
+      const sink = {
+        token: () => {
+          if (Number.isNaN(ttft)) ttft = (performance.now() - arrived) / 1000;
+        },
+        text: (text: string) => {
+          if (!c.stream) parts.push(text);
+          else if (text !== '' && !res.destroyed) res.write(chunkEvent(c, ids, text, null));
+        },
+      };
+      ({ tokens: generated, finishReason: finished } = await generator.generate(c, sink, gone.signal));
+      if (finished === 'abort' || res.destroyed) return 499;
       if (!c.stream) {
-        await work(config.decodeMsPerToken);
-        ttft = (performance.now() - arrived) / 1000;
-        await work(config.decodeMsPerToken * (c.maxTokens - 1));
-        generated = c.maxTokens;
-        const text = Array.from({ length: c.maxTokens }, (_, i) => tokenText(i)).join('');
-        send(res, 200, completionBody(c, ids, text, finished), draining ? { connection: 'close' } : {});
+        send(res, 200, completionBody(c, ids, parts.join(''), generated, finished), close);
         return 200;
       }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(draining ? { connection: 'close' } : {}) });
-      for (let i = 0; i < c.maxTokens; i++) {
-        await work(config.decodeMsPerToken);
-        if (res.destroyed) {
-          finished = 'abort';
-          return 499;
-        }
-        if (i === 0) ttft = (performance.now() - arrived) / 1000;
-        generated += 1;
-        res.write(chunkEvent(c, ids, tokenText(i), i === c.maxTokens - 1 ? finished : null));
-      }
+      res.write(chunkEvent(c, ids, '', finished));
       res.end(DONE_EVENT);
       return 200;
     } finally {
@@ -213,7 +217,7 @@ export function createInferenceService(
       const port = await bind(api, config.port);
       const metricsPort = await bind(metricsServer, config.metricsPort);
       ready = true;
-      log('info', 'listening', { port, metricsPort, slots: config.slots, queueLimit: config.queueLimit, mode: config.computeMode });
+      log('info', 'listening', { port, metricsPort, slots: config.slots, queueLimit: config.queueLimit, engine: generator.kind, mode: config.computeMode });
       return { port, metricsPort };
     },
     async shutdown() {
@@ -229,6 +233,7 @@ export function createInferenceService(
       metricsServer.closeAllConnections();
       await closeServer(metricsServer);
       await pool?.close();
+      await engine?.close();
       log(forced ? 'warn' : 'info', 'stopped', { forced });
       return { forced };
     },

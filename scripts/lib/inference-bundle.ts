@@ -18,6 +18,9 @@ export async function bundleInference(outdir = BUNDLE_DIR): Promise<string[]> {
     minify: false,
     legalComments: 'none',
     metafile: true,
+    // The llama engine's runtime has a native addon: it stays a package beside the bundle
+    // (node_modules/), imported only when INFERENCE_ENGINE=llama.
+    external: ['node-llama-cpp'],
     logLevel: 'silent',
     // prom-client is CommonJS and calls require() for node builtins.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

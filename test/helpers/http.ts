@@ -48,6 +48,13 @@ export function sample(metricsText: string, name: string): number {
   return Number(line.slice(name.length + 1));
 }
 
+/** One sample of an exposition by its whole series, labels included, e.g. vllm:generation_tokens_total{model_name="m"}. */
+export function series(metricsText: string, name: string): number {
+  const line = metricsText.split('\n').find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`no ${name} in the exposition`);
+  return Number(line.slice(name.length + 1));
+}
+
 export async function scrape(metricsPort: number): Promise<string> {
   const reply = await request(metricsPort, { path: '/metrics' });
   if (reply.status !== 200) throw new Error(`/metrics answered ${reply.status}`);

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { countTokens } from '../../inference/src/completions.ts';
-import { request, scrape, until } from '../helpers/http.ts';
+import { approximateTokens as countTokens } from '../../inference/src/engine.ts';
+import { request, scrape, series, until } from '../helpers/http.ts';
 import { startService, type Running } from '../helpers/service.ts';
 
 // The OpenAI-compatible completions API on the simulated engine: a prefill time per prompt
@@ -21,12 +21,7 @@ api.after.each(async (ctx) => {
 const complete = (svc: Running, body: unknown) =>
   request(svc.port, { method: 'POST', path: '/v1/completions', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-/** One labelled sample of vLLM's exposition, e.g. vllm:generation_tokens_total{model_name="test/model"}. */
-const vllm = (text: string, series: string): number => {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  if (!line) throw new Error(`no ${series} in the exposition`);
-  return Number(line.slice(series.length + 1));
-};
+const vllm = series;
 
 api('answers with an OpenAI text_completion, its usage counted in tokens, after prefill and decode', async ({ svc }) => {
   const prompt = 'Write one sentence about autoscaling inference on Kubernetes.';
@@ -49,7 +44,7 @@ api('answers with an OpenAI text_completion, its usage counted in tokens, after 
   assert.is(vllm(text, 'vllm:time_to_first_token_seconds_count{model_name="test/model"}'), 1);
 });
 
-api('streams one server-sent event per token, the first after prefill and one decode, then [DONE]', async ({ svc }) => {
+api('streams one server-sent event per token, the first after prefill and one decode, then the finish reason and [DONE]', async ({ svc }) => {
   const started = performance.now();
   const events: { at: number; data: string }[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -71,10 +66,12 @@ api('streams one server-sent event per token, the first after prefill and one de
     req.on('error', reject);
     req.end(JSON.stringify({ model: 'test/model', prompt: 'Hi', max_tokens: 6, stream: true }));
   });
-  assert.is(events.length, 7);
+  assert.is(events.length, 8);
   assert.is(events.at(-1)?.data, '[DONE]');
-  const chunks = events.slice(0, 6).map((e) => JSON.parse(e.data) as { choices: { finish_reason: string | null }[] });
-  assert.equal(chunks.map((c) => c.choices[0]?.finish_reason), [null, null, null, null, null, 'length']);
+  const chunks = events.slice(0, 7).map((e) => JSON.parse(e.data) as { choices: { text: string; finish_reason: string | null }[] });
+  assert.equal(chunks.map((c) => c.choices[0]?.finish_reason), [null, null, null, null, null, null, 'length']);
+  assert.ok(chunks.slice(0, 6).every((c) => (c.choices[0]?.text ?? '') !== ''), 'each token chunk carries its text');
+  assert.is(chunks[6]?.choices[0]?.text, '', 'the last chunk carries only the finish reason');
   const first = events[0]!.at;
   const last = events[5]!.at;
   assert.ok(first < last - 4 * 25 + 10, `first token at ${first.toFixed(0)} ms, last at ${last.toFixed(0)} ms: streamed, not sent at the end`);

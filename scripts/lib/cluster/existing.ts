@@ -41,8 +41,8 @@ export class ExistingProvider implements ClusterProvider {
     return chartRelistSeconds();
   }
 
-  async loadImage(): Promise<void> {
-    this.log(`an existing cluster pulls the image from its registry: push ${INFERENCE_IMAGE} where the overlay's images: entry points`);
+  async loadImage(images: string[]): Promise<void> {
+    this.log(`an existing cluster pulls images from its registry: push ${images.length > 0 ? images.join(', ') : INFERENCE_IMAGE} where the overlay's images: entry points`);
   }
 
   async installMonitoring(_objects: KObject[]): Promise<void> {

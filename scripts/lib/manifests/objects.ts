@@ -85,3 +85,13 @@ export function nodePortOf(objects: KObject[], portName: string): number | undef
   const svc = objects.find((o) => o.kind === 'Service') as { spec?: { ports?: { name?: string; nodePort?: number }[] } } | undefined;
   return svc?.spec?.ports?.find((p) => p.name === portName)?.nodePort;
 }
+
+/** The images the containers of an overlay's workloads run, each once, in order. */
+export function imagesOf(objects: KObject[]): string[] {
+  const images = new Set<string>();
+  for (const obj of objects) {
+    const spec = (obj as { spec?: { template?: { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } } } }).spec?.template?.spec;
+    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) if (c.image) images.add(c.image);
+  }
+  return [...images];
+}

@@ -1,0 +1,68 @@
+// What generates a completion's tokens. The service holds the API, the slots, the queue and
+// the metrics; an engine only counts a prompt's tokens and generates, one sequence per slot.
+
+export type FinishReason = 'length' | 'stop' | 'abort';
+
+export interface Generation {
+  /** Tokens generated. */
+  tokens: number;
+  finishReason: FinishReason;
+}
+
+/** Where an engine reports each generated token, then its text (which may lag a token behind, or be empty, while a character is incomplete). */
+export interface GenerationSink {
+  token(): void;
+  text(text: string): void;
+}
+
+/** What an engine generates from: the prompt, the most tokens, and whether the end-of-sequence token may stop it. */
+export interface GenerationRequest {
+  prompt: string;
+  maxTokens: number;
+  ignoreEos: boolean;
+}
+
+export interface CompletionEngine {
+  /** What GET /metrics and the logs call it: "simulated" or "llama". */
+  readonly kind: string;
+  /** Tokens of a prompt, as this engine's tokenizer counts them. */
+  countTokens(prompt: string): number;
+  /**
+   * Generates up to maxTokens after the prompt, reporting each token to the sink as it is
+   * made; stops early, as 'abort', when the signal fires. The service calls it at most once
+   * per slot at a time.
+   */
+  generate(request: GenerationRequest, sink: GenerationSink, signal: AbortSignal): Promise<Generation>;
+  close(): Promise<void>;
+}
+
+/** Tokens of a text, as a byte-pair tokenizer averages them: about four bytes each. */
+export const approximateTokens = (text: string): number => Math.max(1, Math.ceil(Buffer.byteLength(text, 'utf8') / 4));
+
+const WORDS = [' the', ' model', ' answers', ' with', ' tokens', ' at', ' a', ' steady', ' pace', '.'];
+
+/** The simulated engine's i-th generated token. */
+export const tokenText = (i: number): string => WORDS[i % WORDS.length] as string;
+
+/**
+ * The simulated engine: a GPU server's cost model, a prefill time per prompt token then a
+ * decode time per generated token, spent by `work` (asleep, or on a worker's CPU).
+ */
+export function simulatedEngine(costs: { prefillUsPerToken: number; decodeMsPerToken: number }, work: (ms: number) => Promise<unknown>): CompletionEngine {
+  return {
+    kind: 'simulated',
+    countTokens: approximateTokens,
+    // Its tokens never end a sequence: every completion is max_tokens long, ignore_eos or not.
+    async generate({ prompt, maxTokens }, sink, signal) {
+      await work((approximateTokens(prompt) * costs.prefillUsPerToken) / 1000);
+      for (let i = 0; i < maxTokens; i++) {
+        if (signal.aborted) return { tokens: i, finishReason: 'abort' };
+        await work(costs.decodeMsPerToken);
+        sink.token();
+        sink.text(tokenText(i));
+      }
+      return { tokens: maxTokens, finishReason: 'length' };
+    },
+    async close() {},
+  };
+}
