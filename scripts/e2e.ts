@@ -39,13 +39,14 @@ Exits 0 only when every assertion holds.
 function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profiles?: string; 'report-dir'?: string }) {
   if (flags.profiles === undefined) {
     const profile = profileFromFlags(flags);
-    return [{ profile, reportDir: flags['report-dir'] ?? defaultReportDir(profile) }];
+    const sized = flags['base-rate'] === undefined && flags['peak-rate'] === undefined && flags.stages === undefined;
+    return [{ profile, reportDir: flags['report-dir'] ?? defaultReportDir(profile), sized }];
   }
   const other = Object.keys(LOAD_FLAGS).filter((k) => k !== 'target-url' && k !== 'request' && k !== 'gate-prediction' && (flags as Record<string, unknown>)[k] !== undefined);
   if (other.length > 0) throw new UsageError(`--profiles runs each profile with its defaults; leave out --${other.join(', --')}.`);
   return flags.profiles.split(',').map((name) => {
     const profile = profileFromFlags({ profile: name.trim() });
-    return { profile, reportDir: defaultReportDir(profile) };
+    return { profile, reportDir: defaultReportDir(profile), sized: true };
   });
 }
 

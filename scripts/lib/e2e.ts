@@ -19,8 +19,11 @@ export interface E2EOptions {
   $: Sh;
   provider: ClusterProvider;
   overlay: string;
-  /** The loads to run, one after another, on one bootstrap; each report in its own folder. */
-  runs: { profile: Profile; reportDir: string }[];
+  /**
+   * The loads to run, one after another, on one bootstrap; each report in its own folder.
+   * `sized`: the profile's rates are the defaults, scaled to the overlay's calibrated capacity if it has one.
+   */
+  runs: { profile: Profile; reportDir: string; sized?: boolean }[];
   targetUrl?: string;
   /** What each arrival sends, instead of the overlay's load request. */
   request?: LoadRequest;
@@ -104,6 +107,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
         targetUrl: o.targetUrl,
         request: o.request,
         gatePrediction: o.gatePrediction,
+        scaleToCapacity: run.sized,
         log: o.log,
         signal: abort.signal,
         during: gitops && intervals && i === 0 ? reconcileAtPeak(gitops, intervals) : undefined,

@@ -9,5 +9,5 @@ export const repoPath = (...parts: string[]): string => join(REPO_ROOT, ...parts
 export const ADAPTER_RULES_FILE = 'base/monitoring/adapter-rules.yaml';
 
 export const OVERLAYS = ['overlays/local', 'overlays/minikube', 'overlays/cloud'];
-/** Every overlay validate checks: the providers' defaults, the policy comparison's app, and the embedded cluster on KEDA (and scaled to zero). */
-export const VALIDATED_OVERLAYS = [...OVERLAYS, 'overlays/compare', 'overlays/local-keda', 'overlays/local-zero'];
+/** Every overlay validate checks: the providers' defaults, the policy comparison's app, the embedded cluster on KEDA (and scaled to zero), and on a real model. */
+export const VALIDATED_OVERLAYS = [...OVERLAYS, 'overlays/compare', 'overlays/local-keda', 'overlays/local-zero', 'overlays/local-llm'];

@@ -3,11 +3,12 @@ import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from 
 import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
-import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts';
+import { containerCpuOf, longestRequestMsOf, serviceConfigOf } from '../manifests/service-config.ts';
+import { capacityOf } from '../manifests/capacity.ts';
 import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PodSettings, type SimRun } from '../simulate/run.ts';
-import { loadExceeds, loadFallsBelow, offeredAt, type Profile } from './profiles.ts';
+import { loadExceeds, loadFallsBelow, offeredAt, REFERENCE_RATE, type Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here: the controller's own rules
 // (simulate/controller.ts) run over the profile's schedule, the pods and the metric pipeline
@@ -138,20 +139,46 @@ export function pipelineSettings(
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const slo = deployment?.metadata.annotations?.['inferscale.dev/latency-slo-ms'];
   const cpu = cpuOf(objects);
-  return {
+  const capacity = capacityOf(deployment);
+  const common = {
     scrapeSeconds: durationSeconds(interval),
     rateWindowSeconds: opts.rateWindowSeconds,
     relistSeconds: opts.relistSeconds,
     syncSeconds: HPA_SYNC_SECONDS,
     podStartSeconds: opts.podStartSeconds,
+    slots: config.slots,
+    queueLimit: config.queueLimit,
+    latencySloSeconds: Number(slo ?? '1000') / 1000,
+  };
+  if (capacity) {
+    // A calibrated server: its running requests share the pod's CPU limit, which serves
+    // requestsPerSecond at most (a compute-bound pod of that cost, as the simulator models it).
+    return {
+      ...common,
+      serviceSeconds: cpu.limitCores / capacity.requestsPerSecond,
+      jitterSeconds: 0,
+      cpu: { mode: 'compute', ...cpu },
+      longestRequestSeconds: longestRequestMsOf(deployment as V1Deployment | undefined, config) / 1000,
+    };
+  }
+  return {
+    ...common,
     serviceSeconds: config.serviceTimeMs / 1000,
     jitterSeconds: config.serviceJitterMs / 1000,
     cpu: { mode: config.computeMode, ...cpu },
-    slots: config.slots,
-    queueLimit: config.queueLimit,
     longestRequestSeconds: longestRequestMs(config, cpu.limitCores) / 1000,
-    latencySloSeconds: Number(slo ?? '1000') / 1000,
   };
+}
+
+/**
+ * How much the built-in profiles' rates scale for an overlay with a calibrated capacity:
+ * their defaults are sized for overlays/local, whose minReplicas serve REFERENCE_RATE at the
+ * HPA's target; undefined for an overlay without one (its rates stay the defaults).
+ */
+export function loadScale(objects: KObject[], pipe: PipelineSettings): number | undefined {
+  if (!capacityOf(objects.find((o) => o.kind === 'Deployment'))) return undefined;
+  const hpa = hpaSettings(objects);
+  return (hpa.minReplicas * podThroughput(hpa.target, pipe)) / REFERENCE_RATE;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { numberFlag, UsageError } from '../cli.ts';
-import { DEFAULT_PARAMS, PROFILE_DEFAULTS, PROFILE_NAMES, profileFor, stagesProfile, type Profile, type ProfileName, type ProfileParams } from './profiles.ts';
+import { DEFAULT_PARAMS, PROFILE_DEFAULTS, PROFILE_NAMES, profileFor, REFERENCE_RATE, stagesProfile, type Profile, type ProfileName, type ProfileParams } from './profiles.ts';
 
 // The load flags shared by scripts/loadtest.ts and scripts/e2e.ts.
 
@@ -26,7 +26,9 @@ export const LOAD_USAGE = `
   --stages <list>        a schedule of your own instead: rate:seconds pairs, each ramping
                          linearly to its rate, e.g. 10:30,90:1,90:120,10:1,10:150
   --base-rate <req/s>    the low rate (default ${DEFAULT_PARAMS.baseRate}; spike ${PROFILE_DEFAULTS.spike.baseRate})
-  --peak-rate <req/s>    the high rate (default ${DEFAULT_PARAMS.peakRate}; spike ${PROFILE_DEFAULTS.spike.peakRate})
+  --peak-rate <req/s>    the high rate (default ${DEFAULT_PARAMS.peakRate}; spike ${PROFILE_DEFAULTS.spike.peakRate}); on an overlay
+                         with a calibrated capacity (inferscale.dev/capacity, overlays/local-llm) the
+                         default rates scale by its minReplicas' throughput at the target over ${REFERENCE_RATE} req/s
   --baseline <s>         seconds at the base rate first (default ${DEFAULT_PARAMS.baselineSeconds})
   --hold <s>             seconds at the peak (default ${DEFAULT_PARAMS.holdSeconds}; ramp and spike ${PROFILE_DEFAULTS.ramp.holdSeconds})
   --after <s>            seconds at the base rate after the load (default ${DEFAULT_PARAMS.afterSeconds}; others ${PROFILE_DEFAULTS.ramp.afterSeconds})

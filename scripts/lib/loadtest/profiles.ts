@@ -41,6 +41,19 @@ export interface ProfileParams {
 export const DEFAULT_PARAMS: ProfileParams = { baseRate: 10, peakRate: 90, baselineSeconds: 30, holdSeconds: 120, afterSeconds: 150, rampSeconds: 120, periodSeconds: 30, cycles: 4 };
 
 /**
+ * What the default rates are sized for: overlays/local's minReplicas (2) at its HPA target
+ * (4 in flight of 200 ms requests: 20 req/s a pod) serve 40 req/s. An overlay with a
+ * calibrated capacity gets the same profiles scaled by its own figure over this one.
+ */
+export const REFERENCE_RATE = 40;
+
+/** The same schedule with every rate multiplied by `factor`. */
+export function scaleProfile(p: Profile, factor: number): Profile {
+  const round = (r: number) => Math.round(r * factor * 1000) / 1000;
+  return { ...p, startRate: round(p.startRate), baseRate: round(p.baseRate), peakRate: round(p.peakRate), stages: p.stages.map((s) => ({ ...s, target: round(s.target) })) };
+}
+
+/**
  * What differs from DEFAULT_PARAMS per profile. The spike starts from idle and goes to
  * several times what minReplicas serve at the target within a second; the sawtooth's
  * period is shorter than the e2e overlays' scale-down window, so replicas must not follow it.

@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import { loadConfig, type ServiceConfig } from '../../../inference/src/config.ts';
+import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
+import { capacityOf } from './capacity.ts';
 import { parseQuantity } from './objects.ts';
 
 /**
@@ -27,4 +28,15 @@ export function containerCpuOf(d: V1Deployment | undefined): { requestCores?: nu
   const limit = resources?.limits?.cpu;
   const request = resources?.requests?.cpu ?? limit;
   return { requestCores: request === undefined ? undefined : parseQuantity(String(request)), limitCores: limit === undefined ? undefined : parseQuantity(String(limit)) };
+}
+
+/**
+ * The longest a request to a Deployment's pods can take, ms: a full queue ahead of it, then
+ * its own service. A calibrated server (inferscale.dev/capacity) drains its slots and queue
+ * at its measured throughput; the simulated engine's from its settings.
+ */
+export function longestRequestMsOf(d: V1Deployment | undefined, config: ServiceConfig): number {
+  const capacity = capacityOf(d);
+  if (capacity) return ((config.queueLimit + config.slots) / capacity.requestsPerSecond) * 1000;
+  return longestRequestMs(config, containerCpuOf(d).limitCores);
 }

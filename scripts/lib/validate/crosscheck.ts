@@ -5,8 +5,7 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import { longestRequestMs } from '../../../inference/src/config.ts';
-import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts';
+import { longestRequestMsOf, serviceConfigOf } from '../manifests/service-config.ts';
 import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
 import { kedaHpa, type ScaledObject } from '../manifests/keda.ts';
@@ -99,7 +98,7 @@ const graceCoversShutdown: Check = ({ objects }) =>
     const config = serviceConfigOf(d);
     if (!config || typeof config === 'string') return [];
     const grace = d.spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
-    const longest = longestRequestMs(config, containerCpuOf(d).limitCores);
+    const longest = longestRequestMsOf(d, config);
     const needed = (config.drainDelayMs + longest + config.shutdownTimeoutMs) / 1000;
     return grace >= needed
       ? []
