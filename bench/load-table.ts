@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { repoPath } from '../scripts/lib/paths.ts';
+import { marked } from './markers.ts';
 
 // bench:load's record and the table in docs/benchmarks.md written from it: the page's figures are the
 // record's, and a test holds them to it.
@@ -51,15 +52,6 @@ export function renderLoadSummary(r: LoadRecord): string {
 
 export const README = repoPath('README.md');
 export const LOAD_PAGE = repoPath('docs/benchmarks.md');
-
-/** What a page holds between `<!-- name -->` and `<!-- /name -->`, and how to write it there. */
-function marked(name: string) {
-  const re = new RegExp(`<!-- ${name} -->\\n?([\\s\\S]*?)\\n?<!-- /${name} -->`);
-  return {
-    read: (page: string): string | undefined => re.exec(page)?.[1],
-    write: (page: string, text: string): string => page.replace(re, () => `<!-- ${name} -->\n${text}\n<!-- /${name} -->`),
-  };
-}
 
 const TABLE = marked('bench:load');
 const SUMMARY = marked('bench:load-summary');

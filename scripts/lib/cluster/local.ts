@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InterruptedError, progress } from '../cli.ts';
 import { metricPlane } from '../manifests/plane.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { ADAPTER_RELIST_SECONDS, registerAdapter, reloadPrometheus, writePrometheusConfig } from './embedded/monitoring.ts';
+import { ADAPTER_RELIST_SECONDS, prometheusUrl as hostPrometheusUrl, registerAdapter, reloadPrometheus, writePrometheusConfig } from './embedded/monitoring.ts';
 import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './embedded/cleanup.ts';
@@ -210,6 +210,10 @@ export class LocalProvider implements ClusterProvider {
   async nodeAddress(): Promise<string | undefined> {
     // kube-proxy answers NodePorts on loopback here, and the load driver runs on this machine.
     return '127.0.0.1';
+  }
+
+  prometheusUrl(): string {
+    return hostPrometheusUrl();
   }
 
   async relistSeconds(): Promise<number> {

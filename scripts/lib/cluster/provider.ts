@@ -32,6 +32,8 @@ export interface ClusterProvider {
   nodeAddress(): Promise<string | undefined>;
   /** The adapter's relist interval, seconds: how long a new pod's series takes to be served. */
   relistSeconds(): Promise<number>;
+  /** Where this machine reaches the Prometheus that scrapes the pods, for the model server's own figures in a report; undefined where it cannot. */
+  prometheusUrl?(): string | undefined;
   /** Create the cluster, or connect to it; safe to call when it already runs. */
   create(): Promise<ClusterInfo>;
   /** Make the images of ours an overlay runs (`images`, from its rendered workloads) available to the cluster's nodes. */

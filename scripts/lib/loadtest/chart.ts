@@ -8,7 +8,7 @@ const PAD = { left: 56, right: 64, top: 56, bottom: 34 };
 const TOP_H = 260;
 const BOTTOM_H = 130;
 const GAP = 40;
-const H = PAD.top + TOP_H + GAP + BOTTOM_H + PAD.bottom;
+const TOKENS_H = 90;
 
 export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
@@ -45,6 +45,12 @@ export function renderChart(record: RunRecord, opts: { maxReplicas: number; sloS
   const latMax = Math.max(opts.sloSeconds * 1.2, ...samples.map((s) => (Number.isFinite(s.p95) ? s.p95 : 0))) * 1.1;
   const bottomTop = PAD.top + TOP_H + GAP;
   const yLat = (v: number) => bottomTop + BOTTOM_H - (v / latMax) * BOTTOM_H;
+  // A model server's tokens/s, when the run has them: a third panel.
+  const tokens = record.server?.tokensPerSecond.filter((v) => Number.isFinite(v.value)) ?? [];
+  const tokensTop = bottomTop + BOTTOM_H + GAP;
+  const H = tokens.length > 0 ? tokensTop + TOKENS_H + PAD.bottom : bottomTop + BOTTOM_H + PAD.bottom;
+  const tokMax = Math.max(1, ...tokens.map((v) => v.value)) * 1.1;
+  const yTok = (v: number) => tokensTop + TOKENS_H - (v / tokMax) * TOKENS_H;
 
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
@@ -74,6 +80,12 @@ export function renderChart(record: RunRecord, opts: { maxReplicas: number; sloS
   parts.push(`<text x="${W - PAD.right - 4}" y="${yLat(opts.sloSeconds) - 4}" text-anchor="end" fill="#b5462e">SLO ${(opts.sloSeconds * 1000).toFixed(0)} ms</text>`);
   parts.push(`<path d="${path(samples.map((s) => [x(s.t), yLat(s.p95)]))}" fill="none" stroke="#b5462e" stroke-width="1.5"/>`);
   parts.push(`<text x="${PAD.left}" y="${bottomTop - 8}" fill="#b5462e">p95 latency (ms)</text>`);
+  if (tokens.length > 0) {
+    for (const v of ticks(tokMax, 3)) parts.push(`<text x="${PAD.left - 8}" y="${yTok(v) + 4}" text-anchor="end" fill="#6a3fb5">${v}</text>`);
+    parts.push(`<path d="${path(tokens.map((v) => [x(v.t), yTok(v.value)]))}" fill="none" stroke="#6a3fb5" stroke-width="1.5"/>`);
+    const ttft = record.server?.ttftP95Seconds;
+    parts.push(`<text x="${PAD.left}" y="${tokensTop - 8}" fill="#6a3fb5">tokens/s generated (the server's vllm:generation_tokens_total)${ttft !== undefined && Number.isFinite(ttft) ? `; TTFT p95 over the run ${(ttft * 1000).toFixed(0)} ms` : ''}</text>`);
+  }
   const legend: [string, string, string][] = [
     ['#1f5fbf', '', 'replicas'],
     ['#7aa7e8', '6 4', 'desired (HPA)'],

@@ -5,6 +5,7 @@ import { decisionTable, type ExplainedSync } from '../simulate/explain.ts';
 import { runEvents, type Bounds, type HpaSettings, type PipelineSettings } from './bounds.ts';
 import { renderChart } from './chart.ts';
 import { figureLines, type Figures } from './figures.ts';
+import { serverLines } from './server-figures.ts';
 import type { RunRecord } from './timeline.ts';
 
 // Every run leaves: timeline.json (the record), summary.md (assertions with their bounds and
@@ -68,6 +69,7 @@ export function markdown(r: RunReport): string {
     '## Figures',
     '',
     ...figureLines(r.figures, r.pipeline, r.hpa.minReplicas).map((l) => `- ${l}`),
+    ...(r.record.server ? serverLines(r.record.server).map((l) => `- ${l}`) : []),
     '',
     ...(r.prediction ? ['## Predicted and observed', '', 'The simulator on the same rendered overlay, profile and measured pod start (the prediction assertion 8 holds the run to; its replicas are the dashed orange line of the chart).', '', ...comparisonTable(r), ''] : []),
     ...(r.decisions?.length

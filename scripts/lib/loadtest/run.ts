@@ -15,6 +15,7 @@ import { LoadResults, runDriver } from './driver.ts';
 import { findLoadDriver } from './driver-binary.ts';
 import { maxInFlightFor, offeredAt, scaleProfile, withTail, type Profile } from './profiles.ts';
 import { CAPACITY_ANNOTATION } from '../manifests/capacity.ts';
+import { serverFigures, serverLines } from './server-figures.ts';
 import { loadRequestOf, requestUrl, type LoadRequest } from './request.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
@@ -28,7 +29,7 @@ export interface LoadTestOptions {
   $: Sh;
   kc: KubeConfig;
   /** The cluster's provider: where its NodePorts answer, its adapter's relist. */
-  provider: Pick<ClusterProvider, 'nodeAddress' | 'relistSeconds'>;
+  provider: Pick<ClusterProvider, 'nodeAddress' | 'relistSeconds' | 'prometheusUrl'>;
   /** The rendered overlay: the HPA, Deployment and ServiceMonitor the bounds come from. */
   objects: KObject[];
   overlay: string;
@@ -185,6 +186,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   }
   load.finish();
   const duringResults = (await during) ?? [];
+  const prometheus = o.provider.prometheusUrl?.();
+  const server = prometheus ? await serverFigures(prometheus, namespace, beganMs, Date.now()) : undefined;
 
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, {
     rateWindowSeconds: rateWindow,
@@ -227,6 +230,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     requests: { total: load.total, failed: load.failed, shed: load.shed, notSent: load.notSent, underSlo: load.underSlo },
     podStarts: recorder.podStarts,
     hpaStatus: recorder.statusFrom(beganMs),
+    ...(server ? { server } : {}),
   };
   // The simulator on the same overlay, profile and measured pod start: the prediction the run is held to.
   const central = centralRun(hpa, pipe, profile);
@@ -255,6 +259,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     const seen = predictionAssertion(record, hpa, pipe, expected);
     o.log(`· the prediction, a figure for this schedule (its error is measured for ${PREDICTION_MEASURED.join(', ')}; --gate-prediction holds a run to it): ${seen.observed} against ${seen.bound}`);
   }
-  for (const line of figureLines(figures, pipe, hpa.minReplicas)) o.log(line);
+  for (const line of [...figureLines(figures, pipe, hpa.minReplicas), ...(server ? serverLines(server) : [])]) o.log(line);
   return { report, files };
 }

@@ -1,4 +1,5 @@
 // What a load run records: one sample per second, and every replica change as it happened.
+import type { ServerFigures } from './server-figures.ts';
 
 export interface Sample {
   /** Seconds from the start of the run. */
@@ -56,6 +57,8 @@ export interface RunRecord {
    * order. Absent in records made before it was recorded.
    */
   hpaStatus?: HpaStatusSample[];
+  /** What the model server said of the run (vLLM's metrics, from Prometheus), where it exports them. */
+  server?: ServerFigures;
 }
 
 export interface HpaStatusSample {
