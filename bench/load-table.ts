@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { repoPath } from '../scripts/lib/paths.ts';
-import { marked } from './markers.ts';
+import { marked } from '../scripts/lib/docs/markers.ts';
 
 // bench:load's record and the table in docs/benchmarks.md written from it: the page's figures are the
 // record's, and a test holds them to it.

@@ -1,4 +1,4 @@
-// The benches write their tables into pages between markers; tests read them back.
+// Pages hold generated text between markers (the benches' tables, published runs' figures); tests read it back.
 
 /** What a page holds between `<!-- name -->` and `<!-- /name -->`, and how to write it there. */
 export function marked(name: string) {

@@ -1,0 +1,61 @@
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../cli.ts';
+import { figureLines } from '../loadtest/figures.ts';
+import type { RunReport } from '../loadtest/report.ts';
+import { serverLines } from '../loadtest/server-figures.ts';
+import { repoPath } from '../paths.ts';
+import { marked } from './markers.ts';
+
+// A run published in the docs: its record (timeline.json) and chart kept in docs/runs/, and
+// its figures written into every page that marks a place for them (<!-- run:<name> -->),
+// so the pages say what the run recorded and nothing typed by hand.
+
+export const RUNS_DIR = repoPath('docs/runs');
+const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** The figures as a page shows them; `runs` is docs/runs as the page links it. */
+export function runBlock(name: string, r: RunReport, runs = 'runs'): string {
+  const held = r.results.filter((a) => a.ok).length;
+  return [
+    `![${r.record.profile} on ${r.overlay}](${runs}/${name}.svg)`,
+    '',
+    `${r.record.profile} on ${r.overlay}: ${held} of ${r.results.length} assertions hold; ${r.record.requests.total} requests (record: [${runs}/${name}.timeline.json](${runs}/${name}.timeline.json)).`,
+    '',
+    ...[...figureLines(r.figures, r.pipeline, r.hpa.minReplicas), ...(r.record.server ? serverLines(r.record.server) : [])].map((l) => `- ${l}`),
+  ].join('\n');
+}
+
+/** The pages that may hold a run's figures, each with docs/runs as it links it: README.md and docs/*.md. */
+export async function runPages(): Promise<{ page: string; runs: string }[]> {
+  const docs = (await readdir(repoPath('docs'))).filter((f) => f.endsWith('.md')).map((f) => ({ page: repoPath('docs', f), runs: 'runs' }));
+  return [{ page: repoPath('README.md'), runs: 'docs/runs' }, ...docs];
+}
+
+/** What a page holds for a run, or undefined where it marks no place for it. */
+export const pageRunBlock = (page: string, name: string): string | undefined => marked(`run:${name}`).read(page);
+
+export async function readPublishedRun(name: string): Promise<RunReport> {
+  return JSON.parse(await readFile(join(RUNS_DIR, `${name}.timeline.json`), 'utf8')) as RunReport;
+}
+
+/** Copies a report's record and chart into docs/runs and writes its figures where pages mark them; returns the pages written. */
+export async function publishRun(reportDir: string, name: string): Promise<string[]> {
+  if (!NAME.test(name)) throw new UserError(`"${name}" is not a run name (lowercase letters, digits and -, at most 64).`);
+  const json = await readFile(join(reportDir, 'timeline.json'), 'utf8').catch(() => {
+    throw new UserError(`${reportDir} has no timeline.json: name the folder a load run wrote (reports/<time>-<profile>).`);
+  });
+  const report = JSON.parse(json) as RunReport;
+  await mkdir(RUNS_DIR, { recursive: true });
+  await writeFile(join(RUNS_DIR, `${name}.timeline.json`), json);
+  await copyFile(join(reportDir, 'chart.svg'), join(RUNS_DIR, `${name}.svg`));
+  const written: string[] = [];
+  const block = marked(`run:${name}`);
+  for (const { page, runs } of await runPages()) {
+    const text = await readFile(page, 'utf8');
+    if (block.read(text) === undefined) continue;
+    await writeFile(page, block.write(text, runBlock(name, report, runs)));
+    written.push(page);
+  }
+  return written;
+}

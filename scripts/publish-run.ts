@@ -1,0 +1,21 @@
+import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
+import { publishRun, RUNS_DIR } from './lib/docs/published-run.ts';
+
+const usage = `
+Usage: npx zx scripts/publish-run.ts --report <dir> --as <name>
+
+Publishes a load run in the docs: copies its timeline.json and chart.svg into ${'docs/runs'}/<name>.*
+and writes its figures (assertions held, reaction, settle, SLO attainment, replica-seconds, the
+model server's TTFT and tokens/s) into every page that marks a place for them with
+<!-- run:<name> --> ... <!-- /run:<name> -->. A test holds each page to the record.
+
+  --report <dir>   the run's folder (reports/<time>-<profile>)
+  --as <name>      the name it is published under, e.g. local-llm-step
+`;
+
+await runMain(async () => {
+  const flags = parseFlags(scriptArgv(import.meta.url), { report: { type: 'string' }, as: { type: 'string' } }, usage);
+  if (!flags.report || !flags.as) throw new UsageError('--report and --as are both required.');
+  const pages = await publishRun(flags.report, flags.as);
+  process.stdout.write(`${RUNS_DIR}/${flags.as}.timeline.json\n${pages.length > 0 ? pages.join('\n') : `no page marks <!-- run:${flags.as} --> yet`}\n`);
+});

@@ -1,0 +1,24 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { pageRunBlock, readPublishedRun, runBlock, runPages, RUNS_DIR } from '../../../scripts/lib/docs/published-run.ts';
+
+const published = suite('published runs');
+
+published('are what every page that marks a place for them says, word for word from their record', async () => {
+  const names = (await readdir(RUNS_DIR).catch(() => [] as string[])).filter((f) => f.endsWith('.timeline.json')).map((f) => f.replace(/\.timeline\.json$/, ''));
+  let places = 0;
+  for (const { page, runs } of await runPages()) {
+    const text = await readFile(page, 'utf8');
+    for (const name of names) {
+      const block = pageRunBlock(text, name);
+      if (block === undefined) continue;
+      places += 1;
+      assert.is(block, runBlock(name, await readPublishedRun(name), runs), `${page}: run:${name}`);
+    }
+    for (const m of text.matchAll(/<!-- run:([a-z0-9-]+) -->/g)) assert.ok(names.includes(m[1] as string), `${page} marks run:${m[1]}, which docs/runs does not hold`);
+  }
+  assert.ok(places >= 1, 'at least one page shows a published run');
+});
+
+published.run();
