@@ -1,7 +1,7 @@
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runE2E } from './lib/e2e.ts';
-import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
+import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags, ratesAreDefaults } from './lib/loadtest/options.ts';
 import { PROFILE_NAMES } from './lib/loadtest/profiles.ts';
 import { parseGitOps } from './lib/gitops/tools.ts';
 import { sh } from './lib/shell.ts';
@@ -39,8 +39,7 @@ Exits 0 only when every assertion holds.
 function runsFromFlags(flags: Parameters<typeof profileFromFlags>[0] & { profiles?: string; 'report-dir'?: string }) {
   if (flags.profiles === undefined) {
     const profile = profileFromFlags(flags);
-    const sized = flags['base-rate'] === undefined && flags['peak-rate'] === undefined && flags.stages === undefined;
-    return [{ profile, reportDir: flags['report-dir'] ?? defaultReportDir(profile), sized }];
+    return [{ profile, reportDir: flags['report-dir'] ?? defaultReportDir(profile), sized: ratesAreDefaults(flags) }];
   }
   const other = Object.keys(LOAD_FLAGS).filter((k) => k !== 'target-url' && k !== 'request' && k !== 'gate-prediction' && (flags as Record<string, unknown>)[k] !== undefined);
   if (other.length > 0) throw new UsageError(`--profiles runs each profile with its defaults; leave out --${other.join(', --')}.`);

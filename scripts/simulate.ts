@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { figureLines } from './lib/loadtest/figures.ts';
-import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags } from './lib/loadtest/options.ts';
+import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags, ratesAreDefaults } from './lib/loadtest/options.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { sh } from './lib/shell.ts';
 import { explain } from './lib/simulate/controller.ts';
@@ -94,6 +94,8 @@ await runMain(async () => {
     provider,
     podStartSeconds,
     seed,
+    sized: ratesAreDefaults(flags),
+    log: out,
     phases: sync !== undefined || scrape !== undefined ? { sync: sync ?? 0, scrape: scrape ?? 0 } : undefined,
     reportDir: resolve(flags['report-dir'] ?? `${defaultReportDir(profile)}-predicted`),
   });

@@ -4,11 +4,11 @@ import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
 import { containerCpuOf, longestRequestMsOf, serviceConfigOf } from '../manifests/service-config.ts';
-import { capacityOf } from '../manifests/capacity.ts';
+import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PodSettings, type SimRun } from '../simulate/run.ts';
-import { loadExceeds, loadFallsBelow, offeredAt, REFERENCE_RATE, type Profile } from './profiles.ts';
+import { loadExceeds, loadFallsBelow, offeredAt, REFERENCE_RATE, scaleProfile, type Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here: the controller's own rules
 // (simulate/controller.ts) run over the profile's schedule, the pods and the metric pipeline
@@ -169,6 +169,19 @@ export function pipelineSettings(
     longestRequestSeconds: longestRequestMs(config, cpu.limitCores) / 1000,
   };
 }
+
+/**
+ * The profile as the run offers it: with `sized` (its rates are the defaults) and an overlay
+ * with a calibrated capacity, every rate scaled by loadScale; otherwise as given.
+ */
+export function sizedProfile(objects: KObject[], profile: Profile, measured: Parameters<typeof pipelineSettings>[1], sized: boolean | undefined): { profile: Profile; scale?: number } {
+  const scale = sized ? loadScale(objects, pipelineSettings(objects, measured)) : undefined;
+  return scale === undefined ? { profile } : { profile: scaleProfile(profile, scale), scale };
+}
+
+/** What a sized run says of its rates. */
+export const sizedLine = (p: Profile, scale: number): string =>
+  `the ${p.name} load is sized to the overlay's calibrated capacity (${CAPACITY_ANNOTATION}): the default rates × ${scale.toFixed(4)}, ${p.baseRate} to ${p.peakRate} req/s`;
 
 /**
  * How much the built-in profiles' rates scale for an overlay with a calibrated capacity:

@@ -77,6 +77,9 @@ export function profileFromFlags(flags: LoadFlags): Profile {
   return profileFor(name, params);
 }
 
+/** The flags leave the profile's rates at their defaults (so an overlay's calibrated capacity may size them). */
+export const ratesAreDefaults = (flags: LoadFlags): boolean => flags['base-rate'] === undefined && flags['peak-rate'] === undefined && flags.stages === undefined;
+
 export function defaultReportDir(profile: Profile, now = new Date()): string {
   return `reports/${now.toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${profile.name}`;
 }

@@ -9,12 +9,11 @@ import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import type { Sh } from '../shell.ts';
 import { checkRun, PREDICTION_MEASURED, predictionAssertion, type AssertionResult } from './assertions.ts';
-import { boundsForRun, centralRun, HPA_SYNC_SECONDS, hpaOf, hpaSettings, loadScale, pipelineSettings, runEvents } from './bounds.ts';
+import { boundsForRun, centralRun, HPA_SYNC_SECONDS, hpaOf, hpaSettings, runEvents, sizedLine, sizedProfile } from './bounds.ts';
 import { computeFigures, figureLines, type Figures } from './figures.ts';
 import { LoadResults, runDriver } from './driver.ts';
 import { findLoadDriver } from './driver-binary.ts';
-import { maxInFlightFor, offeredAt, scaleProfile, withTail, type Profile } from './profiles.ts';
-import { CAPACITY_ANNOTATION } from '../manifests/capacity.ts';
+import { maxInFlightFor, offeredAt, withTail, type Profile } from './profiles.ts';
 import { serverFigures, serverLines } from './server-figures.ts';
 import { loadRequestOf, requestUrl, type LoadRequest } from './request.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
@@ -129,9 +128,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   // last rate until then. The pod start is the current pods' own, until the run measures it.
   const podStartBefore = await podStartSeconds(o.kc, namespace, podSelector);
   const measuredBefore = { rateWindowSeconds: rateWindow, relistSeconds: o.relistSeconds, podStartSeconds: podStartBefore };
-  const scale = o.scaleToCapacity ? loadScale(o.objects, pipelineSettings(o.objects, measuredBefore)) : undefined;
-  const asked = scale === undefined ? options.profile : scaleProfile(options.profile, scale);
-  if (scale !== undefined) o.log(`the ${asked.name} load is sized to the overlay's calibrated capacity (${CAPACITY_ANNOTATION}): the default rates × ${scale.toFixed(4)}, ${asked.baseRate} to ${asked.peakRate} req/s`);
+  const { profile: asked, scale } = sizedProfile(o.objects, options.profile, measuredBefore, o.scaleToCapacity);
+  if (scale !== undefined) o.log(sizedLine(asked, scale));
   const planned = boundsForRun(o.objects, hpa, asked, measuredBefore);
   const profile = o.fixedSchedule ? asked : withTail(asked, planned.bounds.observeUntil);
   if (profile.endAt > asked.endAt) o.log(`the ${profile.name} load is held at its last rate until ${profile.endAt} s, when the latest bound and the stable period have passed`);

@@ -1,7 +1,7 @@
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { checkRun } from '../loadtest/assertions.ts';
-import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAt, type HpaSettings } from '../loadtest/bounds.ts';
+import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAt, sizedLine, sizedProfile, type HpaSettings } from '../loadtest/bounds.ts';
 import { computeFigures } from '../loadtest/figures.ts';
 import { offeredAt, withTail, type Profile } from '../loadtest/profiles.ts';
 import { writeReport, type RunReport } from '../loadtest/report.ts';
@@ -29,6 +29,9 @@ export interface PredictOptions {
   fixedSchedule?: boolean;
   /** Poisson arrivals drawn with this seed; default: even arrivals, as the load driver's pacer sends them. */
   seed?: number;
+  /** The profile's rates are the defaults: scale them to the overlay's calibrated capacity, as the e2e does. */
+  sized?: boolean;
+  log?: (line: string) => void;
   reportDir: string;
 }
 
@@ -42,8 +45,10 @@ export async function measuredPipeline(o: Pick<PredictOptions, 'objects' | 'prov
 
 export async function predict(o: PredictOptions): Promise<{ report: RunReport; files: { json: string; md: string; svg: string }; decisions: Decision[] }> {
   const { hpa, measured } = await measuredPipeline(o);
-  const planned = boundsForRun(o.objects, hpa, o.profile, measured);
-  const profile = o.fixedSchedule ? o.profile : withTail(o.profile, planned.bounds.observeUntil);
+  const { profile: asked, scale } = sizedProfile(o.objects, o.profile, measured, o.sized);
+  if (scale !== undefined) o.log?.(sizedLine(asked, scale));
+  const planned = boundsForRun(o.objects, hpa, asked, measured);
+  const profile = o.fixedSchedule ? asked : withTail(asked, planned.bounds.observeUntil);
   const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, measured);
   const central = centralRun(hpa, pipe, profile);
   const arrivals = o.seed === undefined ? undefined : poissonArrivals((t) => offeredAt(profile, t), o.seed);
