@@ -23,7 +23,9 @@ COPY scripts/build-inference.ts ./scripts/
 RUN node scripts/build-inference.ts
 
 FROM node:26.12.1-bookworm-slim
+# HOME: node-llama-cpp asks for one, and the numeric user has no passwd entry.
 ENV NODE_ENV=production \
+    HOME=/tmp \
     INFERENCE_ENGINE=llama \
     INFERENCE_MODEL_PATH=/models/SmolLM2-135M-Instruct.Q4_1.gguf \
     INFERENCE_MODEL_NAME=HuggingFaceTB/SmolLM2-135M-Instruct

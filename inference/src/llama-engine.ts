@@ -1,4 +1,5 @@
 import { access, constants } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { Token } from 'node-llama-cpp';
 import type { CompletionEngine, FinishReason } from './engine.ts';
 
@@ -26,6 +27,9 @@ export async function loadLlamaEngine(s: LlamaSettings): Promise<CompletionEngin
   } catch {
     throw new EngineLoadError(`the model file ${s.modelPath} cannot be read (INFERENCE_MODEL_PATH).`);
   }
+  // node-llama-cpp asks for a home folder when it loads; a pod's numeric user has none (no
+  // passwd entry), so the temporary folder stands in.
+  process.env.HOME ??= tmpdir();
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, logLevel: LlamaLogLevel.error, maxThreads: s.threads });
   let model;

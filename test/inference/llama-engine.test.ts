@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,8 +23,9 @@ interface Server {
   logs: string[];
 }
 
-async function startLlama(env: Record<string, string> = {}): Promise<Server> {
+async function startLlama(env: Record<string, string | undefined> = {}, user?: { uid: number; gid: number }): Promise<Server> {
   const child = spawn(process.execPath, [repoPath('inference/src/main.ts')], {
+    ...user,
     env: {
       ...process.env,
       INFERENCE_HOST: '127.0.0.1',
@@ -173,6 +176,25 @@ start('stops with one sentence on a model file that is not there, or an engine t
     );
     assert.match(error, /exited with 2/);
     assert.match(error, message);
+  }
+});
+
+start('starts as a numeric user with no home folder, as a pod\'s', async () => {
+  // uid 10001 has no passwd entry: os.homedir() fails for it unless HOME is set.
+  if (process.getuid?.() !== 0) return;
+  const dir = await mkdtemp(join(tmpdir(), 'inferscale-llama-user-'));
+  try {
+    await chmod(dir, 0o755);
+    const model = join(dir, 'model.gguf');
+    await copyFile(await smolLM2(), model);
+    const s = await startLlama({ HOME: undefined, INFERENCE_MODEL_PATH: model }, { uid: 10001, gid: 10001 });
+    try {
+      assert.is((await request(s.port, { path: '/readyz' })).status, 200);
+    } finally {
+      await stop(s);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

@@ -109,7 +109,7 @@ export async function buildLlamaImage($: Sh, paths: ClusterPaths, model: string)
     { path: modelPath.slice(1), type: 'file' as const, mode: 0o644, content: await readFile(model) },
   ];
   const path = join(paths.images, 'inference-llama.oci.tar');
-  const image = await writeImageArchive(serviceImage(LLAMA_IMAGE, entries, ['INFERENCE_ENGINE=llama', `INFERENCE_MODEL_PATH=${modelPath}`]), path);
+  const image = await writeImageArchive(serviceImage(LLAMA_IMAGE, entries, ['INFERENCE_ENGINE=llama', `INFERENCE_MODEL_PATH=${modelPath}`, 'HOME=/tmp']), path);
   return { path, image };
 }
 
