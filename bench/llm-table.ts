@@ -24,7 +24,7 @@ export interface LlmRecord {
   machine: string;
   model: string;
   cpuLimit: string;
-  /** The CPU limit enforced by a cgroup (cpu.max), or unlimited where none could be made. */
+  /** The CPU limit enforced by a cgroup's CFS quota, or unlimited where none could be made. */
   cpuLimited: boolean;
   promptTokens: number;
   maxTokens: number;
@@ -38,7 +38,7 @@ export interface LlmRecord {
 
 export function renderLlmTable(r: LlmRecord): string {
   return [
-    `\`${r.command}\` on ${r.machine}: ${r.model} on the llama engine, one pod's CPU limit (${r.cpuLimit}${r.cpuLimited ? ', a cgroup\'s cpu.max' : ', not enforced: no cgroup here'}), one thread; each of ${r.rounds} rounds sends that many completions at once, a prompt of ${r.promptTokens} tokens and ${r.maxTokens} tokens generated (ignore_eos), streamed. The model loads in ${(r.loadMs / 1000).toFixed(2)} s; the pod's memory peaks at ${r.peakMemoryMiB.toFixed(0)} MiB.`,
+    `\`${r.command}\` on ${r.machine}: ${r.model} on the llama engine, one pod's CPU limit (${r.cpuLimit}${r.cpuLimited ? ', a cgroup\'s CFS quota' : ', not enforced: no cgroup here'}), one thread; each of ${r.rounds} rounds sends that many completions at once, a prompt of ${r.promptTokens} tokens and ${r.maxTokens} tokens generated (ignore_eos), streamed. The model loads in ${(r.loadMs / 1000).toFixed(2)} s; the pod's memory peaks at ${r.peakMemoryMiB.toFixed(0)} MiB.`,
     '',
     '| sequences at once | tokens/s (pod) | tokens/s (each) | TTFT p50 / p95 | completion p50 |',
     '| --- | --- | --- | --- | --- |',

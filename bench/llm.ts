@@ -1,5 +1,5 @@
 // npm run bench:llm: the llama engine serving SmolLM2-135M in one pod's CPU limit (a cgroup's
-// cpu.max, as overlays/local-llm sets it): the model's load time, tokens/s and time to first
+// CFS quota, as the kubelet sets overlays/local-llm's): the model's load time, tokens/s and time to first
 // token at 1, 2 and 4 sequences at once, the pod's peak memory and the image's size. Prints
 // figures, writes the record (bench/records/llm.json) and the table in docs/benchmarks.md;
 // asserts nothing. `npm run bench:llm -- --render` writes that table from the committed record.

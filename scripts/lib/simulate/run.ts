@@ -164,12 +164,15 @@ export function promRate(samples: { at: number; value: number }[], end: number, 
  * One Ready pod's share of the requests in flight: the busy slots, which in compute mode each
  * hold a core until the pod's CPU limit, past which they share it and every request runs
  * longer (the stretch); and a new request's wait for a slot (Little's law on the slots).
+ * A request is never faster than one core, nor than the limit: under a limit below one core
+ * even a request alone stretches (a fraction in flight is a request part of the time, not
+ * a part of a request).
  */
-function podLoad(inFlight: number, ready: number, pods: PodSettings): { busy: number; cores: number; stretch: number; wait: number } {
+export function podLoad(inFlight: number, ready: number, pods: PodSettings): { busy: number; cores: number; stretch: number; wait: number } {
   const perPod = inFlight / Math.max(1, ready);
   const busy = Math.min(perPod, pods.slots);
   const compute = pods.cpu.mode === 'compute';
-  const stretch = compute && busy > pods.cpu.limitCores ? busy / pods.cpu.limitCores : 1;
+  const stretch = compute ? Math.max(1, Math.max(1, busy) / pods.cpu.limitCores) : 1;
   const wait = ready > 0 ? (Math.max(0, perPod - pods.slots) * pods.serviceSeconds * stretch) / pods.slots : 0;
   return { busy, cores: compute ? Math.min(busy, pods.cpu.limitCores) : 0, stretch, wait };
 }
