@@ -1,5 +1,5 @@
 import type { ExplainedSync } from '../simulate/explain.ts';
-import { runEvents, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from './bounds.ts';
+import { podThroughput, runEvents, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from './bounds.ts';
 import { MAX_FAILED_SHARE, type ProfileName } from './profiles.ts';
 import { around, type RunRecord } from './timeline.ts';
 
@@ -140,9 +140,10 @@ export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pi
     context: requestsOk ? undefined : around(record, firstBad?.t ?? record.samples.find((s) => s.errors > 0)?.t ?? record.dropAt),
   });
 
-  // Shedding is the service doing its job while the Ready pods cannot take the offered load:
-  // a full queue then drains within shedSettleSeconds. Shed anywhere else is a fault.
-  const perPod = pipe.slots / pipe.serviceSeconds;
+  // Shedding is the service doing its job while the Ready pods cannot take the offered load
+  // (their slots, or in compute mode their CPU limit): a full queue then drains within
+  // shedSettleSeconds. Shed anywhere else is a fault.
+  const perPod = podThroughput(Number.POSITIVE_INFINITY, pipe);
   const overloaded = new Set(record.samples.filter((s) => s.offered > s.ready * perPod).map((s) => s.t));
   const outOfPlace = record.samples.filter((s) => s.shed > 0 && ![...overloaded].some((t) => t <= s.t && s.t - t <= bounds.shedSettleSeconds + 1));
   const shedOk = record.requests.shed <= bounds.shedBound && outOfPlace.length === 0;
