@@ -150,9 +150,18 @@ export function createInferenceService(
     }
   }
 
+  /** The Prometheus exposition: on the metrics port, and on the API port as vLLM serves it (the server presets scrape either). */
+  function exposition(res: ServerResponse): void {
+    metrics.registry.metrics().then(
+      (text) => send(res, 200, text, { 'content-type': metrics.registry.contentType }),
+      (error: Error) => send(res, 500, { error: error.message }),
+    );
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return send(res, 200, 'ok\n');
+    if (path === '/metrics' && req.method === 'GET') return exposition(res);
     // vLLM's health route answers as readiness does: 200 only while requests are taken.
     if (path === '/readyz' || path === '/health') return ready && !draining ? send(res, 200, 'ready\n') : send(res, 503, 'not ready\n');
     const route = path === PREDICT_PATH ? predict : path === COMPLETIONS_PATH ? complete : undefined;
@@ -192,10 +201,7 @@ export function createInferenceService(
   const metricsServer: Server = createServer(serverOptions, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') return send(res, 404, { error: `no route ${path}` });
-    metrics.registry.metrics().then(
-      (text) => send(res, 200, text, { 'content-type': metrics.registry.contentType }),
-      (error: Error) => send(res, 500, { error: error.message }),
-    );
+    exposition(res);
   });
 
   const bind = (server: Server, port: number): Promise<number> =>
