@@ -1,8 +1,9 @@
 import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
-import { publishRun, RUNS_DIR } from './lib/docs/published-run.ts';
+import { publishRecorded, publishRun, RUNS_DIR } from './lib/docs/published-run.ts';
 
 const usage = `
 Usage: npx zx scripts/publish-run.ts --report <dir> --as <name>
+       npx zx scripts/publish-run.ts --recorded
 
 Publishes a load run in the docs: copies its timeline.json and chart.svg into ${'docs/runs'}/<name>.*
 and writes its figures (assertions held, reaction, settle, SLO attainment, replica-seconds, the
@@ -11,11 +12,16 @@ model server's TTFT and tokens/s) into every page that marks a place for them wi
 
   --report <dir>   the run's folder (reports/<time>-<profile>)
   --as <name>      the name it is published under, e.g. local-llm-step
+  --recorded       instead, write docs/e2e.md's table of the recorded runs (test/fixtures/runs)
 `;
 
 await runMain(async () => {
-  const flags = parseFlags(scriptArgv(import.meta.url), { report: { type: 'string' }, as: { type: 'string' } }, usage);
-  if (!flags.report || !flags.as) throw new UsageError('--report and --as are both required.');
+  const flags = parseFlags(scriptArgv(import.meta.url), { report: { type: 'string' }, as: { type: 'string' }, recorded: { type: 'boolean' } }, usage);
+  if (flags.recorded) {
+    process.stdout.write(`${await publishRecorded()}\n`);
+    return;
+  }
+  if (!flags.report || !flags.as) throw new UsageError('--report and --as are both required (or --recorded).');
   const pages = await publishRun(flags.report, flags.as);
   process.stdout.write(`${RUNS_DIR}/${flags.as}.timeline.json\n${pages.length > 0 ? pages.join('\n') : `no page marks <!-- run:${flags.as} --> yet`}\n`);
 });

@@ -6,6 +6,7 @@ import type { RunReport } from '../loadtest/report.ts';
 import { serverLines } from '../loadtest/server-figures.ts';
 import { repoPath } from '../paths.ts';
 import { marked } from './markers.ts';
+import { RECORDED_MARKER, recordedRuns, recordedTable } from './recorded-runs.ts';
 
 // A run published in the docs: its record (timeline.json) and chart kept in docs/runs/, and
 // its figures written into every page that marks a place for them (<!-- run:<name> -->),
@@ -58,4 +59,12 @@ export async function publishRun(reportDir: string, name: string): Promise<strin
     written.push(page);
   }
   return written;
+}
+
+/** Writes docs/e2e.md's table of the recorded runs from their records; returns the page. */
+export async function publishRecorded(): Promise<string> {
+  const page = repoPath('docs/e2e.md');
+  const block = marked(RECORDED_MARKER);
+  await writeFile(page, block.write(await readFile(page, 'utf8'), recordedTable(await recordedRuns())));
+  return page;
 }

@@ -1,7 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { marked } from '../../../scripts/lib/docs/markers.ts';
 import { pageRunBlock, readPublishedRun, runBlock, runPages, RUNS_DIR } from '../../../scripts/lib/docs/published-run.ts';
+import { RECORDED_MARKER, recordedRuns, recordedTable } from '../../../scripts/lib/docs/recorded-runs.ts';
+import { repoPath } from '../../../scripts/lib/paths.ts';
 
 const published = suite('published runs');
 
@@ -19,6 +22,13 @@ published('are what every page that marks a place for them says, word for word f
     for (const m of text.matchAll(/<!-- run:([a-z0-9-]+) -->/g)) assert.ok(names.includes(m[1] as string), `${page} marks run:${m[1]}, which docs/runs does not hold`);
   }
   assert.ok(places >= 1, 'at least one page shows a published run');
+});
+
+published("docs/e2e.md's table of the recorded runs is theirs, word for word", async () => {
+  const page = await readFile(repoPath('docs/e2e.md'), 'utf8');
+  const table = marked(RECORDED_MARKER).read(page);
+  assert.is(table, recordedTable(await recordedRuns()));
+  assert.match(table ?? '', /^\| step \| 44\.1 s/m, 'the step row from its record');
 });
 
 published.run();
