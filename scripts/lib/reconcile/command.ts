@@ -8,6 +8,7 @@ import type { Sh } from '../shell.ts';
 import { validate } from '../validate/run.ts';
 import { healthGates, type GateResult } from './gates.ts';
 import { reconcile, type ReconcileResult } from './run.ts';
+import { wakeFromZero } from './wake.ts';
 
 export interface ReconcileCommand {
   $: Sh;
@@ -62,6 +63,7 @@ export async function runReconcile(cmd: ReconcileCommand): Promise<{ result: Rec
   }
   await cmd.provider?.syncMonitoring?.(objects);
   cmd.out(summary(overlay, result, false));
+  await wakeFromZero(cmd.kc, objects, cmd.out);
   const gates = await requireHealthy(cmd.kc, objects, cmd.timeoutMs, overlay, cmd.out);
   return { result, gates };
 }
