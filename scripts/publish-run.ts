@@ -2,8 +2,7 @@ import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { publishRecorded, publishRun, RUNS_DIR } from './lib/docs/published-run.ts';
 
 const usage = `
-Usage: npx zx scripts/publish-run.ts --report <dir> --as <name>
-       npx zx scripts/publish-run.ts --recorded
+Usage: npx zx scripts/publish-run.ts (--report <dir> --as <name> | --recorded)
 
 Publishes a load run in the docs: copies its timeline.json and chart.svg into ${'docs/runs'}/<name>.*
 and writes its figures (assertions held, reaction, settle, SLO attainment, replica-seconds, the
