@@ -15,15 +15,16 @@ export interface GenerationSink {
   text(text: string): void;
 }
 
-/** What an engine generates from: the prompt, the most tokens, and whether the end-of-sequence token may stop it. */
+/** What an engine generates from: the prompt (and its tokens as countTokens counted them), the most tokens, and whether the end-of-sequence token may stop it. */
 export interface GenerationRequest {
   prompt: string;
+  promptTokens: number;
   maxTokens: number;
   ignoreEos: boolean;
 }
 
 export interface CompletionEngine {
-  /** What GET /metrics and the logs call it: "simulated" or "llama". */
+  /** What the service's start-up log calls it: "simulated" or "llama". */
   readonly kind: string;
   /** Tokens of a prompt, as this engine's tokenizer counts them. */
   countTokens(prompt: string): number;
@@ -53,8 +54,8 @@ export function simulatedEngine(costs: { prefillUsPerToken: number; decodeMsPerT
     kind: 'simulated',
     countTokens: approximateTokens,
     // Its tokens never end a sequence: every completion is max_tokens long, ignore_eos or not.
-    async generate({ prompt, maxTokens }, sink, signal) {
-      await work((approximateTokens(prompt) * costs.prefillUsPerToken) / 1000);
+    async generate({ promptTokens, maxTokens }, sink, signal) {
+      await work((promptTokens * costs.prefillUsPerToken) / 1000);
       for (let i = 0; i < maxTokens; i++) {
         if (signal.aborted) return { tokens: i, finishReason: 'abort' };
         await work(costs.decodeMsPerToken);

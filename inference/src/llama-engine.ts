@@ -50,6 +50,7 @@ export async function loadLlamaEngine(s: LlamaSettings): Promise<CompletionEngin
       if (!sequence) throw new Error('every sequence is busy: the service called the engine beyond its slots');
       const generated: Token[] = [];
       let finishReason: FinishReason = 'length';
+      // Tokens before this index are shown; the text of the rest waits for a whole character.
       let shown = 0;
       try {
         await sequence.clearHistory();
@@ -66,11 +67,12 @@ export async function loadLlamaEngine(s: LlamaSettings): Promise<CompletionEngin
             finishReason = 'stop';
             break;
           }
-          // Text goes out once its characters are whole (a token can end inside one).
-          const text = model.detokenize(generated);
+          // Text goes out once its characters are whole (a token can end inside one); only the
+          // tokens not yet shown are detokenized, the few before them given as context (spacing).
+          const text = model.detokenize(generated.slice(shown), false, generated.slice(Math.max(0, shown - 4), shown));
           if (!text.endsWith('\uFFFD')) {
-            sink.text(text.slice(shown));
-            shown = text.length;
+            sink.text(text);
+            shown = generated.length;
           }
           if (generated.length >= maxTokens) break;
         }

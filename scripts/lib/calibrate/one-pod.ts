@@ -1,4 +1,6 @@
-import { AppsV1Api, AutoscalingV2Api, PatchStrategy, KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV2Api, type KubeConfig } from '@kubernetes/client-node';
+import { mergePatch } from '../kube/apply.ts';
+import type { KObject } from '../manifests/objects.ts';
 import { waitFor } from '../wait.ts';
 
 // Calibration measures one pod: the HPA is held at one replica while it runs, and given its
@@ -10,16 +12,8 @@ export interface Target {
   deployment: string;
 }
 
-async function setBounds(kc: KubeConfig, t: Target, minReplicas: number, maxReplicas: number): Promise<void> {
-  await KubernetesObjectApi.makeApiClient(kc).patch(
-    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: t.hpa, namespace: t.namespace }, spec: { minReplicas, maxReplicas } },
-    undefined,
-    undefined,
-    'inferscale-calibrate',
-    undefined,
-    PatchStrategy.MergePatch,
-  );
-}
+const setBounds = (kc: KubeConfig, t: Target, minReplicas: number, maxReplicas: number): Promise<void> =>
+  mergePatch(kc, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: t.hpa, namespace: t.namespace }, spec: { minReplicas, maxReplicas } } as KObject, 'inferscale-calibrate');
 
 export async function withOnePod<T>(kc: KubeConfig, t: Target, log: (line: string) => void, body: () => Promise<T>): Promise<T> {
   const hpa = await kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: t.hpa, namespace: t.namespace });

@@ -1,6 +1,6 @@
-import { PatchStrategy, type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
-import { serverSideApply } from '../kube/apply.ts';
+import { FIELD_MANAGER, mergePatch, serverSideApply } from '../kube/apply.ts';
 import { kubeGet } from '../kube/raw.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { renderOverlay } from '../manifests/render.ts';
@@ -109,15 +109,7 @@ export async function applyFluxObjects($: Sh, kc: KubeConfig, dir: string): Prom
  */
 export async function forceReconcile(kc: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<KustomizationState> {
   const token = new Date().toISOString();
-  const api = KubernetesObjectApi.makeApiClient(kc);
-  await api.patch(
-    { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace, annotations: { [REQUESTED_AT]: token } } },
-    undefined,
-    undefined,
-    'inferscale',
-    undefined,
-    PatchStrategy.MergePatch,
-  );
+  await mergePatch(kc, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace, annotations: { [REQUESTED_AT]: token } } }, FIELD_MANAGER);
   return waitFor(`Flux to handle the reconcile requested at ${token}`, timeoutMs, async () => {
     const s = await readKustomization(kc, namespace, name);
     return s?.lastHandledReconcileAt === token && s.ready !== 'Unknown' ? s : undefined;

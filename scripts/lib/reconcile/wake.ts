@@ -1,4 +1,5 @@
-import { AppsV1Api, PatchStrategy, KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { mergePatch } from '../kube/apply.ts';
 import type { KObject } from '../manifests/objects.ts';
 
 // An HPA does not scale a Deployment up from zero replicas ("scaling is disabled since the
@@ -36,14 +37,7 @@ export async function wakeFromZero(kc: KubeConfig, objects: KObject[], out: (lin
   }
   const wakes = wakesFor(objects, (namespace, name) => live.get(`${namespace}/${name}`));
   for (const w of wakes) {
-    await KubernetesObjectApi.makeApiClient(kc).patch(
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: w.deployment, namespace: w.namespace }, spec: { replicas: w.minReplicas } },
-      undefined,
-      undefined,
-      'inferscale-reconcile',
-      undefined,
-      PatchStrategy.MergePatch,
-    );
+    await mergePatch(kc, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: w.deployment, namespace: w.namespace }, spec: { replicas: w.minReplicas } } as KObject, 'inferscale-reconcile');
     out(`Deployment/${w.deployment} was at 0 replicas (scaled to zero before); an HPA does not scale from zero, so it is set to the HPA's minReplicas, ${w.minReplicas}`);
   }
   return wakes;
