@@ -7,7 +7,7 @@ import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { reconstructDecisions } from '../../../scripts/lib/simulate/explain.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, simulateAt, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, simulateAt, sizedProfile, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
 import { computeFigures, figureLines } from '../../../scripts/lib/loadtest/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { MAX_FAILED_SHARE, recordedProfile, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
@@ -262,6 +262,19 @@ assertions('fail on shedding once the Ready pods can serve the load, or more tha
   assert.ok(out.some((r) => r.name.startsWith('7.') && r.observed.includes(`first at ${calm.t.toFixed(1)} s`)), JSON.stringify(out));
   const tooMany = judge(spikeRuns[0]!, { ...run, requests: { ...run.requests, shed: spike.bounds.shedBound + 1 } }, spike).filter((r) => !r.ok);
   assert.ok(tooMany.some((r) => r.name.startsWith('7.')));
+});
+
+assertions("judge a calibrated server's shedding by what its CPU limit lets it complete, not by its slots", async () => {
+  // overlays/local-llm: two slots, but one pod of 300m completes 1.4 req/s; its step sheds
+  // while the one pod waits for help, which is shedding in its place.
+  const { objects: llm } = await renderOverlay(sh, repoPath('overlays/local-llm'));
+  const plan = planFor(sizedProfile(llm, profileFromFlags({}), measured, true).profile, llm);
+  const runs = simulateAllPhases(plan.hpa, plan.pipe, plan.profile, plan.profile.endAt);
+  assert.ok(runs.some((r) => r.shedTotal > 0), 'some phases shed');
+  for (const sim of runs) {
+    const misplaced = judge(sim, recorded(sim, plan), plan).filter((r) => !r.ok && r.name.startsWith('7.'));
+    assert.equal(misplaced.map((r) => r.observed), []);
+  }
 });
 
 assertions('pass every profile the rules run, at every phase', () => {
