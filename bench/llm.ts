@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { buildLlamaImage } from '../scripts/lib/cluster/embedded/images.ts';
 import { clusterPaths } from '../scripts/lib/cluster/embedded/paths.ts';
-import { LLAMA_IMAGE } from '../scripts/lib/cluster/versions.ts';
+import { LLAMA_IMAGE } from '../scripts/lib/manifests/image.ts';
 import { renderOverlay } from '../scripts/lib/manifests/render.ts';
 import { containerCpuOf } from '../scripts/lib/manifests/service-config.ts';
 import { fetchModel, SMOLLM2_135M } from '../scripts/lib/models/artifact.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BUNDLE_DIR, bundleInference } from '../scripts/lib/inference-bundle.ts';
 import { runDriver, type DriverResult } from '../scripts/lib/loadtest/driver.ts';
 import { findLoadDriver } from '../scripts/lib/loadtest/driver-binary.ts';
-import { offeredAt, stagesProfile, type Profile } from '../scripts/lib/loadtest/profiles.ts';
+import { offeredAt, stagesProfile, type Profile } from '../scripts/lib/plan/profiles.ts';
 import { parseLoadRequest } from '../scripts/lib/loadtest/request.ts';
 import { repoPath } from '../scripts/lib/paths.ts';
 import { LOAD_RECORD, renderLoadTable, writeLoadTable, type LoadRecord, type CaseFigures } from './load-table.ts';

@@ -2,7 +2,7 @@
 // reconcile, and idle-to-visible metric latency (burst start to the value moving in the
 // custom metrics API). Prints figures; asserts nothing.
 import { request } from 'node:http';
-import { bootstrapCluster } from '../scripts/lib/cluster/bootstrap.ts';
+import { bootstrapCluster } from '../scripts/lib/bootstrap.ts';
 import { LocalProvider } from '../scripts/lib/cluster/local.ts';
 import { clusterPaths } from '../scripts/lib/cluster/embedded/paths.ts';
 import { podMetricValues } from '../scripts/lib/kube/custom-metrics.ts';

@@ -1,12 +1,12 @@
 // npm run bench:scrape-offsets [-- <timeline.json> ...]: how far apart Prometheus scraped a
-// real run's pods, fitted to the metric its recorder read (scripts/lib/simulate/scrape-fit.ts);
+// real run's pods, fitted to the metric its recorder read (scripts/lib/loadtest/scrape-fit.ts);
 // default: the committed runs of test/fixtures/runs. Prints figures; asserts nothing.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { profileFromFlags } from '../scripts/lib/loadtest/options.ts';
 import type { RunReport } from '../scripts/lib/loadtest/report.ts';
 import { repoPath } from '../scripts/lib/paths.ts';
-import { fitScrapeOffsets } from '../scripts/lib/simulate/scrape-fit.ts';
+import { fitScrapeOffsets } from '../scripts/lib/loadtest/scrape-fit.ts';
 
 const dir = repoPath('test/fixtures/runs');
 const files = process.argv.slice(2).length ? process.argv.slice(2) : (await readdir(dir)).filter((f) => f.endsWith('.timeline.json')).sort().map((f) => join(dir, f));

@@ -1,9 +1,9 @@
 // npm run bench:simulate: how long a prediction takes (scripts/simulate.ts without its
 // rendering): one phase, and the bounds' every phase, per profile. Prints figures; asserts nothing.
 import { renderOverlay } from '../scripts/lib/manifests/render.ts';
-import { boundsForRun, hpaSettings } from '../scripts/lib/loadtest/bounds.ts';
+import { hpaSettings, planRun } from '../scripts/lib/plan/bounds.ts';
 import { profileFromFlags } from '../scripts/lib/loadtest/options.ts';
-import { predict } from '../scripts/lib/simulate/predict.ts';
+import { predict } from '../scripts/lib/loadtest/predict.ts';
 import { sh } from '../scripts/lib/shell.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +21,8 @@ for (const name of ['step', 'ramp', 'spike', 'sawtooth']) {
     times.push(performance.now() - started);
   }
   const started = performance.now();
-  boundsForRun(objects, hpaSettings(objects), profile, { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 1.7 });
+  planRun(objects, hpaSettings(objects), profile, { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 1.7 });
   const bounds = performance.now() - started;
   times.sort((a, b) => a - b);
-  console.log(`${name.padEnd(9)} prediction with report: median ${times[2]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[4]!.toFixed(0)}); bounds over every phase: ${bounds.toFixed(0)} ms`);
+  console.log(`${name.padEnd(9)} prediction with report: median ${times[2]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[4]!.toFixed(0)}); the plan (bounds and prediction, one sweep): ${bounds.toFixed(0)} ms`);
 }

@@ -1,7 +1,7 @@
 import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
-import { bootstrapCluster } from './lib/cluster/bootstrap.ts';
-import { parseGitOps } from './lib/gitops/tools.ts';
+import { bootstrapCluster } from './lib/bootstrap.ts';
+import { parseGitOps } from './lib/cluster/gitops-tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `

@@ -6,8 +6,8 @@ import { checkSideBySide, COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICI
 import { claimLines, sleepClaims, type Claim } from './lib/compare/claims.ts';
 import { isSideBySide, loadRuns, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
 import { runComparison, runSideBySide } from './lib/compare/run.ts';
-import { hpaSettings } from './lib/loadtest/bounds.ts';
-import { profileFor, type ProfileName } from './lib/loadtest/profiles.ts';
+import { hpaSettings } from './lib/plan/bounds.ts';
+import { profileFor, type ProfileName } from './lib/plan/profiles.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { runReconcile } from './lib/reconcile/command.ts';
 import { sh } from './lib/shell.ts';

@@ -2,8 +2,8 @@ import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/c
 import { defaultProvider, makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { runE2E } from './lib/e2e.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags, ratesAreDefaults } from './lib/loadtest/options.ts';
-import { PROFILE_NAMES } from './lib/loadtest/profiles.ts';
-import { parseGitOps } from './lib/gitops/tools.ts';
+import { PROFILE_NAMES } from './lib/plan/profiles.ts';
+import { parseGitOps } from './lib/cluster/gitops-tools.ts';
 import { sh } from './lib/shell.ts';
 import { readLoadRequestFile } from './lib/loadtest/request.ts';
 

@@ -2,15 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { makeProvider, parseProvider, PROVIDERS } from './lib/cluster/select.ts';
-import { figureLines } from './lib/loadtest/figures.ts';
+import { figureLines } from './lib/plan/figures.ts';
 import { defaultReportDir, LOAD_FLAGS, LOAD_USAGE, profileFromFlags, ratesAreDefaults } from './lib/loadtest/options.ts';
 import { renderOverlay } from './lib/manifests/render.ts';
 import { sh } from './lib/shell.ts';
 import { explain } from './lib/simulate/controller.ts';
-import { nearest } from './lib/simulate/explain.ts';
-import { measuredPipeline, predict } from './lib/simulate/predict.ts';
-import { KNOBS, parseSweep, sweep, sweepTable } from './lib/simulate/sweep.ts';
-import { boundsForRun } from './lib/loadtest/bounds.ts';
+import { nearest } from './lib/plan/explain.ts';
+import { measuredPipeline, predict } from './lib/loadtest/predict.ts';
+import { KNOBS, parseSweep, sweep, sweepTable } from './lib/plan/sweep.ts';
+import { pipelineSettings } from './lib/plan/bounds.ts';
 
 /** Pod creation to Ready on the embedded cluster, as `npm run bench:cluster` measured it (1.69, 1.68, 1.73 s). */
 const MEASURED_POD_START_SECONDS = 1.7;
@@ -73,7 +73,7 @@ await runMain(async () => {
   if (flags.sweep !== undefined) {
     const grid = parseSweep(flags.sweep);
     const { hpa, measured } = await measuredPipeline({ objects, provider, podStartSeconds });
-    const { pipe } = boundsForRun(objects, hpa, profile, measured);
+    const pipe = pipelineSettings(objects, measured);
     const started = performance.now();
     const rows = sweep(hpa, pipe, profile, grid);
     const table = sweepTable(rows, grid);

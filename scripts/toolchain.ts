@@ -1,7 +1,7 @@
 import { parseFlags, runMain, scriptArgv } from './lib/cli.ts';
 import { LocalProvider } from './lib/cluster/local.ts';
 import { clusterPaths } from './lib/cluster/embedded/paths.ts';
-import { GITOPS_BUILDS, parseGitOps } from './lib/gitops/tools.ts';
+import { GITOPS_BUILDS, parseGitOps } from './lib/cluster/gitops-tools.ts';
 import { sh } from './lib/shell.ts';
 
 const usage = `

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { progress } from './cli.ts';
-import { bootstrapCluster } from './cluster/bootstrap.ts';
+import { bootstrapCluster } from './bootstrap.ts';
 import type { ClusterProvider } from './cluster/provider.ts';
 import { loadKubeConfig } from './kube/client.ts';
-import type { Profile } from './loadtest/profiles.ts';
+import type { Profile } from './plan/profiles.ts';
 import { runLoadTest, type LoadTestResult } from './loadtest/run.ts';
 import { runZeroProfile } from './loadtest/zero.ts';
 import { renderOverlay } from './manifests/render.ts';
@@ -12,7 +12,7 @@ import { pipelineStatus, statusWords } from './reconcile/status.ts';
 import type { Sh } from './shell.ts';
 import type { AssertionResult } from './loadtest/assertions.ts';
 import { commitScaleDownWindow, healAndPrune, reconcileAtPeak, refuseInvalidCommit } from './gitops/checks.ts';
-import type { GitOpsTool } from './gitops/tools.ts';
+import type { GitOpsTool } from './cluster/gitops-tools.ts';
 import type { LoadRequest } from './loadtest/request.ts';
 
 export interface E2EOptions {
@@ -58,15 +58,17 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
   process.once('SIGINT', onSigint);
   let bootstrapped = false;
   try {
-    const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log, { gitops: o.gitops, gitopsTimeoutMs: o.gateTimeoutSeconds * 1000 });
+    // Rendered once: bootstrap, reconcile, the checks and every run take these objects.
+    const rendered = await renderOverlay(o.$, o.overlay);
+    const { objects } = rendered;
+    const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log, { gitops: o.gitops, gitopsTimeoutMs: o.gateTimeoutSeconds * 1000, objects });
     bootstrapped = true;
     const kc = loadKubeConfig(info.kubeconfig);
     if (!info.gitops) {
       const step = progress(`reconciling ${o.overlay}`, o.log);
-      await runReconcile({ $: o.$, kc, overlay: o.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: o.log });
+      await runReconcile({ $: o.$, kc, overlay: o.overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, rendered, out: o.log });
       step.done();
     }
-    const { objects } = await renderOverlay(o.$, o.overlay);
     o.log('preflight:');
     for (const s of await pipelineStatus(kc, objects)) for (const line of statusWords(s)) o.log(`  ${line}`);
     const checks: AssertionResult[] = [];

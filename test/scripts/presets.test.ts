@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hpaSettings } from '../../scripts/lib/loadtest/bounds.ts';
+import { hpaSettings } from '../../scripts/lib/plan/bounds.ts';
 import { loadAdapterRules, ruleFor } from '../../scripts/lib/monitoring/adapter-rules.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../../scripts/lib/paths.ts';

@@ -7,7 +7,9 @@ import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath, VALIDATED_OVERLAYS }
 import { sh } from '../../scripts/lib/shell.ts';
 import { validate } from '../../scripts/lib/validate/run.ts';
 import { overlaySources } from '../../scripts/lib/validate/sources.ts';
+import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
 import { runScript } from '../helpers/cli.ts';
+import { countingShell } from '../helpers/counting-shell.ts';
 
 async function errorsOf(overlay: string): Promise<string[]> {
   const lines: string[] = [];
@@ -24,6 +26,23 @@ async function errorsOf(overlay: string): Promise<string[]> {
 }
 
 const cli = suite('scripts/validate.ts');
+
+const checks = suite('validate');
+
+checks('renders an overlay the caller has not rendered, and takes the one it has as given', async () => {
+  const run = async (rendered?: Map<string, Awaited<ReturnType<typeof renderOverlay>>>) => {
+    const commands: string[] = [];
+    const { errors, rendered: out } = await validate({ root: REPO_ROOT, overlays: ['overlays/local'], scanDirs: [], rulesFile: repoPath(ADAPTER_RULES_FILE), ...(rendered ? { rendered } : {}), $: countingShell(commands), write: () => {} });
+    assert.equal(errors, []);
+    return { renders: commands.filter((c) => c.startsWith('kubectl kustomize')).length, objects: out.get('overlays/local')?.length };
+  };
+  const own = await run();
+  assert.is(own.renders, 1);
+  const given = await renderOverlay(sh, repoPath('overlays/local'));
+  assert.equal(await run(new Map([['overlays/local', given]])), { renders: 0, objects: given.objects.length });
+});
+
+checks.run();
 
 cli('reports 0 errors for every overlay and exits 0', async () => {
   const { code, stdout } = await runScript('scripts/validate.ts', []);

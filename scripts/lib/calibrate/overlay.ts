@@ -1,5 +1,5 @@
 import { UserError } from '../cli.ts';
-import { hpaOf, hpaSettings } from '../loadtest/bounds.ts';
+import { hpaOf, hpaSettings } from '../plan/bounds.ts';
 import { loadRequestOf, type LoadRequest } from '../loadtest/request.ts';
 import type { KObject } from '../manifests/objects.ts';
 import type { CalibrationContext } from './patch.ts';

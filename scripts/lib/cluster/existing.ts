@@ -5,7 +5,7 @@ import { chartRelistSeconds } from '../monitoring/relist.ts';
 import type { Sh } from '../shell.ts';
 import { chooseKubeConfig } from './choice.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
-import { INFERENCE_IMAGE } from './versions.ts';
+import { INFERENCE_IMAGE } from '../manifests/image.ts';
 
 // The current kube context, usually a cloud cluster. It never creates or deletes a
 // cluster; the image comes from the registry the overlay names.

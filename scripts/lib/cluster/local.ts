@@ -20,9 +20,10 @@ import { checkKernel, requirePortsFree, requireRootOnLinux } from './embedded/pr
 import { runningPid, startDaemon, stopDaemon, waitHealthy } from './embedded/processes.ts';
 import type { ClusterInfo, ClusterProvider, ServedRepository } from './provider.ts';
 import { buildAll, installDebianPackages, type Binaries, type BuildResult, type OptionalBuild } from './embedded/toolchain.ts';
-import { ARGOCD_DEBIAN_PACKAGES, INFERENCE_IMAGE, LLAMA_IMAGE } from './versions.ts';
+import { INFERENCE_IMAGE, LLAMA_IMAGE } from '../manifests/image.ts';
+import { ARGOCD_DEBIAN_PACKAGES } from './versions.ts';
 import { EMBEDDED_ARGOCD_DIR } from './embedded/argocd.ts';
-import { GITOPS_BUILDS, type GitOpsTool } from '../gitops/tools.ts';
+import { GITOPS_BUILDS, type GitOpsTool } from './gitops-tools.ts';
 
 export interface LocalOptions {
   $: Sh;

@@ -5,7 +5,7 @@ import { chartRelistSeconds } from '../monitoring/relist.ts';
 import { repoPath } from '../paths.ts';
 import { tail, type Sh } from '../shell.ts';
 import type { ClusterInfo, ClusterProvider } from './provider.ts';
-import { INFERENCE_IMAGE, LLAMA_IMAGE } from './versions.ts';
+import { INFERENCE_IMAGE, LLAMA_IMAGE } from '../manifests/image.ts';
 
 // minikube, as in the original walkthrough: two nodes, 4400 MB, the metrics-server addon,
 // the image built with docker and loaded into the nodes, monitoring from the pinned charts.

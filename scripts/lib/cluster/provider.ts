@@ -1,4 +1,4 @@
-import type { GitOpsTool } from '../gitops/tools.ts';
+import type { GitOpsTool } from './gitops-tools.ts';
 import type { KObject } from '../manifests/objects.ts';
 
 // One interface for every place inferscale can run: the embedded cluster, minikube, or the

@@ -31,10 +31,6 @@ export const ACTIONLINT_VERSION = 'v1.7.12';
 
 /** The sandbox image name containerd is configured with; our own static pause program. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
-/** The inference image as base/app names it; overlays/local never pulls it. */
-export const INFERENCE_IMAGE = 'inferscale/inference:0.1.0';
-/** The inference service with the llama engine, its runtime and the model (SmolLM2-135M) inside. */
-export const LLAMA_IMAGE = 'inferscale/inference-llama:0.1.0';
 
 /** Debian packages the embedded cluster needs, with the command each provides. */
 export const DEBIAN_PACKAGES: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { esc, path as linePath, stepPath } from '../loadtest/chart.ts';
-import type { Sample } from '../loadtest/timeline.ts';
+import type { Sample } from '../plan/timeline.ts';
 
 // One scenario of the comparison as an SVG: every policy's replicas on the same axes (the
 // offered load shaded behind them), and below, every policy's p95 latency with the SLO.

@@ -1,4 +1,4 @@
-import { replicasFor, type HpaSettings } from '../loadtest/bounds.ts';
+import { replicasFor, type HpaSettings } from '../plan/bounds.ts';
 import { policyFigures } from './report.ts';
 import { REFERENCE_POLICY, SIGNAL_OF } from './policies.ts';
 import type { PolicyRun } from './run.ts';

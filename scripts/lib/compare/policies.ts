@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UsageError } from '../cli.ts';
-import { DEFAULT_PARAMS, type ProfileParams } from '../loadtest/profiles.ts';
+import { DEFAULT_PARAMS, type ProfileParams } from '../plan/profiles.ts';
 import { REPO_ROOT, repoPath } from '../paths.ts';
 
 // The policies the comparison runs, each a Kustomize Component under policies/, and its two

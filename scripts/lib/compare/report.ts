@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { UserError } from '../cli.ts';
 import { join } from 'node:path';
-import { computeFigures, type Figures } from '../loadtest/figures.ts';
-import type { HpaSettings } from '../loadtest/bounds.ts';
+import { computeFigures, type Figures } from '../plan/figures.ts';
+import type { HpaSettings } from '../plan/bounds.ts';
 import type { RunReport } from '../loadtest/report.ts';
-import { reconstructDecisions } from '../simulate/explain.ts';
+import { reconstructDecisions } from '../plan/explain.ts';
 import { renderComparisonChart } from './chart.ts';
 import type { PolicyRun } from './run.ts';
 import type { Policy, Scenario } from './policies.ts';

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../cli.ts';
-import { figureLines } from '../loadtest/figures.ts';
+import { figureLines } from '../plan/figures.ts';
 import type { RunReport } from '../loadtest/report.ts';
 import { serverLines } from '../loadtest/server-figures.ts';
 import { repoPath } from '../paths.ts';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { runEvents } from '../loadtest/bounds.ts';
+import { runEvents } from '../plan/bounds.ts';
 import type { RunReport } from '../loadtest/report.ts';
 import { repoPath } from '../paths.ts';
 

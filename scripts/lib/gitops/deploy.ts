@@ -10,7 +10,7 @@ import type { Sh } from '../shell.ts';
 import { argocdDrivers } from './argocd.ts';
 import { waitApplied, type DriverFactory, type GitOpsDriver } from './driver.ts';
 import { fluxDrivers } from './flux.ts';
-import type { GitOpsTool } from './tools.ts';
+import type { GitOpsTool } from '../cluster/gitops-tools.ts';
 
 // Deploying an overlay through a GitOps controller instead of reconcile.ts: its objects from
 // gitops/ applied, then the controller applies the overlay from Git.
@@ -40,7 +40,7 @@ export interface GitOpsDeployment {
   objects: KObject[];
 }
 
-export async function deployWithGitOps(o: { tool: GitOpsTool; provider: ClusterProvider; $: Sh; kc: KubeConfig; overlay: string; timeoutMs: number; log: (line: string) => void }): Promise<GitOpsDeployment> {
+export async function deployWithGitOps(o: { tool: GitOpsTool; provider: ClusterProvider; $: Sh; kc: KubeConfig; overlay: string; objects: KObject[]; timeoutMs: number; log: (line: string) => void }): Promise<GitOpsDeployment> {
   const { provider } = o;
   const tool = TOOLS[o.tool];
   const entry = provider.gitopsEntryPoints?.[o.tool];
@@ -71,6 +71,6 @@ export async function deployWithGitOps(o: { tool: GitOpsTool; provider: ClusterP
   }
   step.done();
   // The controller's own wait covers rollout; the metric pipeline's gates are ours, as after reconcile.ts.
-  await requireHealthy(o.kc, (await renderOverlay(o.$, o.overlay)).objects, o.timeoutMs, o.overlay, o.log);
+  await requireHealthy(o.kc, o.objects, o.timeoutMs, o.overlay, o.log);
   return { tool: o.tool, driver, served, objects };
 }

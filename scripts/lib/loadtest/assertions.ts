@@ -1,7 +1,7 @@
-import type { ExplainedSync } from '../simulate/explain.ts';
-import { podThroughput, runEvents, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from './bounds.ts';
-import { MAX_FAILED_SHARE, type ProfileName } from './profiles.ts';
-import { around, type RunRecord } from './timeline.ts';
+import type { ExplainedSync } from '../plan/explain.ts';
+import { podThroughput, runEvents, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from '../plan/bounds.ts';
+import { MAX_FAILED_SHARE, type ProfileName } from '../plan/profiles.ts';
+import { around, type RunRecord } from '../plan/timeline.ts';
 
 // The claims of a load run, each saying what it judges: the controller's rules replayed on
 // what the HPA read (exact, on any load), an outcome bound from the rules and the offered load
@@ -57,7 +57,7 @@ export function rulesAssertion(record: RunRecord, decisions: ExplainedSync[]): A
 
 
 export interface CheckOptions {
-  /** The rules replayed sync by sync on the recorded statuses (simulate/explain.ts). */
+  /** The rules replayed sync by sync on the recorded statuses (plan/explain.ts). */
   decisions: ExplainedSync[];
   /** Hold the run to the prediction even where its error was never measured. */
   gatePrediction?: boolean;

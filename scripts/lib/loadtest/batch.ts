@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge, Registry } from 'prom-client';
+import { BACKLOG_METRIC, BACKLOG_PORT } from '../monitoring/backlog.ts';
 import { requestUrl, type LoadRequest } from './request.ts';
 
 // A batch consumer's client, the kind of client a Deployment scaled to zero can serve: it
@@ -9,10 +10,6 @@ import { requestUrl, type LoadRequest } from './request.ts';
 // it with 429, or answer 503 while they start or drain). What waits to be sent again is its
 // backlog, which it exports for Prometheus: the signal KEDA activates the Deployment on,
 // since a Deployment at zero exports nothing itself.
-
-export const BACKLOG_METRIC = 'inference_batch_backlog';
-/** Where the embedded cluster's Prometheus scrapes the backlog (scripts/lib/monitoring/prometheus-config.ts). */
-export const BACKLOG_PORT = 9470;
 
 export interface BatchOptions {
   /** Where the requests go: scheme://host:port; the request adds its path. */

@@ -1,4 +1,4 @@
-import type { RunRecord } from './timeline.ts';
+import type { RunRecord } from '../plan/timeline.ts';
 
 // The run as an SVG chart: replicas, desired replicas and load on top, p95 latency below,
 // with the step and the drop marked. People look at this first.

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { UserError } from '../cli.ts';
 import { tail } from '../shell.ts';
 import { percentile } from '../stats.ts';
-import type { Profile } from './profiles.ts';
+import type { Profile } from '../plan/profiles.ts';
 import { driverRequest, type LoadRequest } from './request.ts';
 
 // Runs the load driver (loadtests/, on vegeta) and folds its results into per-second figures

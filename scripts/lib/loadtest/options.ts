@@ -1,5 +1,5 @@
 import { numberFlag, UsageError } from '../cli.ts';
-import { DEFAULT_PARAMS, PROFILE_DEFAULTS, PROFILE_NAMES, profileFor, REFERENCE_RATE, stagesProfile, type Profile, type ProfileName, type ProfileParams } from './profiles.ts';
+import { DEFAULT_PARAMS, PROFILE_DEFAULTS, PROFILE_NAMES, profileFor, REFERENCE_RATE, stagesProfile, type Profile, type ProfileName, type ProfileParams } from '../plan/profiles.ts';
 
 // The load flags shared by scripts/loadtest.ts and scripts/e2e.ts.
 

@@ -3,7 +3,7 @@ import { UserError } from '../cli.ts';
 import { podMetricValues } from '../kube/custom-metrics.ts';
 import { parseQuantity } from '../manifests/objects.ts';
 import { waitOrUndefined } from '../wait.ts';
-import type { HpaStatusSample, ReplicaChange } from './timeline.ts';
+import type { HpaStatusSample, ReplicaChange } from '../plan/timeline.ts';
 
 // Watches the Deployment, the HPA and the pods (client-node watches, so every change is
 // seen when it happens) and samples the custom metric once a second.

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AssertionResult } from './assertions.ts';
-import { decisionTable, type ExplainedSync } from '../simulate/explain.ts';
-import { runEvents, type Bounds, type HpaSettings, type PipelineSettings } from './bounds.ts';
+import { decisionTable, type ExplainedSync } from '../plan/explain.ts';
+import { runEvents, type Bounds, type HpaSettings, type PipelineSettings } from '../plan/bounds.ts';
 import { renderChart } from './chart.ts';
-import { figureLines, type Figures } from './figures.ts';
+import { figureLines, type Figures } from '../plan/figures.ts';
 import { serverLines } from './server-figures.ts';
-import type { RunRecord } from './timeline.ts';
+import type { RunRecord } from '../plan/timeline.ts';
 
 // Every run leaves: timeline.json (the record), summary.md (assertions with their bounds and
 // observations, the figures, the settings), chart.svg.

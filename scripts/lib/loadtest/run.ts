@@ -9,21 +9,21 @@ import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import type { Sh } from '../shell.ts';
 import { checkRun, PREDICTION_MEASURED, predictionAssertion, type AssertionResult } from './assertions.ts';
-import { boundsForRun, centralRun, HPA_SYNC_SECONDS, hpaOf, hpaSettings, runEvents, sizedLine, sizedProfile } from './bounds.ts';
-import { computeFigures, figureLines, type Figures } from './figures.ts';
+import { HPA_SYNC_SECONDS, hpaOf, hpaSettings, planRun, sizedLine, sizedProfile } from '../plan/bounds.ts';
+import { computeFigures, figureLines, type Figures } from '../plan/figures.ts';
 import { LoadResults, runDriver } from './driver.ts';
 import { findLoadDriver } from './driver-binary.ts';
-import { maxInFlightFor, offeredAt, withTail, type Profile } from './profiles.ts';
+import { maxInFlightFor, offeredAt, type Profile } from '../plan/profiles.ts';
 import { serverFigures, serverLines } from './server-figures.ts';
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { loadRequestOf, requestUrl, type LoadRequest } from './request.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
-import { reconstructDecisions } from '../simulate/explain.ts';
-import { simulatedRecord } from '../simulate/record.ts';
+import { reconstructDecisions } from '../plan/explain.ts';
+import { simulatedRecord } from '../plan/record.ts';
 import { targetUrl } from './target.ts';
 import { kubeGet } from '../kube/raw.ts';
-import type { RunRecord, Sample } from './timeline.ts';
+import type { RunRecord, Sample } from '../plan/timeline.ts';
 
 export interface LoadTestOptions {
   $: Sh;
@@ -134,8 +134,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const measuredBefore = { rateWindowSeconds: rateWindow, relistSeconds: o.relistSeconds, podStartSeconds: podStartBefore };
   const { profile: asked, scale } = sizedProfile(o.objects, options.profile, measuredBefore, o.scaleToCapacity);
   if (scale !== undefined) o.log(sizedLine(asked, scale));
-  const planned = boundsForRun(o.objects, hpa, asked, measuredBefore);
-  const profile = o.fixedSchedule ? asked : withTail(asked, planned.bounds.observeUntil);
+  // Planned once, before the load: the bounds it is judged by and the prediction, from one sweep.
+  const { pipe, stepAt, dropAt, bounds, profile, central, prediction } = planRun(o.objects, hpa, asked, measuredBefore, { fixedSchedule: o.fixedSchedule });
   if (profile.endAt > asked.endAt) o.log(`the ${profile.name} load is held at its last rate until ${profile.endAt} s, when the latest bound and the stable period have passed`);
 
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
@@ -147,7 +147,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     return res && res.status >= 200 && res.status < 300 ? true : undefined;
   });
   await recorder.start();
-  const prediction = runEvents(centralRun(hpa, planned.pipe, profile).changes, hpa.minReplicas);
   const during = o.during?.({
     namespace,
     deployment: deployment?.metadata.name ?? '',
@@ -156,7 +155,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     endsAt: Date.now() + profile.endAt * 1000,
     signal: o.signal,
   }).catch((error: unknown): AssertionResult[] => [{ name: 'the checks made during the load', ok: false, bound: 'they run to the end', observed: errorSentence(error) }]);
-  const load = new LoadResults({ shedStatuses: o.request.shedStatuses, sloMs: planned.pipe.latencySloSeconds * 1000, timeoutSeconds: o.request.timeoutSeconds });
+  const load = new LoadResults({ shedStatuses: o.request.shedStatuses, sloMs: pipe.latencySloSeconds * 1000, timeoutSeconds: o.request.timeoutSeconds });
   // The schedule's time zero: the driver says when it began (until then, now).
   let beganMs = Date.now();
   const ticker = setInterval(() => {
@@ -170,7 +169,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       profile,
       request: o.request,
       baseUrl: o.targetUrl,
-      maxInFlight: maxInFlightFor(profile, planned.pipe.longestRequestSeconds),
+      maxInFlight: maxInFlightFor(profile, pipe.longestRequestSeconds),
       dir: o.reportDir,
       onResult: (r) => load.add(r),
       onBegan: (ms) => {
@@ -188,14 +187,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   }
   load.finish();
   const duringResults = (await during) ?? [];
+  if (recorder.podStarts.length > 0) o.log(`pods started in ${median(recorder.podStarts).toFixed(1)} s (median of ${recorder.podStarts.length}) during the load; the plan took the current pods' ${podStartBefore.toFixed(1)} s`);
   const prometheus = o.provider.prometheusUrl?.();
   const server = prometheus ? await serverFigures(prometheus, namespace, beganMs, Date.now()) : undefined;
 
-  const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, {
-    rateWindowSeconds: rateWindow,
-    relistSeconds: o.relistSeconds,
-    podStartSeconds: recorder.podStarts.length > 0 ? median(recorder.podStarts) : podStartBefore,
-  });
   const toT = (ms: number) => (ms - beganMs) / 1000;
   const lastSecond = Math.floor(toT(recorder.samples.at(-1)?.at ?? beganMs));
   const samples: Sample[] = [];
@@ -234,16 +229,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     hpaStatus: recorder.statusFrom(beganMs),
     ...(server ? { server } : {}),
   };
-  // The simulator on the same overlay, profile and measured pod start: the prediction the run is held to.
-  const central = centralRun(hpa, pipe, profile);
   const predicted = simulatedRecord(central, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
   const decisions = reconstructDecisions(record, hpa, pipe);
-  const expected = runEvents(central.changes, hpa.minReplicas);
   // A calibrated server's prediction rests on its measured capacity, whose prediction error no
   // recorded run has measured yet: a figure, unless --gate-prediction.
   const calibrated = capacityOf(deployment) !== undefined;
   const gatePrediction = o.gatePrediction ?? (calibrated ? false : undefined);
-  const results: AssertionResult[] = [...checkRun(record, hpa, bounds, pipe, expected, { decisions, gatePrediction }), ...duringResults];
+  const results: AssertionResult[] = [...checkRun(record, hpa, bounds, pipe, prediction, { decisions, gatePrediction }), ...duringResults];
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = {
     record,
@@ -262,7 +254,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     if (!a.ok && a.context) o.log(a.context);
   }
   if (!results.some((a) => a.judges === 'prediction')) {
-    const seen = predictionAssertion(record, hpa, pipe, expected);
+    const seen = predictionAssertion(record, hpa, pipe, prediction);
     const why = calibrated ? `a calibrated server (${CAPACITY_ANNOTATION}), whose prediction error is not measured yet` : `this schedule (its error is measured for ${PREDICTION_MEASURED.join(', ')})`;
     o.log(`· the prediction, a figure for ${why}; --gate-prediction holds a run to it: ${seen.observed} against ${seen.bound}`);
   }

@@ -1,14 +1,9 @@
+import type { ServerFigures } from '../plan/timeline.ts';
+
 // What the model server itself says of a run, from the Prometheus that scrapes it: time to
 // first token (vLLM's histogram, over every pod the run saw, removed ones included) and the
 // tokens generated per second. Absent when the server exports no such series (the predict
 // API) or no Prometheus is reachable from here.
-
-export interface ServerFigures {
-  ttftP50Seconds: number;
-  ttftP95Seconds: number;
-  /** Tokens generated per second by the fleet, every 5 s of the run (s from its start). */
-  tokensPerSecond: { t: number; value: number }[];
-}
 
 interface PromVector {
   status: string;

@@ -8,7 +8,7 @@ import { durationSeconds, labelSelector, type KObject, type ServiceMonitor } fro
 import { waitFor } from '../wait.ts';
 import type { AssertionResult } from './assertions.ts';
 import { runBatch, serveBacklog, type BatchResult } from './batch.ts';
-import { HPA_SYNC_SECONDS, OBSERVATION_LATENCY_SECONDS } from './bounds.ts';
+import { HPA_SYNC_SECONDS, OBSERVATION_LATENCY_SECONDS } from '../plan/bounds.ts';
 import { targetUrl } from './target.ts';
 import { loadRequestOf } from './request.ts';
 

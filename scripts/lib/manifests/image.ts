@@ -1,7 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { UserError } from '../cli.ts';
-import { INFERENCE_IMAGE } from '../cluster/versions.ts';
+
+/** The inference image as base/app names it; overlays/local never pulls it. */
+export const INFERENCE_IMAGE = 'inferscale/inference:0.1.0';
+/** The inference service with the llama engine, its runtime and the model (SmolLM2-135M) inside. */
+export const LLAMA_IMAGE = 'inferscale/inference-llama:0.1.0';
 
 // Which image an overlay deploys: its kustomization's `images:` entry for the inference
 // image, edited in place (comments and order kept) so that a release is one command.

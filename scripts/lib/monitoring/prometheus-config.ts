@@ -2,7 +2,7 @@ import type { V1Service } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { type KObject, labelSelector, selectorMatches, type ServiceMonitor } from '../manifests/objects.ts';
 import type { ScaledObject } from '../manifests/keda.ts';
-import { BACKLOG_METRIC, BACKLOG_PORT } from '../loadtest/batch.ts';
+import { BACKLOG_METRIC, BACKLOG_PORT } from './backlog.ts';
 
 // The embedded cluster has no prometheus-operator, so its host Prometheus is configured
 // from the overlay's ServiceMonitors the way the operator would: each endpoint becomes a

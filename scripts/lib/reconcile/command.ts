@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import type { KObject } from '../manifests/objects.ts';
+import type { Rendered } from '../manifests/render.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../paths.ts';
 import type { Sh } from '../shell.ts';
 import { validate } from '../validate/run.ts';
@@ -17,6 +18,8 @@ export interface ReconcileCommand {
   dryRun: boolean;
   timeoutMs: number;
   provider?: ClusterProvider;
+  /** The overlay as the caller rendered it: validated and applied without rendering it again. */
+  rendered?: Rendered;
   out: (line: string) => void;
 }
 
@@ -32,7 +35,7 @@ export function gateLines(gates: GateResult[]): string[] {
   return gates.map((g) => `${g.ok ? '✓' : '✗'} ${g.gate}: ${g.detail}`);
 }
 
-/** Render and validate (nothing applied on error), apply, prune, then the health gates. */
+/** Render (unless given) and validate (nothing applied on error), apply, prune, then the health gates. */
 export async function runReconcile(cmd: ReconcileCommand): Promise<{ result: ReconcileResult; gates: GateResult[] }> {
   const overlay = relative(REPO_ROOT, resolve(cmd.overlay));
   const lines: string[] = [];
@@ -41,6 +44,7 @@ export async function runReconcile(cmd: ReconcileCommand): Promise<{ result: Rec
     overlays: [overlay],
     scanDirs: [],
     rulesFile: repoPath(ADAPTER_RULES_FILE),
+    ...(cmd.rendered ? { rendered: new Map([[overlay, cmd.rendered]]) } : {}),
     $: cmd.$,
     write: (l) => lines.push(l),
   });

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { INFLIGHT_SECONDS_METRIC } from '../../../inference/src/metrics.ts';
 import { AdapterRulesError, loadAdapterRules, loadExternalRules, servedFrom, servedNames } from '../monitoring/adapter-rules.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { renderOverlay, RenderError } from '../manifests/render.ts';
+import { renderOverlay, RenderError, type Rendered } from '../manifests/render.ts';
 import type { Sh } from '../shell.ts';
 import { crossCheck } from './crosscheck.ts';
 import { formatFinding, type Finding, type Phase } from './findings.ts';
@@ -21,6 +21,8 @@ export interface ValidateOptions {
    */
   scanDirs: string[];
   rulesFile: string;
+  /** Overlays the caller has rendered already (by path as in `overlays`): not rendered again. */
+  rendered?: Map<string, Rendered>;
   $: Sh;
   write?: (line: string) => void;
 }
@@ -57,7 +59,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
       continue;
     }
     try {
-      const { objects, warnings } = await renderOverlay(opts.$, join(opts.root, overlay));
+      const { objects, warnings } = opts.rendered?.get(overlay) ?? (await renderOverlay(opts.$, join(opts.root, overlay)));
       for (const warning of warnings) buildErrors.push({ phase: 'build', file: overlay, message: `kustomize warned: ${warning}` });
       rendered.set(overlay, objects);
     } catch (error) {

@@ -10,13 +10,13 @@ import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { nodePortOf, type KObject } from '../../../scripts/lib/manifests/objects.ts';
 import { renderComparisonChart } from '../../../scripts/lib/compare/chart.ts';
 import { policyFigures, row, TABLE_HEAD } from '../../../scripts/lib/compare/report.ts';
-import { hpaOf as scalingHpaOf, hpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { hpaOf as scalingHpaOf, hpaSettings } from '../../../scripts/lib/plan/bounds.ts';
 import { scaledObjectOf } from '../../../scripts/lib/manifests/keda.ts';
-import { profileFor } from '../../../scripts/lib/loadtest/profiles.ts';
+import { profileFor } from '../../../scripts/lib/plan/profiles.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
-import { predict } from '../../../scripts/lib/simulate/predict.ts';
+import { predict } from '../../../scripts/lib/loadtest/predict.ts';
 import { validate } from '../../../scripts/lib/validate/run.ts';
 import { runScript } from '../../helpers/cli.ts';
 

@@ -4,20 +4,20 @@ import { clusterPaths } from '../../../scripts/lib/cluster/embedded/paths.ts';
 import { LocalProvider } from '../../../scripts/lib/cluster/local.ts';
 import { checkRun, rulesAssertion } from '../../../scripts/lib/loadtest/assertions.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
-import { reconstructDecisions } from '../../../scripts/lib/simulate/explain.ts';
+import { reconstructDecisions } from '../../../scripts/lib/plan/explain.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAllPhases, simulateAt, sizedProfile, type HpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
-import { computeFigures, figureLines } from '../../../scripts/lib/loadtest/figures.ts';
+import { hpaSettings, planRun, runEvents, simulateAllPhases, simulateAt, sizedProfile, type HpaSettings } from '../../../scripts/lib/plan/bounds.ts';
+import { computeFigures, figureLines } from '../../../scripts/lib/plan/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
-import { MAX_FAILED_SHARE, recordedProfile, withTail, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
-import type { ReplicaChange, RunRecord } from '../../../scripts/lib/loadtest/timeline.ts';
+import { MAX_FAILED_SHARE, recordedProfile, type Profile } from '../../../scripts/lib/plan/profiles.ts';
+import type { ReplicaChange, RunRecord } from '../../../scripts/lib/plan/timeline.ts';
 import { durationSeconds, type KObject, type ServiceMonitor } from '../../../scripts/lib/manifests/objects.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { loadAdapterRules, rateWindowSeconds } from '../../../scripts/lib/monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
-import { simulatedRecord } from '../../../scripts/lib/simulate/record.ts';
+import { simulatedRecord } from '../../../scripts/lib/plan/record.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 
 // Timelines, good and broken, checked against the bounds the controller's rules give for
@@ -32,10 +32,7 @@ const measured = { rateWindowSeconds: rateWindowSeconds(rule!), relistSeconds, p
 
 function planFor(base: Profile, over: KObject[] = objects) {
   const h = hpaSettings(over);
-  const first = boundsForRun(over, h, base, measured);
-  const profile = withTail(base, first.bounds.observeUntil);
-  const run = boundsForRun(over, h, profile, measured);
-  return { hpa: h, profile, ...run, prediction: runEvents(centralRun(h, run.pipe, profile).changes, h.minReplicas) };
+  return { hpa: h, ...planRun(over, h, base, measured) };
 }
 
 const step = planFor(profileFromFlags({}));
@@ -208,11 +205,9 @@ assertions('pass every real run recorded in the fixtures, with the bounds and th
     const starts = [...real.record.podStarts].sort((x, y) => x - y);
     const m = { ...measured, relistSeconds: real.pipeline.relistSeconds, podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds };
     const base = real.record.schedule ? recordedProfile(real.record.profile, real.record.schedule) : profileFromFlags({ profile: real.record.profile });
-    const first = boundsForRun(objects, hpa, base, m);
-    const tailed = real.record.schedule ? base : withTail(base, first.bounds.observeUntil);
-    const { bounds: b, pipe: rp } = boundsForRun(objects, hpa, tailed, m);
-    const expected = runEvents(centralRun(hpa, rp, tailed).changes, hpa.minReplicas);
-    const results = checkRun(real.record, hpa, b, rp, expected, { decisions: reconstructDecisions(real.record, hpa, rp) });
+    // A run of --stages recorded its schedule as it sent it, its tail included.
+    const plan = planRun(objects, hpa, base, m, { fixedSchedule: real.record.schedule !== undefined });
+    const results = checkRun(real.record, hpa, plan.bounds, plan.pipe, plan.prediction, { decisions: reconstructDecisions(real.record, hpa, plan.pipe) });
     assert.equal(results.filter((r) => !r.ok).map((r) => `${file}: ${r.name}: ${r.observed} (bound: ${r.bound})`), []);
   }
 });

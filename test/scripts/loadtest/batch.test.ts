@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BACKLOG_METRIC, runBatch, serveBacklog } from '../../../scripts/lib/loadtest/batch.ts';
+import { runBatch, serveBacklog } from '../../../scripts/lib/loadtest/batch.ts';
+import { BACKLOG_METRIC } from '../../../scripts/lib/monitoring/backlog.ts';
 import { sample } from '../../helpers/http.ts';
 import { startService } from '../../helpers/service.ts';
 

@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UserError } from '../../../scripts/lib/cli.ts';
-import { hpaSettings, loadScale, pipelineSettings, podThroughput } from '../../../scripts/lib/loadtest/bounds.ts';
+import { hpaSettings, loadScale, pipelineSettings, podThroughput } from '../../../scripts/lib/plan/bounds.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
-import { REFERENCE_RATE, scaleProfile } from '../../../scripts/lib/loadtest/profiles.ts';
+import { REFERENCE_RATE, scaleProfile } from '../../../scripts/lib/plan/profiles.ts';
 import { capacityOf } from '../../../scripts/lib/manifests/capacity.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { sh } from '../../../scripts/lib/shell.ts';

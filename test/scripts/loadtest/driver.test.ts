@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { LoadResults, runDriver, scheduleOf } from '../../../scripts/lib/loadtest/driver.ts';
 import { findLoadDriver } from '../../../scripts/lib/loadtest/driver-binary.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
-import { DEFAULT_PARAMS, offeredAt, stagesProfile, stepProfile, type Profile } from '../../../scripts/lib/loadtest/profiles.ts';
+import { DEFAULT_PARAMS, offeredAt, stagesProfile, stepProfile, type Profile } from '../../../scripts/lib/plan/profiles.ts';
 import { parseLoadRequest, type LoadRequest } from '../../../scripts/lib/loadtest/request.ts';
 import { createShell, sh } from '../../../scripts/lib/shell.ts';
 import { UserError } from '../../../scripts/lib/cli.ts';

@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import { renderChart } from '../../../scripts/lib/loadtest/chart.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { markdown } from '../../../scripts/lib/loadtest/report.ts';
-import { serverLines, type ServerFigures } from '../../../scripts/lib/loadtest/server-figures.ts';
+import { serverLines } from '../../../scripts/lib/loadtest/server-figures.ts';
+import type { ServerFigures } from '../../../scripts/lib/plan/timeline.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 
 const server: ServerFigures = { ttftP50Seconds: 0.21, ttftP95Seconds: 0.85, tokensPerSecond: [{ t: 0, value: 4 }, { t: 5, value: 12.5 }, { t: 10, value: Number.NaN }, { t: 15, value: 30 }] };

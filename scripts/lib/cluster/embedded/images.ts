@@ -6,7 +6,8 @@ import { BUNDLE_DIR, bundleInference } from '../../inference-bundle.ts';
 import { tail, type Sh } from '../../shell.ts';
 import { writeImageArchive, type BuiltImage, type LayerEntry } from './oci.ts';
 import type { ClusterPaths } from './paths.ts';
-import { INFERENCE_IMAGE, LLAMA_IMAGE, PAUSE_IMAGE } from '../versions.ts';
+import { INFERENCE_IMAGE, LLAMA_IMAGE } from '../../manifests/image.ts';
+import { PAUSE_IMAGE } from '../versions.ts';
 import { repoPath } from '../../paths.ts';
 
 const PAUSE_SOURCE = fileURLToPath(new URL('./pause.c', import.meta.url));

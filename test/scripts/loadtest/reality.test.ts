@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PREDICTION_MEASURED } from '../../../scripts/lib/loadtest/assertions.ts';
-import { runEvents } from '../../../scripts/lib/loadtest/bounds.ts';
+import { runEvents } from '../../../scripts/lib/plan/bounds.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
-import { recordedProfile } from '../../../scripts/lib/loadtest/profiles.ts';
+import { recordedProfile } from '../../../scripts/lib/plan/profiles.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
-import { predict } from '../../../scripts/lib/simulate/predict.ts';
+import { predict } from '../../../scripts/lib/loadtest/predict.ts';
 
 // The simulator held to real runs: timeline.json of runs on the embedded cluster
 // (test/fixtures/runs, from `npm run e2e -- --profiles step,ramp,spike,sawtooth`), predicted

@@ -1,16 +1,16 @@
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
-import { checkRun } from '../loadtest/assertions.ts';
-import { boundsForRun, centralRun, hpaSettings, runEvents, simulateAt, sizedLine, sizedProfile, type HpaSettings } from '../loadtest/bounds.ts';
-import { computeFigures } from '../loadtest/figures.ts';
-import { offeredAt, withTail, type Profile } from '../loadtest/profiles.ts';
-import { writeReport, type RunReport } from '../loadtest/report.ts';
+import { checkRun } from './assertions.ts';
+import { hpaSettings, planRun, simulateAt, sizedLine, sizedProfile, type HpaSettings } from '../plan/bounds.ts';
+import { computeFigures } from '../plan/figures.ts';
+import { offeredAt, type Profile } from '../plan/profiles.ts';
+import { writeReport, type RunReport } from './report.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
-import { simulatedRecord } from './record.ts';
-import type { Decision } from './controller.ts';
-import { poissonArrivals, type Phases } from './run.ts';
+import { simulatedRecord } from '../plan/record.ts';
+import type { Decision } from '../simulate/controller.ts';
+import { poissonArrivals, type Phases } from '../simulate/run.ts';
 
 // A run predicted before deploying: the overlay's rendered objects, the profile, the
 // controller's rules and the pipeline model (the same ones the e2e's bounds use), played
@@ -47,16 +47,13 @@ export async function predict(o: PredictOptions): Promise<{ report: RunReport; f
   const { hpa, measured } = await measuredPipeline(o);
   const { profile: asked, scale } = sizedProfile(o.objects, o.profile, measured, o.sized);
   if (scale !== undefined) o.log?.(sizedLine(asked, scale));
-  const planned = boundsForRun(o.objects, hpa, asked, measured);
-  const profile = o.fixedSchedule ? asked : withTail(asked, planned.bounds.observeUntil);
-  const { pipe, stepAt, dropAt, bounds } = boundsForRun(o.objects, hpa, profile, measured);
-  const central = centralRun(hpa, pipe, profile);
+  const { pipe, stepAt, dropAt, bounds, profile, central, prediction } = planRun(o.objects, hpa, asked, measured, { fixedSchedule: o.fixedSchedule });
   const arrivals = o.seed === undefined ? undefined : poissonArrivals((t) => offeredAt(profile, t), o.seed);
   const phases = o.phases ?? (arrivals ? central.phases : undefined);
   const sim = phases ? simulateAt(hpa, pipe, profile, profile.endAt, phases, arrivals) : central;
   const record = simulatedRecord(sim, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
   // A simulated run follows the rules by construction: its own decisions are what it did.
-  const results = checkRun(record, hpa, bounds, pipe, runEvents(central.changes, hpa.minReplicas), { decisions: sim.decisions.map((d) => ({ ...d, observed: d.replicas })), gatePrediction: true });
+  const results = checkRun(record, hpa, bounds, pipe, prediction, { decisions: sim.decisions.map((d) => ({ ...d, observed: d.replicas })), gatePrediction: true });
   const report: RunReport = { record, hpa, pipeline: pipe, bounds, results, figures: computeFigures(record, hpa, pipe, bounds), overlay: o.overlay, predicted: true, decisions: sim.decisions };
   return { report, files: await writeReport(o.reportDir, report), decisions: sim.decisions };
 }

@@ -1,6 +1,6 @@
-import type { PipelineSettings } from '../loadtest/bounds.ts';
-import type { RunRecord, Sample } from '../loadtest/timeline.ts';
-import type { SimRun, SimSecond } from './run.ts';
+import type { PipelineSettings } from './bounds.ts';
+import type { RunRecord, Sample } from './timeline.ts';
+import type { SimRun, SimSecond } from '../simulate/run.ts';
 
 // A simulated run in the shape a recorded one has, so the same assertions, figures and
 // report read both. A request's latency is its wait for a slot (the queue ahead of it over

@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { boundsForRun, hpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
-import { profileFor, DEFAULT_PARAMS } from '../../../scripts/lib/loadtest/profiles.ts';
+import { hpaSettings, pipelineSettings } from '../../../scripts/lib/plan/bounds.ts';
+import { profileFor, DEFAULT_PARAMS } from '../../../scripts/lib/plan/profiles.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { REPO_ROOT, repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
-import { parseSweep, sweep, sweepTable } from '../../../scripts/lib/simulate/sweep.ts';
+import { parseSweep, sweep, sweepTable } from '../../../scripts/lib/plan/sweep.ts';
 import { runScript } from '../../helpers/cli.ts';
 
 // Tuning with the simulator: a grid of settings, each judged over every phase of sync and
@@ -16,7 +16,7 @@ import { runScript } from '../../helpers/cli.ts';
 const { objects } = await renderOverlay(sh, repoPath('overlays/compare'));
 const hpa = hpaSettings(objects);
 const profile = profileFor('step', { ...DEFAULT_PARAMS, baseRate: 30, peakRate: 90, holdSeconds: 300, afterSeconds: 120 });
-const { pipe } = boundsForRun(objects, hpa, profile, { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 3.1 });
+const pipe = pipelineSettings(objects, { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 3.1 });
 
 const test = suite('a sweep of settings with the simulator');
 

@@ -1,15 +1,15 @@
-import { InterruptedError } from '../cli.ts';
-import { renderOverlay } from '../manifests/render.ts';
-import { imagesOf } from '../manifests/objects.ts';
-import type { Sh } from '../shell.ts';
-import type { ClusterInfo, ClusterProvider } from './provider.ts';
-import { deployWithGitOps, type GitOpsDeployment } from '../gitops/deploy.ts';
-import type { GitOpsTool } from '../gitops/tools.ts';
-import { loadKubeConfig } from '../kube/client.ts';
+import { InterruptedError } from './cli.ts';
+import { renderOverlay } from './manifests/render.ts';
+import { imagesOf, type KObject } from './manifests/objects.ts';
+import type { Sh } from './shell.ts';
+import type { ClusterInfo, ClusterProvider } from './cluster/provider.ts';
+import { deployWithGitOps, type GitOpsDeployment } from './gitops/deploy.ts';
+import type { GitOpsTool } from './cluster/gitops-tools.ts';
+import { loadKubeConfig } from './kube/client.ts';
 
 /**
  * Create the cluster, load the image, install monitoring, and with `gitops`, deploy the
- * overlay through that controller. A failure or Ctrl-C in any step
+ * overlay through that controller; the overlay's `objects` when the caller has rendered it. A failure or Ctrl-C in any step
  * stops what this run started, so nothing is left half-started and the next run starts
  * cleanly; a cluster that was already running is left as it was.
  */
@@ -18,7 +18,7 @@ export async function bootstrapCluster(
   $: Sh,
   overlay: string,
   log: (line: string) => void,
-  options: { gitops?: GitOpsTool; gitopsTimeoutMs?: number } = {},
+  options: { gitops?: GitOpsTool; gitopsTimeoutMs?: number; objects?: KObject[] } = {},
 ): Promise<ClusterInfo & { gitops?: GitOpsDeployment }> {
   let info: ClusterInfo | undefined;
   let interrupted = false;
@@ -37,13 +37,13 @@ export async function bootstrapCluster(
   try {
     info = await provider.create();
     if (interrupted) throw new InterruptedError('interrupted');
-    const { objects } = await renderOverlay($, overlay);
+    const objects = options.objects ?? (await renderOverlay($, overlay)).objects;
     await provider.loadImage(imagesOf(objects));
     if (interrupted) throw new InterruptedError('interrupted');
     await provider.installMonitoring(objects);
     if (options.gitops) {
       if (interrupted) throw new InterruptedError('interrupted');
-      const gitops = await deployWithGitOps({ tool: options.gitops, provider, $, kc: loadKubeConfig(info.kubeconfig), overlay, timeoutMs: options.gitopsTimeoutMs ?? 300_000, log });
+      const gitops = await deployWithGitOps({ tool: options.gitops, provider, $, kc: loadKubeConfig(info.kubeconfig), overlay, objects, timeoutMs: options.gitopsTimeoutMs ?? 300_000, log });
       return { ...info, gitops };
     }
     return info;

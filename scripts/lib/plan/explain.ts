@@ -1,7 +1,7 @@
-import type { HpaSettings, PipelineSettings } from '../loadtest/bounds.ts';
-import { controllerSettings, CPU_WINDOW_SECONDS, OBSERVATION_LATENCY_SECONDS } from '../loadtest/bounds.ts';
-import type { HpaStatusSample, RunRecord, Sample } from '../loadtest/timeline.ts';
-import { newMemory, sync, type ControllerMemory, type ControllerSettings, type Decision, type MetricReading, type MetricTarget } from './controller.ts';
+import type { HpaSettings, PipelineSettings } from './bounds.ts';
+import { controllerSettings, CPU_WINDOW_SECONDS, OBSERVATION_LATENCY_SECONDS } from './bounds.ts';
+import type { HpaStatusSample, RunRecord, Sample } from './timeline.ts';
+import { newMemory, sync, type ControllerMemory, type ControllerSettings, type Decision, type MetricReading, type MetricTarget } from '../simulate/controller.ts';
 
 // Why the HPA did what it did, sync by sync: for a prediction, the simulator's own chain;
 // for a real run, the same chain rebuilt from what the run recorded (the metric the HPA

@@ -1,8 +1,8 @@
 import { UsageError } from '../cli.ts';
-import { replicasFor, simulateAt, type HpaSettings, type PipelineSettings } from '../loadtest/bounds.ts';
-import { offeredAt, type Profile } from '../loadtest/profiles.ts';
+import { replicasFor, simulateAt, type HpaSettings, type PipelineSettings } from './bounds.ts';
+import { offeredAt, type Profile } from './profiles.ts';
 import { simulatedRecord } from './record.ts';
-import { allPhases } from './run.ts';
+import { allPhases } from '../simulate/run.ts';
 
 // Tuning with the simulator: the same profile over a grid of the settings an overlay (or the
 // cluster) decides, each at every phase of sync and scrape, so a setting is judged by its

@@ -1,5 +1,5 @@
 import { UsageError } from '../cli.ts';
-import type { OptionalBuild } from '../cluster/embedded/toolchain.ts';
+import type { OptionalBuild } from './embedded/toolchain.ts';
 
 /** The GitOps controllers inferscale can deploy through. */
 export const GITOPS_TOOLS = ['flux', 'argocd'] as const;

@@ -1,5 +1,4 @@
 // What a load run records: one sample per second, and every replica change as it happened.
-import type { ServerFigures } from './server-figures.ts';
 
 export interface Sample {
   /** Seconds from the start of the run. */
@@ -81,4 +80,12 @@ export function around(record: RunRecord, t: number, before = 10, after = 10): s
       }`,
   );
   return [header, ...lines].join('\n');
+}
+
+/** What the model server itself says of a run (scripts/lib/loadtest/server-figures.ts). */
+export interface ServerFigures {
+  ttftP50Seconds: number;
+  ttftP95Seconds: number;
+  /** Tokens generated per second by the fleet, every 5 s of the run (s from its start). */
+  tokensPerSecond: { t: number; value: number }[];
 }

@@ -14,7 +14,7 @@ import {
   maxInFlightFor,
   withTail,
   type Profile,
-} from '../../../scripts/lib/loadtest/profiles.ts';
+} from '../../../scripts/lib/plan/profiles.ts';
 
 const profiles = suite('the load profiles');
 

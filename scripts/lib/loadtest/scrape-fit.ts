@@ -1,6 +1,6 @@
-import type { RunReport } from '../loadtest/report.ts';
-import { offeredAt, type Profile } from '../loadtest/profiles.ts';
-import { promRate } from './run.ts';
+import type { RunReport } from './report.ts';
+import { offeredAt, type Profile } from '../plan/profiles.ts';
+import { promRate } from '../simulate/run.ts';
 
 // When did Prometheus scrape each pod? Not recorded anywhere a run can read afterwards, but
 // the metric the recorder read every second holds it: fit the model's rate() of the per-pod

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
-import { fitScrapeOffsets } from '../../../scripts/lib/simulate/scrape-fit.ts';
+import { fitScrapeOffsets } from '../../../scripts/lib/loadtest/scrape-fit.ts';
 
 // Each pod's scrape offset, fitted to the metric a real run's recorder read (the committed
 // runs of test/fixtures/runs).

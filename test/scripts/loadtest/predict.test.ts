@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { predict } from '../../../scripts/lib/loadtest/predict.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
+import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
+import { sweepsRun } from '../../../scripts/lib/plan/bounds.ts';
+import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
+import { repoPath } from '../../../scripts/lib/paths.ts';
+import { sh } from '../../../scripts/lib/shell.ts';
 import { runScript } from '../../helpers/cli.ts';
 
 const predicted = suite('scripts/simulate.ts');
@@ -20,6 +26,16 @@ predicted('predicts a run without a cluster and writes the report a real run wri
   assert.ok(report.record.requests.shed > 0, 'a spike past two pods sheds');
   assert.match(await readFile(join(dir, 'summary.md'), 'utf8'), /^# inferscale prediction \(simulated, not observed\): spike on overlays\/local/);
   assert.match(await readFile(join(dir, 'chart.svg'), 'utf8'), /predicted: spike load/);
+});
+
+predicted('plans a run once: its bounds and its prediction come from one sweep over the phases', async () => {
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+  for (const name of ['step', 'sawtooth']) {
+    const before = sweepsRun();
+    const { report } = await predict({ objects, overlay: 'overlays/local', profile: profileFromFlags({ profile: name }), provider: { relistSeconds: async () => 5 }, podStartSeconds: 2, reportDir: await mkdtemp(join(tmpdir(), 'predict-once-')) });
+    assert.is(sweepsRun() - before, 1, `${name}: sweeps`);
+    assert.ok(report.record.changes.length >= 2 && report.results.length >= 6, `${name}: a whole run, judged`);
+  }
 });
 
 predicted('explains the sync nearest a time, and draws the same Poisson arrivals for the same seed', async () => {

@@ -2,12 +2,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hpaSettings } from '../../../scripts/lib/loadtest/bounds.ts';
+import { hpaSettings } from '../../../scripts/lib/plan/bounds.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
-import { decisionTable, nearest, notable, readyTimes, reconstructDecisions, syncTimes } from '../../../scripts/lib/simulate/explain.ts';
+import { decisionTable, nearest, notable, readyTimes, reconstructDecisions, syncTimes } from '../../../scripts/lib/plan/explain.ts';
 
 // Why the HPA did what it did, rebuilt for the real runs kept in test/fixtures/runs.
 

@@ -8,7 +8,7 @@ import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PodSettings, type SimRun } from '../simulate/run.ts';
-import { loadExceeds, loadFallsBelow, offeredAt, REFERENCE_RATE, scaleProfile, type Profile } from './profiles.ts';
+import { loadExceeds, loadFallsBelow, offeredAt, REFERENCE_RATE, scaleProfile, withTail, type Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here: the controller's own rules
 // (simulate/controller.ts) run over the profile's schedule, the pods and the metric pipeline
@@ -282,15 +282,45 @@ export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, prof
 /** How far past its window a recommendation may still count: more than a sync's duration, less than a scrape. */
 const BOUNDARY_SECONDS = 0.5;
 
-export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number): Bounds {
+/** One phase of the sweep: the run as the overlay sets it, and (at stride 0) with the scale-down window BOUNDARY_SECONDS longer. */
+export interface PhaseRun {
+  run: SimRun;
+  held?: SimRun;
+}
+
+let sweeps = 0;
+/** How many sweeps this process has run: a load run plans with one (a test counts it). */
+export const sweepsRun = (): number => sweeps;
+
+/**
+ * The one pass over the phases a run is planned with: every phase of sync and scrape and
+ * every spacing of the pods' scrapes (a sync that reads one pod's fresh rate and another's
+ * from a few seconds back decides differently near a threshold: a sawtooth's teeth show it,
+ * and the offsets are Prometheus's, not ours). At each phase with the pods scraped at once,
+ * the same run with a scale-down window half a second longer: a recommendation made exactly
+ * one window before a sync may fall inside the window or just outside it, as each sync's own
+ * duration moves its timestamp by milliseconds (with a window of whole sync periods, as the
+ * Flux e2e commits, that holds the count one sync longer: a real spike went 4 -> 2 at 147.1
+ * s, not 132 s).
+ */
+export function sweepPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number): PhaseRun[] {
+  sweeps++;
+  const held = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + BOUNDARY_SECONDS } };
+  return allPhases(modelOf(pipe), 1, { strides: true }).map((phases) => ({
+    run: simulateAt(hpa, pipe, profile, seconds, phases),
+    ...(phases.stride === undefined ? { held: simulateAt(held, pipe, profile, seconds + pipe.syncSeconds, phases) } : {}),
+  }));
+}
+
+/** Long enough for the slowest phase to scale down after the load: the scale-down window, a rate window and a sync per policy step beyond its end. */
+export function planHorizon(hpa: HpaSettings, pipe: PipelineSettings, endAt: number): number {
+  return endAt + hpa.scaleDown.stabilizationWindowSeconds + pipe.rateWindowSeconds + (hpa.maxReplicas + 1) * pipe.syncSeconds;
+}
+
+/** The bounds over a sweep of `profile`, for a run observed from 0 to at least `endAt`. */
+export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number, sweep: PhaseRun[], endAt = profile.endAt): Bounds {
   const H = pipe.syncSeconds;
-  // Long enough for the slowest phase to scale down after the load: the scale-down window,
-  // a rate window and a sync per policy step beyond the profile's end.
-  const horizon = profile.endAt + hpa.scaleDown.stabilizationWindowSeconds + pipe.rateWindowSeconds + (hpa.maxReplicas + 1) * H;
-  // Every pod's scrapes at their own offsets: a sync that reads one pod's fresh rate and
-  // another's from a few seconds back decides differently near a threshold (a sawtooth's
-  // teeth show it), and the offsets are Prometheus's, not ours.
-  const runs = simulateAllPhases(hpa, pipe, profile, horizon, { strides: true });
+  const runs = sweep.map((p) => p.run);
   const firstUp = runs.map((r) => r.changes.find((c) => c.to > c.from)?.t ?? Number.POSITIVE_INFINITY);
   const peaks = runs.map((r) => maxOf(r.seconds.map((s) => s.replicas)));
   const firstDown = runs.map((r) => r.changes.find((c) => c.to < c.from)?.t ?? Number.POSITIVE_INFINITY);
@@ -299,16 +329,12 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   const backAtMin = runs.map(lastReturn);
   const reactions = runs.map((r) => (r.firstNewReadyAt ?? Number.NaN) - stepAt).filter(Number.isFinite);
   // The worst case for shedding: no new capacity until the latest first new pod, then the queue full.
-  const budgetEnd = stepAt + (reactions.length ? maxOf(reactions) : profile.endAt - stepAt);
+  const budgetEnd = stepAt + (reactions.length ? maxOf(reactions) : endAt - stepAt);
   const minCapacity = hpa.minReplicas * podThroughput(pipe.slots, pipe);
   let gap = 0;
   for (let t = 0; t < budgetEnd; t += 0.1) gap += Math.max(0, offeredAt(profile, t) - minCapacity) * 0.1;
-  // A recommendation made exactly one scale-down window before a sync may fall inside the
-  // window or just outside it: each sync's own duration moves its timestamp by milliseconds.
-  // With a window of whole sync periods (the Flux e2e commits 30 s) that holds the count one
-  // sync longer (a real spike: 4 -> 2 at 147.1 s, not 132 s). The latest return counts it inside.
-  const held = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + BOUNDARY_SECONDS } };
-  const heldBackAtMin = simulateAllPhases(held, pipe, profile, horizon + pipe.syncSeconds).map(lastReturn);
+  // The latest return counts a recommendation at the window's edge inside it (sweepPhases).
+  const heldBackAtMin = sweep.flatMap((p) => (p.held ? [lastReturn(p.held)] : []));
   const backAtMinBy = Math.max(maxOf(backAtMin), maxOf(heldBackAtMin)) + OBSERVATION_LATENCY_SECONDS;
   return {
     firstIncreaseEarliest: minOf(firstUp),
@@ -322,7 +348,7 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
     reaction: reactions.length ? { best: minOf(reactions), expected: mean(reactions), worst: maxOf(reactions) } : { best: Number.NaN, expected: Number.NaN, worst: Number.NaN },
     shedBound: Math.ceil(gap),
     shedSettleSeconds: pipe.longestRequestSeconds + OBSERVATION_LATENCY_SECONDS,
-    observeUntil: Math.ceil(Math.max(profile.endAt, backAtMinBy + H + OBSERVATION_LATENCY_SECONDS)),
+    observeUntil: Math.ceil(Math.max(endAt, backAtMinBy + H + OBSERVATION_LATENCY_SECONDS)),
   };
 }
 
@@ -340,12 +366,44 @@ export interface RunBounds {
   bounds: Bounds;
 }
 
-/** Everything a run is checked against, from the overlay, the profile and what the run measured. */
-export function boundsForRun(objects: KObject[], hpa: HpaSettings, profile: Profile, measured: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number }): RunBounds {
+/** A load run planned before it starts: its bounds and its prediction, from one sweep. */
+export interface RunPlan extends RunBounds {
+  /** The schedule the load driver runs: the one asked for, held at its last rate until the latest bound has passed (unless fixed). */
+  profile: Profile;
+  /** The prediction: of the sweep's phases (pods scraped at once), the run whose first increase is the median, so that whichever phase the cluster has, it is at most half the spread away; to the profile's end. */
+  central: SimRun;
+  prediction: RunEvents;
+}
+
+/**
+ * Plans a run of `asked` on the overlay with one sweep: the schedule is simulated to the
+ * horizon with its last rate held (what the driver sends, up to where the run stops
+ * observing), the bounds and the prediction both come from that sweep. With `fixedSchedule`
+ * the driver sends the schedule as asked and nothing after its end.
+ */
+export function planRun(objects: KObject[], hpa: HpaSettings, asked: Profile, measured: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number }, o: { fixedSchedule?: boolean } = {}): RunPlan {
   const pipe = pipelineSettings(objects, measured);
   const capacity = minReplicasCapacity(hpa, pipe);
-  const stepAt = loadExceeds(profile, capacity);
-  return { pipe, stepAt, dropAt: loadFallsBelow(profile, capacity), bounds: computeBounds(hpa, pipe, profile, stepAt) };
+  const horizon = planHorizon(hpa, pipe, asked.endAt);
+  const simulated = o.fixedSchedule ? asked : withTail(asked, horizon);
+  const stepAt = loadExceeds(asked, capacity);
+  const sweep = sweepPhases(hpa, pipe, simulated, horizon);
+  const bounds = computeBounds(hpa, pipe, simulated, stepAt, sweep, asked.endAt);
+  const profile = o.fixedSchedule ? asked : withTail(asked, bounds.observeUntil);
+  const ranked = sweep
+    .filter((p) => p.held !== undefined)
+    .map((p) => until(p.run, profile.endAt))
+    .map((r) => ({ r, t: runEvents(r.changes, hpa.minReplicas).firstIncrease }))
+    .sort((a, b) => (a.t || Infinity) - (b.t || Infinity));
+  const central = (ranked[Math.floor(ranked.length / 2)] ?? ranked[0])!.r;
+  return { pipe, stepAt, dropAt: loadFallsBelow(profile, capacity), bounds, profile, central, prediction: runEvents(central.changes, hpa.minReplicas) };
+}
+
+/** A simulated run as it stood at `seconds` (the model is causal: the first seconds of a longer run are the shorter run). */
+function until(run: SimRun, seconds: number): SimRun {
+  const firstNewReadyAt = run.firstNewReadyAt !== undefined && run.firstNewReadyAt < seconds ? run.firstNewReadyAt : undefined;
+  const kept = run.seconds.filter((s) => s.t < seconds);
+  return { ...run, seconds: kept, changes: run.changes.filter((c) => c.t < seconds), decisions: run.decisions.filter((d) => d.at < seconds), firstNewReadyAt, shedTotal: kept.reduce((n, s) => n + s.shed, 0) };
 }
 
 /** The events a run is judged by, from its replica changes. */
@@ -363,15 +421,4 @@ export function runEvents(changes: { t: number; from: number; to: number }[], mi
     firstDecrease: changes.find((c) => c.to < c.from)?.t ?? Number.NaN,
     backAtMin: [...changes].reverse().find((c) => c.to === minReplicas && c.from > c.to)?.t ?? Number.NaN,
   };
-}
-
-/**
- * The prediction a run is held to: of all phases of sync and scrape, the run whose first
- * increase is the median, so that whichever phase the cluster has, it is at most half the
- * spread away.
- */
-export function centralRun(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile): SimRun {
-  const runs = simulateAllPhases(hpa, pipe, profile, profile.endAt);
-  const ranked = runs.map((r) => ({ r, t: runEvents(r.changes, hpa.minReplicas).firstIncrease })).sort((a, b) => (a.t || Infinity) - (b.t || Infinity));
-  return (ranked[Math.floor(ranked.length / 2)] ?? ranked[0])!.r;
 }
