@@ -7,7 +7,7 @@ import { containerCpuOf, longestRequestMsOf, serviceConfigOf } from '../manifest
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
-import { allPhases, simulate, type Arrivals, type Phases, type PodSettings, type SimRun } from '../simulate/run.ts';
+import { allPhases, simulate, type Arrivals, type Phases, type PipelineModel, type PodSettings, type SimRun } from '../simulate/run.ts';
 import { loadExceeds, loadFallsBelow, offeredAt, REFERENCE_RATE, scaleProfile, withTail, type Profile } from './profiles.ts';
 
 // Every bound the e2e asserts is computed here: the controller's own rules
@@ -41,11 +41,8 @@ export interface HpaSettings {
   scaleDown: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
 }
 
-export interface PipelineSettings {
-  scrapeSeconds: number;
-  rateWindowSeconds: number;
-  relistSeconds: number;
-  syncSeconds: number;
+/** The pipeline as the simulator models it (its timings: simulate/run.ts's PipelineModel) and the pods it feeds. */
+export interface PipelineSettings extends PipelineModel {
   /** Pod creation to Ready, as measured on this cluster. */
   podStartSeconds: number;
   /** The pod's mean service time, from the Deployment's INFERENCE_SERVICE_TIME_MS, and its jitter (± uniform). */
@@ -145,6 +142,7 @@ export function pipelineSettings(
     rateWindowSeconds: opts.rateWindowSeconds,
     relistSeconds: opts.relistSeconds,
     syncSeconds: HPA_SYNC_SECONDS,
+    cpuWindowSeconds: CPU_WINDOW_SECONDS,
     podStartSeconds: opts.podStartSeconds,
     slots: config.slots,
     queueLimit: config.queueLimit,
@@ -255,7 +253,6 @@ const minOf = (xs: number[]) => Math.min(...xs);
 const maxOf = (xs: number[]) => Math.max(...xs);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-const modelOf = (pipe: PipelineSettings) => ({ scrapeSeconds: pipe.scrapeSeconds, rateWindowSeconds: pipe.rateWindowSeconds, relistSeconds: pipe.relistSeconds, syncSeconds: pipe.syncSeconds, cpuWindowSeconds: CPU_WINDOW_SECONDS });
 
 export const podsOf = (pipe: PipelineSettings): PodSettings => ({
   slots: pipe.slots,
@@ -268,7 +265,7 @@ export const podsOf = (pipe: PipelineSettings): PodSettings => ({
 
 /** Runs the profile at one phase of sync and scrape, for `seconds`; arrivals even unless given (a seeded Poisson draw). */
 export function simulateAt(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number, phases: Phases, arrivals?: Arrivals): SimRun {
-  return simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), podsOf(pipe), modelOf(pipe), phases, { arrivals });
+  return simulate((t) => offeredAt(profile, t), seconds, controllerSettings(hpa), podsOf(pipe), pipe, phases, { arrivals });
 }
 
 /**
@@ -276,7 +273,7 @@ export function simulateAt(hpa: HpaSettings, pipe: PipelineSettings, profile: Pr
  * `strides`, at every spacing of the pods' scrapes too (each target has its own offset).
  */
 export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number, o: { strides?: boolean } = {}): SimRun[] {
-  return allPhases(modelOf(pipe), 1, o).map((phases) => simulateAt(hpa, pipe, profile, seconds, phases));
+  return allPhases(pipe, 1, o).map((phases) => simulateAt(hpa, pipe, profile, seconds, phases));
 }
 
 /** How far past its window a recommendation may still count: more than a sync's duration, less than a scrape. */
@@ -306,7 +303,7 @@ export const sweepsRun = (): number => sweeps;
 export function sweepPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number): PhaseRun[] {
   sweeps++;
   const held = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + BOUNDARY_SECONDS } };
-  return allPhases(modelOf(pipe), 1, { strides: true }).map((phases) => ({
+  return allPhases(pipe, 1, { strides: true }).map((phases) => ({
     run: simulateAt(hpa, pipe, profile, seconds, phases),
     ...(phases.stride === undefined ? { held: simulateAt(held, pipe, profile, seconds + pipe.syncSeconds, phases) } : {}),
   }));

@@ -7,8 +7,8 @@ import {
   parseAdapterRules,
   rateWindowSeconds,
   servedName,
-} from '../../scripts/lib/monitoring/adapter-rules.ts';
-import { ADAPTER_RULES_FILE, repoPath } from '../../scripts/lib/paths.ts';
+} from '../../../scripts/lib/monitoring/adapter-rules.ts';
+import { ADAPTER_RULES_FILE, repoPath } from '../../../scripts/lib/paths.ts';
 
 const rules = suite('the adapter rules file');
 
