@@ -87,18 +87,20 @@ async function writeAllThenRead(svc: Running, head: string, body: Buffer): Promi
 const OVER = 10 * 1024 * 1024;
 const overLimitJson = (): Buffer => Buffer.from(`{"inputs":[1],"id":"${'x'.repeat(OVER - 22)}"}`);
 
-bad('answers 413 to a client that writes a whole 10 MiB body before reading', async ({ svc }) => {
-  const body = overLimitJson();
-  const answer = await writeAllThenRead(svc, `POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`, body);
-  assert.match(answer, /^HTTP\/1\.1 413 /);
-});
+for (const path of ['/v1/completions', '/v1/predict']) {
+  bad(`answers 413 on ${path} to a client that writes a whole 10 MiB body before reading`, async ({ svc }) => {
+    const body = overLimitJson();
+    const answer = await writeAllThenRead(svc, `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`, body);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+  });
 
-bad('answers 413 to a client that writes a whole chunked body past the limit before reading', async ({ svc }) => {
-  const data = overLimitJson();
-  const chunked = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n0\r\n\r\n')]);
-  const answer = await writeAllThenRead(svc, 'POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n', chunked);
-  assert.match(answer, /^HTTP\/1\.1 413 /);
-});
+  bad(`answers 413 on ${path} to a client that writes a whole chunked body past the limit before reading`, async ({ svc }) => {
+    const data = overLimitJson();
+    const chunked = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n0\r\n\r\n')]);
+    const answer = await writeAllThenRead(svc, `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`, chunked);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+  });
+}
 
 bad('drops at most LINGER_BYTES of an over-limit body, then closes the connection', async ({ svc }) => {
   const { socket, closed } = rawSocket(svc.port);
