@@ -1,9 +1,10 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath, VALIDATED_OVERLAYS } from '../../scripts/lib/paths.ts';
+import { FACT_ANNOTATIONS } from '../../scripts/lib/manifests/server-facts.ts';
+import { ADAPTER_RULES_FILE, OVERLAYS, REPO_ROOT, repoPath, SERVER_PRESETS, VALIDATED_OVERLAYS } from '../../scripts/lib/paths.ts';
 import { sh } from '../../scripts/lib/shell.ts';
 import { validate } from '../../scripts/lib/validate/run.ts';
 import { overlaySources } from '../../scripts/lib/validate/sources.ts';
@@ -120,6 +121,8 @@ const CASES: [string, RegExp][] = [
   ['grace-too-short', /Deployment\/inference: terminationGracePeriodSeconds 10 is below drain 5 s \+ longest request 1\.2 s \+ shutdown 10 s = 16\.2 s$/],
   ['service-setting-invalid', /Deployment\/inference: the service would refuse to start: INFERENCE_SLOTS must be a whole number, got "many"\.$/],
   ['security-context', /Deployment\/inference: container "inference" does not set allowPrivilegeEscalation: false/],
+  ['server-facts-contradicted', /Deployment\/inference: annotation inferscale\.dev\/max-sequences says 256 where the service's INFERENCE_SLOTS is 4$/],
+  ['slo-missing', /Deployment\/inference: annotation inferscale\.dev\/latency-slo-ms \(the latency objective, ms\) is missing$/],
 ];
 
 for (const [fixture, expected] of CASES) {
@@ -131,3 +134,28 @@ for (const [fixture, expected] of CASES) {
 }
 
 broken.run();
+
+const presets = suite("each server preset's capacity facts");
+
+presets('a preset without one of its facts fails validation with a sentence naming the annotation', async () => {
+  for (const server of SERVER_PRESETS) {
+    for (const annotation of Object.values(FACT_ANNOTATIONS)) {
+      const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-preset-'));
+      try {
+        const up = '../../..';
+        await writeFile(
+          join(dir, 'kustomization.yaml'),
+          `resources: [${up}/base/app]\ncomponents: [${up}/components/servers/${server}, ${up}/components/servers/${server}/server]\npatches:\n  - target: { kind: Deployment, name: inference }\n    patch: |-\n      - op: remove\n        path: /metadata/annotations/${annotation.replace('/', '~1')}\n`,
+        );
+        const errors = await errorsOf(relative(REPO_ROOT, dir));
+        assert.is(errors.length, 1, `${server} without ${annotation}: ${errors.join('\n')}`);
+        assert.match(errors[0] ?? '', `Deployment/inference runs no inferscale service (no INFERENCE_* variables) and has no annotation ${annotation} (`);
+        assert.match(errors[0] ?? '', `components/servers/${server}/server sets it`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }
+});
+
+presets.run();

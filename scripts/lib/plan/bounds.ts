@@ -2,9 +2,11 @@ import { availableParallelism } from 'node:os';
 import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
-import { loadConfig, longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
-import { containerCpuOf, longestRequestMsOf, serviceConfigOf } from '../manifests/service-config.ts';
+import { longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
+import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts';
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
+import { scaledDeploymentOf, serverFactsOf, type ServerFacts } from '../manifests/server-facts.ts';
+import { SLO_ANNOTATION } from '../manifests/slo.ts';
 import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PipelineModel, type PodSettings, type SimRun } from '../simulate/run.ts';
@@ -105,18 +107,25 @@ export function hpaSettings(objects: KObject[]): HpaSettings {
     maxReplicas: hpa.spec.maxReplicas,
     metrics,
     metric: pods?.name ?? RECORDED_METRIC,
-    target: pods?.averageValue ?? perReplica?.averageValue ?? serviceConfig(objects).slots,
+    target: pods?.averageValue ?? perReplica?.averageValue ?? factsOf(objects).slots,
     scaleUp: rules(hpa.spec.behavior?.scaleUp, 0),
     scaleDown: rules(hpa.spec.behavior?.scaleDown, 300),
   };
 }
 
-/** The inference container's settings as the service reads them, defaults included. */
-function serviceConfig(objects: KObject[]): ServiceConfig {
-  const d = objects.find((o) => o.kind === 'Deployment') as (V1Deployment & KObject) | undefined;
+/** The inference container's settings as the service reads them, defaults included; undefined for another server. */
+function serviceConfig(objects: KObject[]): ServiceConfig | undefined {
+  const d = scaledDeploymentOf(objects);
   const config = d ? serviceConfigOf(d) : undefined;
   if (typeof config === 'string') throw new UserError(`the overlay's inference container would not start: ${config}`);
-  return config ?? loadConfig({});
+  return config;
+}
+
+/** The scaled server's facts: the service's settings, or the Deployment's annotations (an error names a missing one). */
+function factsOf(objects: KObject[]): ServerFacts {
+  const d = scaledDeploymentOf(objects);
+  if (!d) throw new UserError('the overlay has no Deployment to scale.');
+  return serverFactsOf(d);
 }
 
 /** The inference container's CPU request and limit, cores (a limit of the node's cores when none is set). */
@@ -133,8 +142,10 @@ export function pipelineSettings(
   const interval = sm?.spec.endpoints?.[0]?.interval;
   if (!interval) throw new UserError('the overlay has no ServiceMonitor endpoint with an interval, from which the load test computes its bounds.');
   const config = serviceConfig(objects);
-  const deployment = objects.find((o) => o.kind === 'Deployment');
-  const slo = deployment?.metadata.annotations?.['inferscale.dev/latency-slo-ms'];
+  const facts = factsOf(objects);
+  const deployment = scaledDeploymentOf(objects);
+  const slo = deployment?.metadata.annotations?.[SLO_ANNOTATION];
+  if (slo === undefined || !(Number(slo) > 0)) throw new UserError(`Deployment/${deployment?.metadata.name}'s annotation ${SLO_ANNOTATION} (the latency objective, ms) ${slo === undefined ? 'is missing' : `is not a positive number: "${slo}"`}; the bounds and the report judge latency by it.`);
   const cpu = cpuOf(objects);
   const capacity = capacityOf(deployment);
   const common = {
@@ -144,19 +155,27 @@ export function pipelineSettings(
     syncSeconds: HPA_SYNC_SECONDS,
     cpuWindowSeconds: CPU_WINDOW_SECONDS,
     podStartSeconds: opts.podStartSeconds,
-    slots: config.slots,
-    queueLimit: config.queueLimit,
-    latencySloSeconds: Number(slo ?? '1000') / 1000,
+    slots: facts.slots,
+    queueLimit: facts.queueLimit,
+    latencySloSeconds: Number(slo) / 1000,
   };
   if (capacity) {
-    // A calibrated server: its running requests share the pod's CPU limit, which serves
-    // requestsPerSecond at most (a compute-bound pod of that cost, as the simulator models it).
+    // A calibrated server serves requestsPerSecond at most. Ours on the CPU: its running
+    // requests share the pod's CPU limit (a compute-bound pod of that cost, as the simulator
+    // models it). Another server: its sequences run side by side on the accelerator.
+    const longestRequestSeconds = (facts.queueLimit + facts.slots) / capacity.requestsPerSecond;
+    return config
+      ? { ...common, serviceSeconds: cpu.limitCores / capacity.requestsPerSecond, jitterSeconds: 0, cpu: { mode: 'compute', ...cpu }, longestRequestSeconds }
+      : { ...common, serviceSeconds: facts.slots / capacity.requestsPerSecond, jitterSeconds: 0, cpu: { mode: 'sleep', ...cpu }, longestRequestSeconds };
+  }
+  if (!config) {
+    // Another server (a preset's): its work is on the accelerator, off the pod's CPU.
     return {
       ...common,
-      serviceSeconds: cpu.limitCores / capacity.requestsPerSecond,
+      serviceSeconds: facts.requestMs / 1000,
       jitterSeconds: 0,
-      cpu: { mode: 'compute', ...cpu },
-      longestRequestSeconds: longestRequestMsOf(deployment as V1Deployment | undefined, config) / 1000,
+      cpu: { mode: 'sleep', ...cpu },
+      longestRequestSeconds: ((Math.ceil(facts.queueLimit / facts.slots) + 1) * facts.requestMs) / 1000,
     };
   }
   return {

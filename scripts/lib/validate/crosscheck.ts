@@ -6,6 +6,8 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { longestRequestMsOf, serviceConfigOf } from '../manifests/service-config.ts';
+import { contradictedFacts, NEEDS_ROOT_ANNOTATION, SERVER_ANNOTATION, SERVER_SERIES, serverFactsOf } from '../manifests/server-facts.ts';
+import { SLO_ANNOTATION } from '../manifests/slo.ts';
 import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
 import { kedaHpa, type ScaledObject } from '../manifests/keda.ts';
@@ -23,7 +25,7 @@ export interface CrossCheckContext {
   rulesFile: string;
 }
 
-type Check = (ctx: CrossCheckContext) => { object: KObject; message: string }[];
+type Check = (ctx: CrossCheckContext) => { object: KObject; message: string; warning?: boolean }[];
 
 const of = <T>(objects: KObject[], kind: string) => objects.filter((o) => o.kind === kind) as unknown as (T & KObject)[];
 
@@ -83,6 +85,24 @@ const hpaTargetBelowSlots: Check = ({ objects, concurrencyMetrics }) =>
       const perPod = parseQuantity(String(value));
       return perPod < config.slots ? [] : [{ object: hpa, message: `targets ${perPod} ${metric} per pod, not below the ${config.slots} INFERENCE_SLOTS of ${describe(target as KObject)}: pods would queue before it scales` }];
     });
+  });
+
+// The tools judge a server by its facts and its latency objective: a server other than ours
+// declares them on its Deployment (its preset sets its defaults); ours must not contradict them.
+const serverFactsDeclared: Check = ({ objects }) =>
+  of<V1Deployment>(objects, 'Deployment').flatMap((d) => {
+    const problems: string[] = [];
+    if (serviceConfigOf(d) === undefined) {
+      try {
+        serverFactsOf(d);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    }
+    problems.push(...contradictedFacts(d));
+    const slo = d.metadata?.annotations?.[SLO_ANNOTATION];
+    if (!(Number(slo) > 0)) problems.push(`annotation ${SLO_ANNOTATION} (the latency objective, ms) ${slo === undefined ? 'is missing' : `is not a positive number: "${slo}"`}`);
+    return problems.map((message) => ({ object: d, message }));
   });
 
 const serviceSettingsValid: Check = ({ objects }) =>
@@ -172,11 +192,16 @@ const restrictedSecurityContext: Check = ({ objects }) =>
     const pod = d.spec?.template.spec;
     const podCtx = pod?.securityContext;
     const problems: string[] = [];
+    const warnings: string[] = [];
+    // A preset whose published image needs root says why; that is a warning, not an error.
+    const needsRoot = d.metadata?.annotations?.[NEEDS_ROOT_ANNOTATION];
     const containers: V1Container[] = [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
     for (const c of containers) {
       const ctx = c.securityContext;
       const where = `container "${c.name}"`;
-      if (ctx?.runAsNonRoot !== true && podCtx?.runAsNonRoot !== true) problems.push(`${where} may run as root (runAsNonRoot not true)`);
+      const root = ctx?.runAsNonRoot !== true && podCtx?.runAsNonRoot !== true;
+      if (root && needsRoot) warnings.push(`${where} may run as root: ${needsRoot}`);
+      else if (root) problems.push(`${where} may run as root (runAsNonRoot not true)`);
       const seccomp = ctx?.seccompProfile?.type ?? podCtx?.seccompProfile?.type;
       if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push(`${where} has no RuntimeDefault seccomp profile`);
       if (ctx?.allowPrivilegeEscalation !== false) problems.push(`${where} does not set allowPrivilegeEscalation: false`);
@@ -184,7 +209,7 @@ const restrictedSecurityContext: Check = ({ objects }) =>
       if (ctx?.readOnlyRootFilesystem !== true) problems.push(`${where} does not set readOnlyRootFilesystem: true`);
       if (ctx?.privileged === true) problems.push(`${where} is privileged`);
     }
-    return problems.map((message) => ({ object: d, message }));
+    return [...problems.map((message) => ({ object: d, message })), ...warnings.map((message) => ({ object: d, message, warning: true }))];
   });
 
 // KEDA: its ScaledObject owns the replicas as an HPA would, and its query reads our series.
@@ -209,7 +234,11 @@ const scaledObjectQueryReadsOurSeries: Check = ({ objects }) =>
       const query = t.metadata.query ?? '';
       const ns = so.metadata.namespace ?? 'default';
       const problems: string[] = [];
-      if (!/\binference_[a-z_]+/.test(query)) problems.push(`trigger ${i}'s query reads none of the inference service's series: "${query}"`);
+      // The series of the server it scales: its preset's (inferscale.dev/server), else ours.
+      const target = findObject<V1Deployment & KObject>(objects.filter((o) => o.metadata.namespace === so.metadata.namespace), so.spec.scaleTargetRef.kind ?? 'Deployment', so.spec.scaleTargetRef.name);
+      const server = target?.metadata.annotations?.[SERVER_ANNOTATION];
+      const series = (server && SERVER_SERIES[server]) || SERVER_SERIES.inferscale!;
+      if (!series.some((s) => query.includes(s))) problems.push(`trigger ${i}'s query reads none of the ${server ?? 'inference service'}'s series (${series.join(', ')}): "${query}"`);
       const namespaces = [...query.matchAll(/namespace="([^"]*)"/g)].map((m) => m[1]);
       if (namespaces.some((n) => n !== ns)) problems.push(`trigger ${i}'s query selects namespace "${namespaces.find((n) => n !== ns)}", not the ScaledObject's "${ns}": it would read another app's pods or none`);
       if (!objects.some((o) => o.kind === 'ServiceMonitor' && (o.metadata.namespace ?? 'default') === ns)) problems.push(`no ServiceMonitor in "${ns}" has Prometheus scrape the series trigger ${i} queries`);
@@ -226,6 +255,7 @@ export const CHECKS: Record<string, Check> = {
   hpaReplicaRange,
   hpaTargetBelowSlots,
   hpaTargetHasNoReplicas,
+  serverFactsDeclared,
   serviceSettingsValid,
   graceCoversShutdown,
   selectorsMatchPods,
@@ -237,6 +267,6 @@ export const CHECKS: Record<string, Check> = {
 
 export function crossCheck(ctx: CrossCheckContext): Finding[] {
   return Object.values(CHECKS).flatMap((check) =>
-    check(ctx).map(({ object, message }) => ({ phase: 'crosscheck' as const, file: ctx.file, object: describe(object), message })),
+    check(ctx).map(({ object, message, warning }) => ({ phase: 'crosscheck' as const, file: ctx.file, object: describe(object), message, ...(warning ? { warning } : {}) })),
   );
 }

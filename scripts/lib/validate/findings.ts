@@ -7,8 +7,10 @@ export interface Finding {
   /** Kind/name, when the finding is about one object. */
   object?: string;
   message: string;
+  /** A warning is printed and not counted as an error (a preset's documented exception). */
+  warning?: boolean;
 }
 
-export function formatFinding(level: 'INFO' | 'ERROR', f: Finding): string {
+export function formatFinding(level: 'INFO' | 'WARN' | 'ERROR', f: Finding): string {
   return `${level.padEnd(5)} [${f.phase}] ${f.file}${f.object ? ` ${f.object}` : ''}: ${f.message}`;
 }

@@ -37,7 +37,9 @@ export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
   const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const errors: Finding[] = [];
   const rendered = new Map<string, KObject[]>();
-  const report = (phase: Phase, found: Finding[], summary: string): void => {
+  const report = (phase: Phase, all: Finding[], summary: string): void => {
+    for (const f of all.filter((f) => f.warning)) write(formatFinding('WARN', f));
+    const found = all.filter((f) => !f.warning);
     for (const f of found) write(formatFinding('ERROR', f));
     errors.push(...found);
     write(formatFinding('INFO', { phase, file: summary, message: found.length === 0 ? 'ok' : `${found.length} error(s)` }));
