@@ -7,7 +7,7 @@ import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts'
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { scaledDeploymentOf, serverFactsOf, type ServerFacts } from '../manifests/server-facts.ts';
 import { SLO_ANNOTATION } from '../manifests/slo.ts';
-import { withDefaults, type ControllerSettings, type MetricTarget } from '../simulate/controller.ts';
+import { limitRate, withDefaults, type ControllerSettings, type MetricTarget, type ScaleEvent } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PipelineModel, type PodSettings, type SimRun } from '../simulate/run.ts';
 import { loadExceeds, loadFallsBelow, offeredAt, REFERENCE_RATE, scaleProfile, withTail, type Profile } from './profiles.ts';
@@ -340,18 +340,15 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   const firstUp = runs.map((r) => r.changes.find((c) => c.to > c.from)?.t ?? Number.POSITIVE_INFINITY);
   const peaks = runs.map((r) => maxOf(r.seconds.map((s) => s.replicas)));
   const firstDown = runs.map((r) => r.changes.find((c) => c.to < c.from)?.t ?? Number.POSITIVE_INFINITY);
-  // When a run last came down to minReplicas (0: it never left or never came back).
-  const lastReturn = (r: SimRun) => [...r.changes].reverse().find((c) => c.to === hpa.minReplicas && c.from > c.to)?.t ?? 0;
-  const backAtMin = runs.map(lastReturn);
   const reactions = runs.map((r) => (r.firstNewReadyAt ?? Number.NaN) - stepAt).filter(Number.isFinite);
   // The worst case for shedding: no new capacity until the latest first new pod, then the queue full.
   const budgetEnd = stepAt + (reactions.length ? maxOf(reactions) : endAt - stepAt);
   const minCapacity = hpa.minReplicas * podThroughput(pipe.slots, pipe);
   let gap = 0;
   for (let t = 0; t < budgetEnd; t += 0.1) gap += Math.max(0, offeredAt(profile, t) - minCapacity) * 0.1;
-  // The latest return counts a recommendation at the window's edge inside it (sweepPhases).
-  const heldBackAtMin = sweep.flatMap((p) => (p.held ? [lastReturn(p.held)] : []));
-  const backAtMinBy = Math.max(maxOf(backAtMin), maxOf(heldBackAtMin)) + OBSERVATION_LATENCY_SECONDS;
+  // The latest return a correct controller can make, from its rules (returnBound); the
+  // simulator's phases (the held window's too) are a prediction inside it, which a test holds.
+  const backAtMinBy = returnBound(hpa, pipe, profile, endAt).by;
   return {
     firstIncreaseEarliest: minOf(firstUp),
     firstIncreaseLatest: maxOf(firstUp) + OBSERVATION_LATENCY_SECONDS,
@@ -366,6 +363,62 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
     shedSettleSeconds: pipe.longestRequestSeconds + OBSERVATION_LATENCY_SECONDS,
     observeUntil: Math.ceil(Math.max(endAt, backAtMinBy + H + OBSERVATION_LATENCY_SECONDS)),
   };
+}
+
+/**
+ * The most load minReplicas serve with every sync proposing no more than minReplicas: their
+ * requests in flight at most the target. Off the CPU a pod's in-flight is its rate times the
+ * service time (Little's law); on a CPU limit its requests share the cores, and in flight
+ * grows as ρ / (1 − ρ) with the utilisation ρ (processor sharing), so ρ at most target / (1 + target).
+ */
+export function minReplicasQuietRate(hpa: HpaSettings, pipe: PipelineSettings): number {
+  const perPod = pipe.cpu.mode === 'compute' ? podThroughput(Number.POSITIVE_INFINITY, pipe) * (hpa.target / (1 + hpa.target)) : podThroughput(hpa.target, pipe);
+  return hpa.minReplicas * perPod;
+}
+
+/** A sync can read up to one scrape late, and a rate window remembers what it saw. */
+export interface ReturnBound {
+  /** When the load last asks more than minReplicas serve quietly (minReplicasQuietRate); none: it never stops. */
+  quietFrom: number;
+  /** After this no sync reads that load: a full queue drained, the rate window and a scrape passed. */
+  lastHighSync: number;
+  /** The highest recommendation kept leaves the scale-down window (and the half second a sync's own timing adds). */
+  windowEnds: number;
+  /** From the first sync after it, the scale-down policies' steps from maxReplicas to minReplicas. */
+  steps: { at: number; to: number }[];
+  /** Back at minReplicas by this, as the recorder sees it. */
+  by: number;
+}
+
+/**
+ * The latest a correct controller is back at minReplicas after a load, from its rules and the
+ * pipeline's worst cases, not from a model of the metric: once the load asks no more than
+ * minReplicas serve quietly, every sync after lastHighSync proposes at most minReplicas; the
+ * stabilization window keeps the highest earlier recommendation until windowEnds; then the
+ * scale-down policies (the controller's own limitRate) take the count down from maxReplicas
+ * (the highest it can be) one sync at a time. Infinite when the load never gets that low.
+ */
+export function returnBound(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, endAt = profile.endAt): ReturnBound {
+  const quiet = minReplicasQuietRate(hpa, pipe);
+  const stillHigh = offeredAt(profile, Math.min(endAt, profile.endAt) - 0.05) > quiet;
+  const quietFrom = stillHigh ? Number.POSITIVE_INFINITY : loadFallsBelow(profile, quiet);
+  const lastHighSync = quietFrom + pipe.longestRequestSeconds + pipe.rateWindowSeconds + pipe.scrapeSeconds;
+  const windowEnds = lastHighSync + hpa.scaleDown.stabilizationWindowSeconds + BOUNDARY_SECONDS;
+  const steps: { at: number; to: number }[] = [];
+  if (!Number.isFinite(quietFrom)) return { quietFrom, lastHighSync, windowEnds, steps, by: Number.POSITIVE_INFINITY };
+  const settings = controllerSettings(hpa);
+  const events: ScaleEvent[] = [];
+  let current = hpa.maxReplicas;
+  let at = windowEnds + pipe.syncSeconds;
+  for (let i = 0; current > hpa.minReplicas && i < 1000; i++, at += pipe.syncSeconds) {
+    const { replicas } = limitRate(settings, events, at, current, hpa.minReplicas);
+    if (replicas < current) {
+      events.push({ at, change: replicas - current });
+      steps.push({ at, to: replicas });
+      current = replicas;
+    }
+  }
+  return { quietFrom, lastHighSync, windowEnds, steps, by: (steps.at(-1)?.at ?? windowEnds) + OBSERVATION_LATENCY_SECONDS };
 }
 
 /** The offered rate above which minReplicas are past the scale-up threshold. */

@@ -1,0 +1,76 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
+import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
+import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
+import { repoPath } from '../../../scripts/lib/paths.ts';
+import { hpaSettings, OBSERVATION_LATENCY_SECONDS, pipelineSettings, planHorizon, returnBound, sizedProfile, sweepPhases } from '../../../scripts/lib/plan/bounds.ts';
+import { recordedProfile, withTail, type Profile } from '../../../scripts/lib/plan/profiles.ts';
+import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
+import { sh } from '../../../scripts/lib/shell.ts';
+
+// Assertion 5's bound, back at minReplicas by, comes from the controller's rules and the
+// pipeline's worst cases, not from the simulator's metric: it must hold for every run the
+// simulator can produce, at every phase of sync and scrape, and for every real run recorded.
+
+const lastReturn = (r: Pick<SimRun, 'changes'>, minReplicas: number): number =>
+  [...r.changes].reverse().find((c) => c.to === minReplicas && c.from > c.to)?.t ?? 0;
+
+const bounds = suite('back at minReplicas by, from the rules');
+
+bounds('holds at every phase the simulator runs, for every built-in profile on every overlay the e2e and the comparison run', async () => {
+  let phases = 0;
+  for (const overlay of ['overlays/local', 'overlays/local-llm', 'overlays/compare']) {
+    const { objects } = await renderOverlay(sh, repoPath(overlay));
+    const hpa = hpaSettings(objects);
+    const measured = { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: overlay.endsWith('llm') ? 8 : 2 };
+    const pipe = pipelineSettings(objects, measured);
+    for (const name of ['step', 'ramp', 'spike', 'sawtooth']) {
+      const { profile: asked } = sizedProfile(objects, profileFromFlags({ profile: name }), measured, true);
+      const horizon = planHorizon(hpa, pipe, asked.endAt);
+      const held: Profile = withTail(asked, horizon);
+      const bound = returnBound(hpa, pipe, held, asked.endAt);
+      assert.ok(Number.isFinite(bound.by), `${overlay} ${name}: the load gets quiet`);
+      for (const { run, held: late } of sweepPhases(hpa, pipe, held, horizon + 120)) {
+        for (const r of late ? [run, late] : [run]) {
+          phases++;
+          const back = lastReturn(r, hpa.minReplicas);
+          assert.ok(back <= bound.by - OBSERVATION_LATENCY_SECONDS, `${overlay} ${name} at ${JSON.stringify(r.phases)}: back at ${back} s, bound ${bound.by} s`);
+        }
+      }
+    }
+  }
+  assert.ok(phases > 1000, `${phases} simulated runs`);
+});
+
+bounds('holds for every real run recorded in the fixtures', async () => {
+  const dir = repoPath('test/fixtures/runs');
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+  const hpa = hpaSettings(objects);
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) {
+    const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
+    const profile = real.record.schedule ? recordedProfile(real.record.profile, real.record.schedule) : profileFromFlags({ profile: real.record.profile });
+    const pipe = pipelineSettings(objects, { rateWindowSeconds: 20, relistSeconds: real.pipeline.relistSeconds, podStartSeconds: real.pipeline.podStartSeconds });
+    const bound = returnBound(hpa, pipe, real.record.schedule ? profile : withTail(profile, real.record.endAt), real.record.endAt);
+    const back = lastReturn(real.record, hpa.minReplicas);
+    assert.ok(back > 0 && back <= bound.by, `${file}: back at ${back.toFixed(1)} s, bound ${bound.by.toFixed(1)} s`);
+  }
+});
+
+bounds('waits for the load to be quiet, the window and each scale-down policy step, and has no bound for a load that never gets quiet', async () => {
+  const { objects } = await renderOverlay(sh, repoPath('overlays/compare'));
+  const hpa = hpaSettings(objects);
+  const pipe = pipelineSettings(objects, { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 2 });
+  const step = profileFromFlags({ profile: 'step' });
+  const bound = returnBound(hpa, pipe, step);
+  assert.is(bound.lastHighSync, bound.quietFrom + pipe.longestRequestSeconds + pipe.rateWindowSeconds + pipe.scrapeSeconds);
+  assert.is(bound.windowEnds, bound.lastHighSync + hpa.scaleDown.stabilizationWindowSeconds + 0.5);
+  assert.ok(bound.steps.length >= 2, `halving from ${hpa.maxReplicas} takes steps: ${JSON.stringify(bound.steps)}`);
+  assert.is(bound.steps.at(-1)?.to, hpa.minReplicas);
+  const neverQuiet = recordedProfile('stages', { startRate: step.baseRate, stages: [{ target: step.peakRate, seconds: 5 }, { target: step.peakRate, seconds: 120 }] });
+  assert.is(returnBound(hpa, pipe, neverQuiet).by, Number.POSITIVE_INFINITY);
+});
+
+bounds.run();
