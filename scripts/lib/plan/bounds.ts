@@ -337,7 +337,6 @@ export function planHorizon(hpa: HpaSettings, pipe: PipelineSettings, endAt: num
 export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number, sweep: PhaseRun[], endAt = profile.endAt): Bounds {
   const H = pipe.syncSeconds;
   const runs = sweep.map((p) => p.run);
-  const firstUp = runs.map((r) => r.changes.find((c) => c.to > c.from)?.t ?? Number.POSITIVE_INFINITY);
   const peaks = runs.map((r) => maxOf(r.seconds.map((s) => s.replicas)));
   const firstDown = runs.map((r) => r.changes.find((c) => c.to < c.from)?.t ?? Number.POSITIVE_INFINITY);
   const reactions = runs.map((r) => (r.firstNewReadyAt ?? Number.NaN) - stepAt).filter(Number.isFinite);
@@ -349,9 +348,11 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   // The latest return a correct controller can make, from its rules (returnBound); the
   // simulator's phases (the held window's too) are a prediction inside it, which a test holds.
   const backAtMinBy = returnBound(hpa, pipe, profile, endAt).by;
+  // Likewise the first increase (increaseBound), from the rules and the offered load.
+  const increase = increaseBound(hpa, pipe, profile);
   return {
-    firstIncreaseEarliest: minOf(firstUp),
-    firstIncreaseLatest: maxOf(firstUp) + OBSERVATION_LATENCY_SECONDS,
+    firstIncreaseEarliest: increase.earliest,
+    firstIncreaseLatest: increase.latest,
     expectedPeak: replicasFor(profile.peakRate, hpa, pipe),
     peakLow: minOf(peaks),
     peakHigh: maxOf(peaks),
@@ -372,8 +373,53 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
  * grows as ρ / (1 − ρ) with the utilisation ρ (processor sharing), so ρ at most target / (1 + target).
  */
 export function minReplicasQuietRate(hpa: HpaSettings, pipe: PipelineSettings): number {
-  const perPod = pipe.cpu.mode === 'compute' ? podThroughput(Number.POSITIVE_INFINITY, pipe) * (hpa.target / (1 + hpa.target)) : podThroughput(hpa.target, pipe);
-  return hpa.minReplicas * perPod;
+  return hpa.minReplicas * rateAtConcurrency(hpa.target, pipe);
+}
+
+/** The rate one pod takes with `concurrency` requests in flight on average (see minReplicasQuietRate). */
+function rateAtConcurrency(concurrency: number, pipe: PipelineSettings): number {
+  return pipe.cpu.mode === 'compute' ? podThroughput(Number.POSITIVE_INFINITY, pipe) * (concurrency / (1 + concurrency)) : podThroughput(concurrency, pipe);
+}
+
+export interface IncreaseBound {
+  /** No sync can propose more than minReplicas before the load first passes what they hold at the scale-up threshold (target × (1 + tolerance)). */
+  earliest: number;
+  /** When the load, averaged over the rate window, is past what minReplicas can hold at all under the threshold; none: it never is. */
+  crossAt: number;
+  /** Then a scrape shows it, the next sync proposes more, and the scale-up window keeps it (whole syncs). */
+  latest: number;
+}
+
+/**
+ * When a correct controller first adds a pod, from its rules and the offered load: not
+ * before the load passes the scale-up threshold of minReplicas (nor, with a scale-up window
+ * longer than a sync, before the window after the sync that first read it), and no later
+ * than the sync after the rate window's average of the load is past it for sure (off the CPU
+ * by Little's law; on a CPU limit, past the pods' whole throughput), a scrape later, with
+ * the syncs a scale-up window longer than a sync holds it on top.
+ */
+export function increaseBound(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile): IncreaseBound {
+  const tolerance = controllerSettings(hpa).scaleUp.tolerance;
+  const threshold = hpa.target * (1 + tolerance);
+  const upWindow = hpa.scaleUp.stabilizationWindowSeconds;
+  const earliest = loadExceeds(profile, hpa.minReplicas * rateAtConcurrency(threshold, pipe)) + Math.max(0, upWindow - pipe.syncSeconds);
+  const sure = hpa.minReplicas * (pipe.cpu.mode === 'compute' ? podThroughput(Number.POSITIVE_INFINITY, pipe) : podThroughput(threshold, pipe));
+  const w = pipe.rateWindowSeconds;
+  let crossAt = Number.POSITIVE_INFINITY;
+  for (let tenth = 0; tenth <= profile.endAt * 10; tenth++) {
+    const t = tenth / 10;
+    let sum = 0;
+    for (let u = Math.max(0, t - w); u < t; u += 0.1) sum += offeredAt(profile, u) * 0.1;
+    if (sum / w > sure) {
+      crossAt = t;
+      break;
+    }
+  }
+  // The window keeps the syncs of the last upWindow seconds (a sync's own timing moves them by
+  // up to BOUNDARY_SECONDS): shorter than a sync it holds only the sync's own recommendation.
+  const heldSyncs = upWindow > 0 ? Math.max(0, Math.ceil((upWindow + BOUNDARY_SECONDS) / pipe.syncSeconds) - 1) : 0;
+  const latest = crossAt + pipe.scrapeSeconds + pipe.syncSeconds + heldSyncs * pipe.syncSeconds + OBSERVATION_LATENCY_SECONDS;
+  return { earliest, crossAt, latest };
 }
 
 /** A sync can read up to one scrape late, and a rate window remembers what it saw. */

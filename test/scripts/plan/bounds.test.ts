@@ -6,7 +6,7 @@ import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
-import { hpaSettings, OBSERVATION_LATENCY_SECONDS, pipelineSettings, planHorizon, returnBound, sizedProfile, sweepPhases } from '../../../scripts/lib/plan/bounds.ts';
+import { hpaSettings, increaseBound, OBSERVATION_LATENCY_SECONDS, pipelineSettings, planHorizon, returnBound, sizedProfile, sweepPhases } from '../../../scripts/lib/plan/bounds.ts';
 import { recordedProfile, withTail, type Profile } from '../../../scripts/lib/plan/profiles.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
@@ -18,9 +18,11 @@ import { sh } from '../../../scripts/lib/shell.ts';
 const lastReturn = (r: Pick<SimRun, 'changes'>, minReplicas: number): number =>
   [...r.changes].reverse().find((c) => c.to === minReplicas && c.from > c.to)?.t ?? 0;
 
-const bounds = suite('back at minReplicas by, from the rules');
+const firstIncrease = (r: Pick<SimRun, 'changes'>): number | undefined => r.changes.find((c) => c.to > c.from)?.t;
 
-bounds('holds at every phase the simulator runs, for every built-in profile on every overlay the e2e and the comparison run', async () => {
+const bounds = suite('the first increase and back at minReplicas, from the rules');
+
+bounds('hold at every phase the simulator runs, for every built-in profile on every overlay the e2e and the comparison run', async () => {
   let phases = 0;
   for (const overlay of ['overlays/local', 'overlays/local-llm', 'overlays/compare']) {
     const { objects } = await renderOverlay(sh, repoPath(overlay));
@@ -32,12 +34,15 @@ bounds('holds at every phase the simulator runs, for every built-in profile on e
       const horizon = planHorizon(hpa, pipe, asked.endAt);
       const held: Profile = withTail(asked, horizon);
       const bound = returnBound(hpa, pipe, held, asked.endAt);
-      assert.ok(Number.isFinite(bound.by), `${overlay} ${name}: the load gets quiet`);
+      const increase = increaseBound(hpa, pipe, held);
+      assert.ok(Number.isFinite(bound.by) && Number.isFinite(increase.latest), `${overlay} ${name}: the load rises past minReplicas and gets quiet`);
       for (const { run, held: late } of sweepPhases(hpa, pipe, held, horizon + 120)) {
         for (const r of late ? [run, late] : [run]) {
           phases++;
           const back = lastReturn(r, hpa.minReplicas);
           assert.ok(back <= bound.by - OBSERVATION_LATENCY_SECONDS, `${overlay} ${name} at ${JSON.stringify(r.phases)}: back at ${back} s, bound ${bound.by} s`);
+          const up = firstIncrease(r);
+          assert.ok(up !== undefined && up >= increase.earliest && up <= increase.latest - OBSERVATION_LATENCY_SECONDS, `${overlay} ${name} at ${JSON.stringify(r.phases)}: first increase at ${up} s, bounds ${increase.earliest}–${increase.latest} s`);
         }
       }
     }
@@ -45,7 +50,7 @@ bounds('holds at every phase the simulator runs, for every built-in profile on e
   assert.ok(phases > 1000, `${phases} simulated runs`);
 });
 
-bounds('holds for every real run recorded in the fixtures', async () => {
+bounds('hold for every real run recorded in the fixtures', async () => {
   const dir = repoPath('test/fixtures/runs');
   const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
   const hpa = hpaSettings(objects);
@@ -56,6 +61,9 @@ bounds('holds for every real run recorded in the fixtures', async () => {
     const bound = returnBound(hpa, pipe, real.record.schedule ? profile : withTail(profile, real.record.endAt), real.record.endAt);
     const back = lastReturn(real.record, hpa.minReplicas);
     assert.ok(back > 0 && back <= bound.by, `${file}: back at ${back.toFixed(1)} s, bound ${bound.by.toFixed(1)} s`);
+    const increase = increaseBound(hpa, pipe, profile);
+    const up = firstIncrease(real.record);
+    assert.ok(up !== undefined && up >= increase.earliest && up <= increase.latest, `${file}: first increase at ${up} s, bounds ${increase.earliest}–${increase.latest} s`);
   }
 });
 
