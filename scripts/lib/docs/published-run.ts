@@ -6,7 +6,9 @@ import type { RunReport } from '../loadtest/report.ts';
 import { serverLines } from '../loadtest/server-figures.ts';
 import { repoPath } from '../paths.ts';
 import { marked } from './markers.ts';
-import { RECORDED_MARKER, recordedRuns, recordedTable } from './recorded-runs.ts';
+import { PREDICTED_MARKER, predictedRuns, predictedTable, RECORDED_MARKER, recordedRuns, recordedTable } from './recorded-runs.ts';
+import { renderOverlay } from '../manifests/render.ts';
+import { sh } from '../shell.ts';
 
 // A run published in the docs: its record (timeline.json) and chart kept in docs/runs/, and
 // its figures written into every page that marks a place for them (<!-- run:<name> -->),
@@ -66,5 +68,8 @@ export async function publishRecorded(): Promise<string> {
   const page = repoPath('docs/e2e.md');
   const block = marked(RECORDED_MARKER);
   await writeFile(page, block.write(await readFile(page, 'utf8'), recordedTable(await recordedRuns())));
-  return page;
+  const simulator = repoPath('docs/simulator.md');
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+  await writeFile(simulator, marked(PREDICTED_MARKER).write(await readFile(simulator, 'utf8'), predictedTable(await predictedRuns(objects))));
+  return `${page}\n${simulator}`;
 }

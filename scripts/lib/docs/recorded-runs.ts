@@ -1,13 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import { runEvents } from '../plan/bounds.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { profileFromFlags } from '../loadtest/options.ts';
+import { predict } from '../loadtest/predict.ts';
 import type { RunReport } from '../loadtest/report.ts';
+import type { KObject } from '../manifests/objects.ts';
 import { repoPath } from '../paths.ts';
+import { runEvents } from '../plan/bounds.ts';
 
 // The e2e's recorded runs (test/fixtures/runs, real runs on the embedded cluster that the
 // assertion tests replay) as docs/e2e.md's table: each event beside its bound, from the record.
 
 export const RECORDED_PROFILES = ['step', 'ramp', 'spike', 'sawtooth'] as const;
 export const RECORDED_MARKER = 'runs:e2e-recorded';
+/** docs/simulator.md's table: each recorded run beside the simulator's prediction of it. */
+export const PREDICTED_MARKER = 'runs:predicted-vs-observed';
 
 export async function readRecorded(name: string): Promise<RunReport> {
   return JSON.parse(await readFile(repoPath('test/fixtures/runs', `${name}.timeline.json`), 'utf8')) as RunReport;
@@ -36,4 +43,35 @@ export function recordedTable(runs: { name: string; report: RunReport }[]): stri
 
 export async function recordedRuns(): Promise<{ name: string; report: RunReport }[]> {
   return Promise.all(RECORDED_PROFILES.map(async (name) => ({ name, report: await readRecorded(name) })));
+}
+
+/** The prediction of a recorded run, as the reality test makes it: the same overlay, profile and median measured pod start. */
+export async function predictRecorded(objects: KObject[], real: RunReport): Promise<RunReport> {
+  const starts = [...real.record.podStarts].sort((a, b) => a - b);
+  const { report } = await predict({
+    objects,
+    overlay: 'overlays/local',
+    profile: profileFromFlags({ profile: real.record.profile }),
+    provider: { relistSeconds: async () => real.pipeline.relistSeconds },
+    podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds,
+    reportDir: join(tmpdir(), `inferscale-predicted-${real.record.profile}`),
+  });
+  return report;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
+
+/** Predicted / observed for each recorded run's events and figures. */
+export function predictedTable(runs: { name: string; real: RunReport; predicted: RunReport }[]): string {
+  const rows = runs.map(({ name, real, predicted }) => {
+    const [p, o] = [runEvents(predicted.record.changes, predicted.hpa.minReplicas), runEvents(real.record.changes, real.hpa.minReplicas)];
+    const pair = (a: string, b: string) => `${a} / ${b}`;
+    return `| ${name} | ${pair(s(p.firstIncrease).replace(' s', ''), s(o.firstIncrease))} | ${pair(String(p.peak), String(o.peak))} | ${pair(s(p.firstDecrease).replace(' s', ''), s(o.firstDecrease))} | ${pair(s(p.backAtMin).replace(' s', ''), s(o.backAtMin))} | ${pair(pct(predicted.figures.sloAttainment).replace(' %', ''), pct(real.figures.sloAttainment))} | ${pair(n(Math.round(predicted.figures.replicaSeconds)), n(Math.round(real.figures.replicaSeconds)))} | ${pair(n(predicted.record.requests.shed), n(real.record.requests.shed))} |`;
+  });
+  return ['| profile | first increase | peak | first decrease | back at min | SLO attainment | replica-seconds | shed |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+export async function predictedRuns(objects: KObject[]): Promise<{ name: string; real: RunReport; predicted: RunReport }[]> {
+  const runs = await recordedRuns();
+  return Promise.all(runs.map(async ({ name, report }) => ({ name, real: report, predicted: await predictRecorded(objects, report) })));
 }

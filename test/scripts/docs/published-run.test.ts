@@ -3,7 +3,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { marked } from '../../../scripts/lib/docs/markers.ts';
 import { pageRunBlock, readPublishedRun, runBlock, runPages, RUNS_DIR } from '../../../scripts/lib/docs/published-run.ts';
-import { RECORDED_MARKER, recordedRuns, recordedTable } from '../../../scripts/lib/docs/recorded-runs.ts';
+import { PREDICTED_MARKER, predictedRuns, predictedTable, RECORDED_MARKER, recordedRuns, recordedTable } from '../../../scripts/lib/docs/recorded-runs.ts';
+import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
+import { sh } from '../../../scripts/lib/shell.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 
 const published = suite('published runs');
@@ -29,6 +31,14 @@ published("docs/e2e.md's table of the recorded runs is theirs, word for word", a
   const table = marked(RECORDED_MARKER).read(page);
   assert.is(table, recordedTable(await recordedRuns()));
   assert.match(table ?? '', /^\| step \| 44\.1 s/m, 'the step row from its record');
+});
+
+published("docs/simulator.md's predicted-against-observed table is the records' and today's simulator's, word for word", async () => {
+  const page = await readFile(repoPath('docs/simulator.md'), 'utf8');
+  const table = marked(PREDICTED_MARKER).read(page);
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+  assert.is(table, predictedTable(await predictedRuns(objects)));
+  assert.match(table ?? '', /^\| step \| [\d.]+ \/ 44\.1 s/m, 'the step row, observed from its record');
 });
 
 published.run();
