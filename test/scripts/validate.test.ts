@@ -122,6 +122,7 @@ const CASES: [string, RegExp][] = [
   ['service-setting-invalid', /Deployment\/inference: the service would refuse to start: INFERENCE_SLOTS must be a whole number, got "many"\.$/],
   ['security-context', /Deployment\/inference: container "inference" does not set allowPrivilegeEscalation: false/],
   ['server-facts-contradicted', /Deployment\/inference: annotation inferscale\.dev\/max-sequences says 256 where the service's INFERENCE_SLOTS is 4$/],
+  ['preset-target-above-sequences', /HorizontalPodAutoscaler\/inference: targets 300 vllm_requests_in_flight per pod, not below the 256 sequences \(inferscale\.dev\/max-sequences\) of Deployment\/inference: pods would queue before it scales$/],
   ['slo-missing', /Deployment\/inference: annotation inferscale\.dev\/latency-slo-ms \(the latency objective, ms\) is missing$/],
 ];
 

@@ -6,7 +6,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { longestRequestMsOf, serviceConfigOf } from '../manifests/service-config.ts';
-import { contradictedFacts, NEEDS_ROOT_ANNOTATION, SERVER_ANNOTATION, SERVER_SERIES, serverFactsOf } from '../manifests/server-facts.ts';
+import { contradictedFacts, FACT_ANNOTATIONS, NEEDS_ROOT_ANNOTATION, SERVER_ANNOTATION, SERVER_SERIES, serverFactsOf, type ServerFacts } from '../manifests/server-facts.ts';
 import { SLO_ANNOTATION } from '../manifests/slo.ts';
 import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
@@ -76,14 +76,20 @@ const hpaTargetHasNoReplicas: Check = ({ objects }) =>
 const hpaTargetBelowSlots: Check = ({ objects, concurrencyMetrics }) =>
   of<V2HorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').flatMap((hpa) => {
     const target = scaleTargetOf(objects, hpa);
-    const config = target ? serviceConfigOf(target) : undefined;
-    if (!config || typeof config === 'string') return [];
+    if (!target || typeof serviceConfigOf(target) === 'string') return [];
+    let facts: ServerFacts;
+    try {
+      facts = serverFactsOf(target);
+    } catch {
+      return []; // serverFactsDeclared names what is missing
+    }
+    const slots = facts.source === 'service' ? `the ${facts.slots} INFERENCE_SLOTS` : `the ${facts.slots} sequences (${FACT_ANNOTATIONS.slots})`;
     return (hpa.spec?.metrics ?? []).flatMap((m) => {
       const value = m.pods?.target.averageValue;
       const metric = m.pods?.metric.name;
       if (!metric || !concurrencyMetrics.has(metric) || value === undefined) return [];
       const perPod = parseQuantity(String(value));
-      return perPod < config.slots ? [] : [{ object: hpa, message: `targets ${perPod} ${metric} per pod, not below the ${config.slots} INFERENCE_SLOTS of ${describe(target as KObject)}: pods would queue before it scales` }];
+      return perPod < facts.slots ? [] : [{ object: hpa, message: `targets ${perPod} ${metric} per pod, not below ${slots} of ${describe(target)}: pods would queue before it scales` }];
     });
   });
 

@@ -87,7 +87,8 @@ export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
     const rules = await loadAdapterRules(opts.rulesFile);
     served = servedNames(rules);
     external = servedNames(await loadExternalRules(opts.rulesFile));
-    concurrency = servedFrom(rules, INFLIGHT_SECONDS_METRIC);
+    // Requests in flight per pod: ours from the in-flight-seconds counter, the presets' from their servers' gauges.
+    concurrency = new Set([...servedFrom(rules, INFLIGHT_SECONDS_METRIC), ...[...served].filter((n) => n.endsWith('_requests_in_flight'))]);
   } catch (error) {
     const message = error instanceof AdapterRulesError ? error.message : `cannot read: ${(error as Error).message}`;
     crossErrors.push({ phase: 'crosscheck', file: rulesFile, message });
