@@ -21,14 +21,14 @@ const TOOLS: Record<GitOpsTool, { label: string; drivers: () => DriverFactory; p
     drivers: () => fluxDrivers,
     probe: '/apis/kustomize.toolkit.fluxcd.io/v1',
     install: 'install Flux (`flux install`, see https://fluxcd.io/flux/installation/) and run again',
-    cloud: 'apply gitops/flux/gitrepository.yaml (pointed at your fork), gitops/flux/monitoring.yaml and gitops/flux/inferscale-cloud.yaml',
+    cloud: 'apply gitops/flux/gitrepository.yaml (pointed at your fork), gitops/flux/monitoring-cloud.yaml and gitops/flux/inferscale-cloud.yaml',
   },
   argocd: {
     label: 'Argo CD',
     drivers: argocdDrivers,
     probe: '/apis/argoproj.io/v1alpha1',
     install: 'install Argo CD (https://argo-cd.readthedocs.io/en/stable/getting_started/) and run again',
-    cloud: 'apply gitops/argocd/monitoring.yaml and gitops/argocd/inferscale-cloud.yaml, their repoURL pointed at your fork',
+    cloud: 'apply gitops/argocd/monitoring-cloud.yaml and gitops/argocd/inferscale-cloud.yaml, their repoURL pointed at your fork',
   },
 };
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMBEDDED_FLUX_DIR, GIT_HTTP_PORT } from '../../../scripts/lib/cluster/embedded/flux.ts';
@@ -77,15 +77,35 @@ gitops('every Argo CD Application of the app layer leaves spec.replicas to the H
   }
 });
 
-gitops('the Argo CD monitoring Applications pin the charts the HelmReleases pin', async () => {
-  const apps = await yamlObjects('gitops/argocd/monitoring.yaml');
-  for (const release of ['kube-prometheus-stack', 'prometheus-adapter']) {
-    const [hr] = await yamlObjects(`base/monitoring/${release}.yaml`);
-    const chart = (spec(hr) as { chart: { spec: { chart: string; version: string } } }).chart.spec;
-    const app = apps.find((a) => a.metadata.name === release);
-    const src = (spec(app) as { sources: { chart?: string; targetRevision: string }[] }).sources.find((x) => x.chart);
-    assert.equal([src?.chart, src?.targetRevision], [chart.chart, chart.version], release);
+gitops('the Argo CD monitoring Applications pin the charts the HelmReleases pin, on minikube and on a cloud cluster', async () => {
+  for (const file of ['monitoring', 'monitoring-cloud']) {
+    const apps = await yamlObjects(`gitops/argocd/${file}.yaml`);
+    for (const release of ['kube-prometheus-stack', 'prometheus-adapter']) {
+      const [hr] = await yamlObjects(`base/monitoring/${release}.yaml`);
+      const chart = (spec(hr) as { chart: { spec: { chart: string; version: string } } }).chart.spec;
+      const app = apps.find((a) => a.metadata.name === release);
+      const src = (spec(app) as { sources: { chart?: string; targetRevision: string }[] }).sources.find((x) => x.chart);
+      assert.equal([src?.chart, src?.targetRevision], [chart.chart, chart.version], `${file}: ${release}`);
+    }
   }
+});
+
+gitops("the cloud's monitoring layer is minikube's with cloud-sized values after them, through Flux and through Argo CD alike", async () => {
+  type ValuesSource = { chart?: string; helm?: { valueFiles: string[] } };
+  const valueFiles = async (file: string) =>
+    ((spec((await yamlObjects(`gitops/argocd/${file}.yaml`)).find((a) => a.metadata.name === 'kube-prometheus-stack')) as { sources: ValuesSource[] }).sources.find((x) => x.chart)?.helm?.valueFiles ?? []);
+  const cloudValues = '$values/base/monitoring-cloud/kube-prometheus-stack-values.yaml';
+  assert.equal(await valueFiles('monitoring-cloud'), [...(await valueFiles('monitoring')), cloudValues]);
+  const [flux] = await yamlObjects('gitops/flux/monitoring-cloud.yaml');
+  assert.is(spec(flux).path, './base/monitoring-cloud');
+  const { objects } = await renderOverlay(sh, 'base/monitoring-cloud');
+  const release = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'kube-prometheus-stack');
+  assert.equal((spec(release).valuesFrom as { name: string }[]).map((v) => v.name), ['kube-prometheus-stack-values', 'kube-prometheus-stack-cloud-values']);
+  const cloud = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kube-prometheus-stack-cloud-values') as unknown as { data: Record<string, string> };
+  const values = parse(cloud.data['values.yaml'] ?? '') as { prometheus: { prometheusSpec: { scrapeInterval: string; retention: string } } };
+  assert.equal([values.prometheus.prometheusSpec.scrapeInterval, values.prometheus.prometheusSpec.retention], ['30s', '15d']);
+  const app = (await renderOverlay(sh, 'overlays/cloud')).objects.find((o) => o.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: { interval: string }[] } };
+  assert.is(app.spec.endpoints[0]?.interval, '5s', "the app's own interval, which the bounds read, is kept");
 });
 
 gitops.run();
