@@ -34,6 +34,12 @@ export interface CompletionEngine {
    * per slot at a time.
    */
   generate(request: GenerationRequest, sink: GenerationSink, signal: AbortSignal): Promise<Generation>;
+  /**
+   * What the request costs a slot when it runs alone, seconds: the demand it brings, counted
+   * when it arrives (inference_demand_seconds_total). Undefined where the engine cannot say
+   * before running it.
+   */
+  nominalSeconds?(request: Pick<GenerationRequest, 'promptTokens' | 'maxTokens'>): number;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,7 @@ export function simulatedEngine(costs: { prefillUsPerToken: number; decodeMsPerT
   return {
     kind: 'simulated',
     countTokens: approximateTokens,
+    nominalSeconds: ({ promptTokens, maxTokens }) => (promptTokens * costs.prefillUsPerToken) / 1e6 + (maxTokens * costs.decodeMsPerToken) / 1000,
     // Its tokens never end a sequence: every completion is max_tokens long, ignore_eos or not.
     async generate({ promptTokens, maxTokens }, sink, signal) {
       await work((promptTokens * costs.prefillUsPerToken) / 1000);

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 // instead of piling up in +Inf.
 /** The integral of requests in flight over time: its rate() is the average concurrency, the HPA's input. */
 export const INFLIGHT_SECONDS_METRIC = 'inference_inflight_seconds_total';
+/** Each arriving request's cost alone, summed: rate() of it is the offered load in requests in flight, shed or not, however the pod is contended. */
+export const DEMAND_SECONDS_METRIC = 'inference_demand_seconds_total';
 
 export function durationBuckets(serviceTimeMs: number): number[] {
   const base = serviceTimeMs / 1000;
@@ -26,6 +28,8 @@ export interface InferenceMetrics {
   /** Record a change of running/queued requests at time nowMs (performance.now()). */
   onSlotsChanged(running: number, queued: number, nowMs: number): void;
   observeRequest(code: number, seconds: number): void;
+  /** A request arrived that costs `seconds` alone: counted before it is queued, run or shed. */
+  observeArrival(seconds: number): void;
   observeCompletion(c: CompletionFigures): void;
 }
 
@@ -112,8 +116,14 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
     },
   });
 
+  const demand = new Counter({ name: DEMAND_SECONDS_METRIC, help: 'Sum of the arriving requests\' costs when run alone, seconds; rate() is the offered load in requests in flight.', registers: [registry] });
+  demand.inc(0);
+
   return {
     registry,
+    observeArrival(seconds) {
+      if (Number.isFinite(seconds) && seconds > 0) demand.inc(seconds);
+    },
     onSlotsChanged(runningNow, queued, nowMs) {
       advance(nowMs);
       current = runningNow + queued;

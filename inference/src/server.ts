@@ -79,6 +79,7 @@ export function createInferenceService(
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
     requireJson(req);
     const request = parsePredict(await readBody(req, config.maxBodyBytes), config.maxInputs);
+    metrics.observeArrival(config.serviceTimeMs / 1000);
     const queuedAt = performance.now();
     const release = await acquireSlot(res);
     const startedAt = performance.now();
@@ -112,6 +113,8 @@ export function createInferenceService(
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
     requireJson(req);
     const c = parseCompletion(await readBody(req, config.maxBodyBytes), { ...config, countTokens: generator.countTokens });
+    const nominal = generator.nominalSeconds?.(c);
+    if (nominal !== undefined) metrics.observeArrival(nominal);
     const arrived = performance.now();
     const release = await acquireSlot(res);
     const ids = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000) };

@@ -50,6 +50,22 @@ service('sheds load past slots plus queue with 429 and Retry-After', async ({ sv
   assert.is(sample(text, 'inference_requests_total{code="429"}'), 1);
 });
 
+service('counts the demand each request brings when it arrives, its cost alone, served or shed', async ({ svc }) => {
+  assert.is(sample(await scrape(svc.metricsPort), 'inference_demand_seconds_total'), 0);
+  const capacity = svc.config.slots + svc.config.queueLimit;
+  const held = Array.from({ length: capacity }, () => predict(svc.port));
+  await until(() => svc.service.slots.inFlight === capacity, 2000, 'slots and queue full');
+  assert.is((await predict(svc.port)).status, 429);
+  const cost = svc.config.serviceTimeMs / 1000;
+  // Counted on arrival: the queued requests' demand is there before they run.
+  assert.ok(Math.abs((sample(await scrape(svc.metricsPort), 'inference_demand_seconds_total') ?? 0) - (capacity + 1) * cost) < 1e-9);
+  await Promise.all(held);
+  const completion = await request(svc.port, { method: 'POST', path: '/v1/completions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: svc.config.modelName, prompt: 'abcdefgh', max_tokens: 3 }) });
+  assert.is(completion.status, 200);
+  const tokensCost = (2 * svc.config.prefillUsPerToken) / 1e6 + (3 * svc.config.decodeMsPerToken) / 1000;
+  assert.ok(Math.abs((sample(await scrape(svc.metricsPort), 'inference_demand_seconds_total') ?? 0) - ((capacity + 1) * cost + tokensCost)) < 1e-9, 'a completion: its prompt tokens prefilled and max_tokens decoded');
+});
+
 service('exports the answers a predict request ends with at 0 before the first request, so a rate over them reads 0 at idle', async ({ svc }) => {
   const text = await scrape(svc.metricsPort);
   for (const code of ['200', '429']) {

@@ -105,17 +105,19 @@ export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pi
   results.push(rulesAssertion(record, o.decisions));
 
   const reachedMin = [...record.changes].reverse().find((c) => c.to === hpa.minReplicas && c.from > c.to);
-  const tooLate = reachedMin === undefined ? firstIncrease !== undefined : reachedMin.t > bounds.backAtMinBy;
+  // A load that never gets quiet for minReplicas asks for no return (an infinite bound).
+  const tooLate = reachedMin === undefined ? firstIncrease !== undefined && Number.isFinite(bounds.backAtMinBy) : reachedMin.t > bounds.backAtMinBy;
   const settledAt = reachedMin?.t ?? 0;
   const changedAfterMin = record.changes.find((c) => c.t > settledAt);
   const lastT = record.samples.at(-1)?.t ?? 0;
   const observedStable = (changedAfterMin?.t ?? lastT) - settledAt;
-  const unstable = changedAfterMin !== undefined || observedStable < bounds.stableSeconds;
+  const notAsked = reachedMin === undefined && firstIncrease !== undefined && !Number.isFinite(bounds.backAtMinBy);
+  const unstable = !notAsked && (changedAfterMin !== undefined || observedStable < bounds.stableSeconds);
   results.push({
     name: '5. back at minReplicas in time, then stable',
     judges: 'outcome',
     ok: !tooLate && !unstable,
-    bound: `${hpa.minReplicas} replicas by ${fmt(bounds.backAtMinBy)}; then no change for ${fmt(bounds.stableSeconds)}`,
+    bound: Number.isFinite(bounds.backAtMinBy) ? `${hpa.minReplicas} replicas by ${fmt(bounds.backAtMinBy)}; then no change for ${fmt(bounds.stableSeconds)}` : `none: the load never gets quiet enough for ${hpa.minReplicas} replicas; no change for ${fmt(bounds.stableSeconds)} once there`,
     observed: `at minReplicas ${reachedMin ? `at ${fmt(reachedMin.t)}` : firstIncrease ? 'never again' : 'throughout'}; ${
       changedAfterMin ? `changed again at ${fmt(changedAfterMin.t)}` : `stable for ${fmt(observedStable)}`
     }`,

@@ -26,6 +26,11 @@ export const OBSERVATION_LATENCY_SECONDS = 2;
 export const CPU_WINDOW_SECONDS = 15;
 /** The per-pod metric the runs record when the HPA scales on none (the concurrency our adapter rule serves). */
 export const RECORDED_METRIC = 'inference_concurrency';
+/** The offered load per pod in requests in flight (policies/demand): the rate of the arrivals' costs alone. */
+export const DEMAND_METRIC = 'inference_demand';
+/** That load over what a pod runs at once: 1 is a pod at its capacity, whatever the server. */
+export const UTILIZATION_METRIC = 'inference_utilization';
+const signalOf = (name: string): { signal?: 'demand' | 'utilization' } => (name === DEMAND_METRIC ? { signal: 'demand' } : name === UTILIZATION_METRIC ? { signal: 'utilization' } : {});
 
 export interface HpaSettings {
   minReplicas: number;
@@ -65,7 +70,7 @@ export interface PipelineSettings extends PipelineModel {
 function metricTargets(hpa: V2HorizontalPodAutoscaler): MetricTarget[] {
   const targets: MetricTarget[] = [];
   for (const m of hpa.spec?.metrics ?? []) {
-    if (m.type === 'Pods' && m.pods?.target.averageValue !== undefined) targets.push({ type: 'Pods', name: m.pods.metric.name, averageValue: parseQuantity(String(m.pods.target.averageValue)) });
+    if (m.type === 'Pods' && m.pods?.target.averageValue !== undefined) targets.push({ type: 'Pods', name: m.pods.metric.name, averageValue: parseQuantity(String(m.pods.target.averageValue)), ...signalOf(m.pods.metric.name) });
     else if (m.type === 'External' && m.external?.target.value !== undefined) targets.push({ type: 'External', name: m.external.metric.name, value: parseQuantity(String(m.external.target.value)) });
     else if (m.type === 'External' && m.external?.target.averageValue !== undefined) targets.push({ type: 'External', name: m.external.metric.name, averageValue: parseQuantity(String(m.external.target.averageValue)) });
     else if (m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target.averageUtilization !== undefined) targets.push({ type: 'Resource', name: 'cpu', averageUtilization: m.resource.target.averageUtilization });
@@ -362,7 +367,8 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
     reaction: reactions.length ? { best: minOf(reactions), expected: mean(reactions), worst: maxOf(reactions) } : { best: Number.NaN, expected: Number.NaN, worst: Number.NaN },
     shedBound: Math.ceil(gap),
     shedSettleSeconds: pipe.longestRequestSeconds + OBSERVATION_LATENCY_SECONDS,
-    observeUntil: Math.ceil(Math.max(endAt, backAtMinBy + H + OBSERVATION_LATENCY_SECONDS)),
+    // A load that never gets quiet needs no return to minReplicas: the schedule's end.
+    observeUntil: Math.ceil(Math.max(endAt, Number.isFinite(backAtMinBy) ? backAtMinBy + H + OBSERVATION_LATENCY_SECONDS : endAt)),
   };
 }
 

@@ -20,7 +20,13 @@ export interface ScalingRules {
 export type ExternalSignal = 'latency' | 'concurrency';
 
 export type MetricTarget =
-  | { type: 'Pods'; name: string; averageValue: number }
+  /**
+   * Pods: the per-pod concurrency (the in-flight-seconds counter's rate); with `demand` the
+   * offered load in requests in flight (the demand-seconds counter's rate); with
+   * `utilization` that load over what a pod runs at once (its slots, or its CPU limit's cores
+   * in compute mode).
+   */
+  | { type: 'Pods'; name: string; averageValue: number; signal?: 'demand' | 'utilization' }
   | { type: 'External'; name: string; value: number; signal?: ExternalSignal }
   | { type: 'External'; name: string; averageValue: number; signal?: ExternalSignal }
   | { type: 'Resource'; name: string; averageUtilization: number };

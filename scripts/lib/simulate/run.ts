@@ -83,12 +83,13 @@ export interface SimRun {
 
 interface Pod {
   readyAt: number;
-  /** The fleet's per-pod counter when it turned Ready: its own counter counts from there. */
+  /** The fleet's per-pod counters when it turned Ready: its own counters count from there. */
   base?: number;
+  demandBase?: number;
   /** When the adapter has listed its series (a relist after it appeared). */
   listedFrom: number;
-  /** Its own scrapes of the per-pod in-flight-seconds counter, at its own offset. */
-  scrapes: { at: number; value: number }[];
+  /** Its own scrapes of the per-pod in-flight-seconds counter (value) and demand-seconds counter, at its own offset. */
+  scrapes: { at: number; value: number; demand: number }[];
   nextScrape: number;
 }
 
@@ -198,9 +199,13 @@ export function simulate(
   };
   const fleet: Pod[] = Array.from({ length: hpa.minReplicas }, () => newPod(-Infinity, -Infinity, -Infinity));
   const memory = newMemory();
+  // What one pod runs at once: its slots, or in compute mode the cores its CPU limit gives them.
+  const runsAtOnce = pods.cpu.mode === 'compute' ? Math.min(pods.slots, pods.cpu.limitCores) : pods.slots;
   let inFlight = 0;
   // Counters, and their scrapes: the pods share the load evenly, so one pod's counters stand for each.
   let inflightSeconds = 0;
+  // Each arrival's cost alone (the service time), counted when it arrives, shed or not.
+  let demandSeconds = 0;
   let durationSum = 0;
   let durationCount = 0;
   let cpuSeconds = 0;
@@ -218,6 +223,7 @@ export function simulate(
       if (p.readyAt > t) continue;
       ready++;
       p.base ??= p.readyAt === -Infinity ? 0 : inflightSeconds;
+      p.demandBase ??= p.readyAt === -Infinity ? 0 : demandSeconds;
     }
     if (result.firstNewReadyAt === undefined && ready > hpa.minReplicas) result.firstNewReadyAt = t;
     const { busy, cores, stretch, wait } = podLoad(inFlight, ready, pods);
@@ -225,7 +231,9 @@ export function simulate(
     const served = ((busy * ready) / service) * dt;
     durationSum += served * (wait + service);
     durationCount += served;
-    inFlight += arrivals(t, dt) - served;
+    const arrived = arrivals(t, dt);
+    demandSeconds += (arrived / Math.max(1, ready)) * pods.serviceSeconds;
+    inFlight += arrived - served;
     const room = (pods.slots + pods.queueLimit) * ready;
     if (inFlight > room) {
       shedThisSecond += inFlight - room;
@@ -239,7 +247,7 @@ export function simulate(
     }
     for (const pod of fleet) {
       if (t + 1e-9 < pod.nextScrape) continue;
-      pod.scrapes.push({ at: t, value: inflightSeconds });
+      pod.scrapes.push({ at: t, value: inflightSeconds, demand: demandSeconds });
       pod.nextScrape += S;
     }
     if (t + 1e-9 >= nextSync) {
@@ -248,15 +256,16 @@ export function simulate(
       // samples, and none from before its traffic; with fewer than two it has no value. The
       // adapter serves milli-units, as the controller reads them. A pod's series starts at its
       // first scrape after it turned Ready.
-      const podRate = (pod: Pod): number | undefined => {
-        const own = pod.scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s.value - (pod.base ?? 0) }));
+      const podRate = (pod: Pod, counter: 'value' | 'demand' = 'value'): number | undefined => {
+        const base = counter === 'demand' ? (pod.demandBase ?? 0) : (pod.base ?? 0);
+        const own = pod.scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s[counter] - base }));
         const rate = promRate(own, t, W);
         return rate === undefined ? undefined : Math.round(rate * 1000) / 1000;
       };
       const readings = hpa.metrics.map((m): MetricReading => {
         if (m.type === 'External' && m.signal === 'concurrency') {
           // KEDA's query: the sum of every pod's rate, read from Prometheus when the HPA asks (no relist).
-          const rates = fleet.map(podRate).filter((r): r is number => r !== undefined);
+          const rates = fleet.map((pod) => podRate(pod)).filter((r): r is number => r !== undefined);
           return { value: rates.length ? rates.reduce((a, b) => a + b, 0) : undefined };
         }
         if (m.type === 'External') {
@@ -283,8 +292,9 @@ export function simulate(
             continue;
           }
           // Before a relist lists a pod's series, the adapter has no value for it.
-          const rate = podRate(pod);
-          if (pod.listedFrom <= t && rate !== undefined) perPod.push(rate);
+          const signal = m.type === 'Pods' ? m.signal : undefined;
+          const rate = podRate(pod, signal ? 'demand' : 'value');
+          if (pod.listedFrom <= t && rate !== undefined) perPod.push(signal === 'utilization' ? Math.round((rate / runsAtOnce) * 1000) / 1000 : rate);
         }
         return { perPod, missing: current - perPod.length - unready, unready };
       });

@@ -198,6 +198,16 @@ assertions('judge the false failure the old bound reported as what it was, a cor
   assert.match(early.observed, /at the sync of 88\.[01] s \(read inference_concurrency 2\.80 on 8 replicas\) the rules give 8, the cluster set 6/, early.observed);
 });
 
+assertions('ask a load that never gets quiet for minReplicas for no return, and still judge one that is', () => {
+  const run = goodRun();
+  const stayed = withChanges(run, run.changes.filter((c) => c.to > c.from));
+  const fifth = (bounds: typeof step.bounds) => judge(stepRuns[0]!, stayed, { ...step, bounds }).find((r) => r.name.startsWith('5.'))!;
+  const notAsked = fifth({ ...step.bounds, backAtMinBy: Number.POSITIVE_INFINITY });
+  assert.ok(notAsked.ok, notAsked.observed);
+  assert.match(notAsked.bound, /^none: the load never gets quiet enough for 2 replicas/);
+  assert.not.ok(fifth(step.bounds).ok, 'the step gets quiet: staying up is too late');
+});
+
 assertions('pass every real run recorded in the fixtures, with the bounds and the replay of today', async () => {
   const dir = repoPath('test/fixtures/runs');
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) {

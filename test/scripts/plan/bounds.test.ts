@@ -6,7 +6,7 @@ import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
-import { hpaSettings, increaseBound, OBSERVATION_LATENCY_SECONDS, pipelineSettings, planHorizon, returnBound, sizedProfile, sweepPhases } from '../../../scripts/lib/plan/bounds.ts';
+import { hpaSettings, increaseBound, OBSERVATION_LATENCY_SECONDS, pipelineSettings, planHorizon, planRun, returnBound, sizedProfile, sweepPhases } from '../../../scripts/lib/plan/bounds.ts';
 import { recordedProfile, withTail, type Profile } from '../../../scripts/lib/plan/profiles.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
@@ -79,6 +79,10 @@ bounds('waits for the load to be quiet, the window and each scale-down policy st
   assert.is(bound.steps.at(-1)?.to, hpa.minReplicas);
   const neverQuiet = recordedProfile('stages', { startRate: step.baseRate, stages: [{ target: step.peakRate, seconds: 5 }, { target: step.peakRate, seconds: 120 }] });
   assert.is(returnBound(hpa, pipe, neverQuiet).by, Number.POSITIVE_INFINITY);
+  // Planned, such a load is observed to its end (held at its last rate), not forever.
+  const plan = planRun(objects, hpa, neverQuiet, { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 2 });
+  assert.is(plan.bounds.observeUntil, neverQuiet.endAt);
+  assert.is(plan.profile.endAt, neverQuiet.endAt);
 });
 
 bounds.run();
