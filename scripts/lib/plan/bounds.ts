@@ -428,7 +428,7 @@ export function increaseBound(hpa: HpaSettings, pipe: PipelineSettings, profile:
   return { earliest, crossAt, latest };
 }
 
-/** A sync can read up to one scrape late, and a rate window remembers what it saw. */
+/** The latest return to minReplicas, and the steps it is made of. */
 export interface ReturnBound {
   /** When the load last asks more than minReplicas serve quietly (minReplicasQuietRate); none: it never stops. */
   quietFrom: number;
