@@ -1,6 +1,6 @@
 import { InterruptedError } from './cli.ts';
-import { renderOverlay } from './manifests/render.ts';
-import { imagesOf, type KObject } from './manifests/objects.ts';
+import { renderOverlay, type Rendered } from './manifests/render.ts';
+import { imagesOf } from './manifests/objects.ts';
 import type { Sh } from './shell.ts';
 import type { ClusterInfo, ClusterProvider } from './cluster/provider.ts';
 import { deployWithGitOps, type GitOpsDeployment } from './gitops/deploy.ts';
@@ -9,7 +9,7 @@ import { loadKubeConfig } from './kube/client.ts';
 
 /**
  * Create the cluster, load the image, install monitoring, and with `gitops`, deploy the
- * overlay through that controller; the overlay's `objects` when the caller has rendered it. A failure or Ctrl-C in any step
+ * overlay through that controller; returns the overlay as rendered, once. A failure or Ctrl-C in any step
  * stops what this run started, so nothing is left half-started and the next run starts
  * cleanly; a cluster that was already running is left as it was.
  */
@@ -18,8 +18,8 @@ export async function bootstrapCluster(
   $: Sh,
   overlay: string,
   log: (line: string) => void,
-  options: { gitops?: GitOpsTool; gitopsTimeoutMs?: number; objects?: KObject[] } = {},
-): Promise<ClusterInfo & { gitops?: GitOpsDeployment }> {
+  options: { gitops?: GitOpsTool; gitopsTimeoutMs?: number } = {},
+): Promise<ClusterInfo & { gitops?: GitOpsDeployment; rendered: Rendered }> {
   let info: ClusterInfo | undefined;
   let interrupted = false;
   const onSigint = (): void => {
@@ -37,16 +37,19 @@ export async function bootstrapCluster(
   try {
     info = await provider.create();
     if (interrupted) throw new InterruptedError('interrupted');
-    const objects = options.objects ?? (await renderOverlay($, overlay)).objects;
+    // Rendered once the cluster answers (a cluster that is not there is the first thing said),
+    // and handed back: the caller reconciles and loads these same objects.
+    const rendered = await renderOverlay($, overlay);
+    const { objects } = rendered;
     await provider.loadImage(imagesOf(objects));
     if (interrupted) throw new InterruptedError('interrupted');
     await provider.installMonitoring(objects);
     if (options.gitops) {
       if (interrupted) throw new InterruptedError('interrupted');
       const gitops = await deployWithGitOps({ tool: options.gitops, provider, $, kc: loadKubeConfig(info.kubeconfig), overlay, objects, timeoutMs: options.gitopsTimeoutMs ?? 300_000, log });
-      return { ...info, gitops };
+      return { ...info, gitops, rendered };
     }
-    return info;
+    return { ...info, rendered };
   } catch (error) {
     // create() cleans up after itself; later steps are cleaned up here.
     if (info && !info.alreadyRunning) {

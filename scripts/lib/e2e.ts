@@ -6,7 +6,6 @@ import { loadKubeConfig } from './kube/client.ts';
 import type { Profile } from './plan/profiles.ts';
 import { runLoadTest, type LoadTestResult } from './loadtest/run.ts';
 import { runZeroProfile } from './loadtest/zero.ts';
-import { renderOverlay } from './manifests/render.ts';
 import { runReconcile } from './reconcile/command.ts';
 import { pipelineStatus, statusWords } from './reconcile/status.ts';
 import type { Sh } from './shell.ts';
@@ -58,10 +57,10 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
   process.once('SIGINT', onSigint);
   let bootstrapped = false;
   try {
-    // Rendered once: bootstrap, reconcile, the checks and every run take these objects.
-    const rendered = await renderOverlay(o.$, o.overlay);
+    // Rendered once, by bootstrap: reconcile, the checks and every run take these objects.
+    const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log, { gitops: o.gitops, gitopsTimeoutMs: o.gateTimeoutSeconds * 1000 });
+    const { rendered } = info;
     const { objects } = rendered;
-    const info = await bootstrapCluster(o.provider, o.$, o.overlay, o.log, { gitops: o.gitops, gitopsTimeoutMs: o.gateTimeoutSeconds * 1000, objects });
     bootstrapped = true;
     const kc = loadKubeConfig(info.kubeconfig);
     if (!info.gitops) {

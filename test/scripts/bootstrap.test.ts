@@ -9,11 +9,15 @@ import { sh } from '../../scripts/lib/shell.ts';
 import { countingShell } from '../helpers/counting-shell.ts';
 
 // bootstrapCluster's own steps on a provider that records what it is asked (the providers'
-// real steps are the cluster tests'): which images and which objects reach it.
+// real steps are the cluster tests'): the cluster first, then the overlay rendered once and
+// handed to the image and monitoring steps and back to the caller.
 
 function recordingProvider(calls: string[]): ClusterProvider {
   const provider: Partial<ClusterProvider> = {
-    create: async () => ({ kubeconfig: '/nonexistent', alreadyRunning: true }),
+    create: async () => {
+      calls.push('create');
+      return { kubeconfig: '/nonexistent', alreadyRunning: true };
+    },
     loadImage: async (images: string[]) => void calls.push(`loadImage ${images.join(' ')}`),
     installMonitoring: async (objects: KObject[]) => void calls.push(`installMonitoring ${objects.length}`),
     teardown: async () => {
@@ -26,17 +30,15 @@ function recordingProvider(calls: string[]): ClusterProvider {
 
 const test = suite('bootstrapCluster');
 
-test('renders the overlay itself, or takes the objects its caller rendered without rendering again', async () => {
+test('creates the cluster first, then renders the overlay once and hands those objects to every step and back', async () => {
   const overlay = repoPath('overlays/local');
   const { objects } = await renderOverlay(sh, overlay);
-  const expected = [`loadImage ${imagesOf(objects).join(' ')}`, `installMonitoring ${objects.length}`];
-  for (const given of [undefined, objects]) {
-    const commands: string[] = [];
-    const calls: string[] = [];
-    await bootstrapCluster(recordingProvider(calls), countingShell(commands), overlay, () => {}, given ? { objects: given } : {});
-    assert.equal(calls, expected);
-    assert.is(commands.filter((c) => c.startsWith('kubectl kustomize')).length, given ? 0 : 1);
-  }
+  const commands: string[] = [];
+  const calls: string[] = [];
+  const info = await bootstrapCluster(recordingProvider(calls), countingShell(commands), overlay, () => {});
+  assert.equal(calls, ['create', `loadImage ${imagesOf(objects).join(' ')}`, `installMonitoring ${objects.length}`]);
+  assert.is(commands.filter((c) => c.startsWith('kubectl kustomize')).length, 1);
+  assert.equal(info.rendered.objects, objects);
 });
 
 test.run();
