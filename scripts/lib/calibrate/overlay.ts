@@ -3,7 +3,7 @@ import { hpaOf, hpaSettings } from '../plan/bounds.ts';
 import { loadRequestOf, type LoadRequest } from '../loadtest/request.ts';
 import type { KObject } from '../manifests/objects.ts';
 import type { CalibrationContext } from './patch.ts';
-import { SLO_ANNOTATION } from '../manifests/slo.ts';
+import { sloMsOf } from '../manifests/slo.ts';
 
 // What calibration reads of a rendered overlay: the request it sends, the SLO it holds
 // latency to, and the names the patch it writes refers to.
@@ -19,9 +19,7 @@ export function calibrationTarget(objects: KObject[]): CalibrationTarget {
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const hpa = hpaOf(objects);
   if (!deployment || !hpa) throw new UserError('the overlay needs the inference Deployment and its HPA: calibration writes the capacity of one and the target of the other.');
-  const slo = deployment.metadata.annotations?.[SLO_ANNOTATION];
-  const sloMs = Number(slo);
-  if (!Number.isFinite(sloMs) || sloMs <= 0) throw new UserError(`${SLO_ANNOTATION} must be a positive number of ms (the latency objective calibration keeps p95 under), got ${slo === undefined ? 'none' : `"${slo}"`}.`);
+  const sloMs = sloMsOf(deployment, 'calibration keeps p95 latency under it');
   const limit = (deployment as { spec?: { template?: { spec?: { containers?: { resources?: { limits?: { cpu?: string } } }[] } } } }).spec?.template?.spec?.containers?.[0]?.resources?.limits?.cpu;
   return {
     request: loadRequestOf(objects),

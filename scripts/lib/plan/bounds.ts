@@ -6,7 +6,7 @@ import { longestRequestMs, type ServiceConfig } from '../../../inference/src/con
 import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts';
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { scaledDeploymentOf, serverFactsOf, type ServerFacts } from '../manifests/server-facts.ts';
-import { SLO_ANNOTATION } from '../manifests/slo.ts';
+import { sloMsOf } from '../manifests/slo.ts';
 import { limitRate, withDefaults, type ControllerSettings, type MetricTarget, type ScaleEvent } from '../simulate/controller.ts';
 import { kedaHpa, scaledObjectOf } from '../manifests/keda.ts';
 import { allPhases, simulate, type Arrivals, type Phases, type PipelineModel, type PodSettings, type SimRun } from '../simulate/run.ts';
@@ -149,8 +149,7 @@ export function pipelineSettings(
   const config = serviceConfig(objects);
   const facts = factsOf(objects);
   const deployment = scaledDeploymentOf(objects);
-  const slo = deployment?.metadata.annotations?.[SLO_ANNOTATION];
-  if (slo === undefined || !(Number(slo) > 0)) throw new UserError(`Deployment/${deployment?.metadata.name}'s annotation ${SLO_ANNOTATION} (the latency objective, ms) ${slo === undefined ? 'is missing' : `is not a positive number: "${slo}"`}; the bounds and the report judge latency by it.`);
+  const sloMs = sloMsOf(deployment, 'the bounds and the report judge latency by it');
   const cpu = cpuOf(objects);
   const capacity = capacityOf(deployment);
   const common = {
@@ -162,7 +161,7 @@ export function pipelineSettings(
     podStartSeconds: opts.podStartSeconds,
     slots: facts.slots,
     queueLimit: facts.queueLimit,
-    latencySloSeconds: Number(slo) / 1000,
+    latencySloSeconds: sloMs / 1000,
   };
   if (capacity) {
     // A calibrated server serves requestsPerSecond at most. Ours on the CPU: its running
@@ -303,12 +302,6 @@ export function simulateAllPhases(hpa: HpaSettings, pipe: PipelineSettings, prof
 /** How far past its window a recommendation may still count: more than a sync's duration, less than a scrape. */
 const BOUNDARY_SECONDS = 0.5;
 
-/** One phase of the sweep: the run as the overlay sets it, and (at stride 0) with the scale-down window BOUNDARY_SECONDS longer. */
-export interface PhaseRun {
-  run: SimRun;
-  held?: SimRun;
-}
-
 let sweeps = 0;
 /** How many sweeps this process has run: a load run plans with one (a test counts it). */
 export const sweepsRun = (): number => sweeps;
@@ -317,20 +310,11 @@ export const sweepsRun = (): number => sweeps;
  * The one pass over the phases a run is planned with: every phase of sync and scrape and
  * every spacing of the pods' scrapes (a sync that reads one pod's fresh rate and another's
  * from a few seconds back decides differently near a threshold: a sawtooth's teeth show it,
- * and the offsets are Prometheus's, not ours). At each phase with the pods scraped at once,
- * the same run with a scale-down window half a second longer: a recommendation made exactly
- * one window before a sync may fall inside the window or just outside it, as each sync's own
- * duration moves its timestamp by milliseconds (with a window of whole sync periods, as the
- * Flux e2e commits, that holds the count one sync longer: a real spike went 4 -> 2 at 147.1
- * s, not 132 s).
+ * and the offsets are Prometheus's, not ours).
  */
-export function sweepPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number): PhaseRun[] {
+export function sweepPhases(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, seconds: number): SimRun[] {
   sweeps++;
-  const held = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + BOUNDARY_SECONDS } };
-  return allPhases(pipe, 1, { strides: true }).map((phases) => ({
-    run: simulateAt(hpa, pipe, profile, seconds, phases),
-    ...(phases.stride === undefined ? { held: simulateAt(held, pipe, profile, seconds + pipe.syncSeconds, phases) } : {}),
-  }));
+  return simulateAllPhases(hpa, pipe, profile, seconds, { strides: true });
 }
 
 /** Long enough for the slowest phase to scale down after the load: the scale-down window, a rate window and a sync per policy step beyond its end. */
@@ -339,9 +323,8 @@ export function planHorizon(hpa: HpaSettings, pipe: PipelineSettings, endAt: num
 }
 
 /** The bounds over a sweep of `profile`, for a run observed from 0 to at least `endAt`. */
-export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number, sweep: PhaseRun[], endAt = profile.endAt): Bounds {
+export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile: Profile, stepAt: number, runs: SimRun[], endAt = profile.endAt): Bounds {
   const H = pipe.syncSeconds;
-  const runs = sweep.map((p) => p.run);
   const peaks = runs.map((r) => maxOf(r.seconds.map((s) => s.replicas)));
   const firstDown = runs.map((r) => r.changes.find((c) => c.to < c.from)?.t ?? Number.POSITIVE_INFINITY);
   const reactions = runs.map((r) => (r.firstNewReadyAt ?? Number.NaN) - stepAt).filter(Number.isFinite);
@@ -351,7 +334,7 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
   let gap = 0;
   for (let t = 0; t < budgetEnd; t += 0.1) gap += Math.max(0, offeredAt(profile, t) - minCapacity) * 0.1;
   // The latest return a correct controller can make, from its rules (returnBound); the
-  // simulator's phases (the held window's too) are a prediction inside it, which a test holds.
+  // simulator's phases are a prediction inside it, which a test holds.
   const backAtMinBy = returnBound(hpa, pipe, profile, endAt).by;
   // Likewise the first increase (increaseBound), from the rules and the offered load.
   const increase = increaseBound(hpa, pipe, profile);
@@ -409,7 +392,7 @@ export function increaseBound(hpa: HpaSettings, pipe: PipelineSettings, profile:
   const threshold = hpa.target * (1 + tolerance);
   const upWindow = hpa.scaleUp.stabilizationWindowSeconds;
   const earliest = loadExceeds(profile, hpa.minReplicas * rateAtConcurrency(threshold, pipe)) + Math.max(0, upWindow - pipe.syncSeconds);
-  const sure = hpa.minReplicas * (pipe.cpu.mode === 'compute' ? podThroughput(Number.POSITIVE_INFINITY, pipe) : podThroughput(threshold, pipe));
+  const sure = pipe.cpu.mode === 'compute' ? hpa.minReplicas * podThroughput(Number.POSITIVE_INFINITY, pipe) : minReplicasCapacity(hpa, pipe);
   const w = pipe.rateWindowSeconds;
   let crossAt = Number.POSITIVE_INFINITY;
   for (let tenth = 0; tenth <= profile.endAt * 10; tenth++) {
@@ -434,7 +417,12 @@ export interface ReturnBound {
   quietFrom: number;
   /** After this no sync reads that load: a full queue drained, the rate window and a scrape passed. */
   lastHighSync: number;
-  /** The highest recommendation kept leaves the scale-down window (and the half second a sync's own timing adds). */
+  /**
+   * The highest recommendation kept leaves the scale-down window, and the half second a sync's
+   * own timing adds: a recommendation made exactly one window before a sync may fall inside it
+   * (with a window of whole sync periods, as the Flux e2e commits, that holds the count one
+   * sync longer: a real spike went 4 -> 2 at 147.1 s, not 132 s).
+   */
   windowEnds: number;
   /** From the first sync after it, the scale-down policies' steps from maxReplicas to minReplicas. */
   steps: { at: number; to: number }[];
@@ -512,8 +500,8 @@ export function planRun(objects: KObject[], hpa: HpaSettings, asked: Profile, me
   const bounds = computeBounds(hpa, pipe, simulated, stepAt, sweep, asked.endAt);
   const profile = o.fixedSchedule ? asked : withTail(asked, bounds.observeUntil);
   const ranked = sweep
-    .filter((p) => p.held !== undefined)
-    .map((p) => until(p.run, profile.endAt))
+    .filter((r) => r.phases.stride === undefined)
+    .map((r) => until(r, profile.endAt))
     .map((r) => ({ r, t: runEvents(r.changes, hpa.minReplicas).firstIncrease }))
     .sort((a, b) => (a.t || Infinity) - (b.t || Infinity));
   const central = (ranked[Math.floor(ranked.length / 2)] ?? ranked[0])!.r;

@@ -7,7 +7,7 @@ import type {
 } from '@kubernetes/client-node';
 import { longestRequestMsOf, serviceConfigOf } from '../manifests/service-config.ts';
 import { contradictedFacts, FACT_ANNOTATIONS, NEEDS_ROOT_ANNOTATION, SERVER_ANNOTATION, SERVER_SERIES, serverFactsOf, type ServerFacts } from '../manifests/server-facts.ts';
-import { SLO_ANNOTATION } from '../manifests/slo.ts';
+import { sloProblem } from '../manifests/slo.ts';
 import { describe, findObject, parseQuantity, selectorMatches, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import type { Finding } from './findings.ts';
 import { kedaHpa, type ScaledObject } from '../manifests/keda.ts';
@@ -106,8 +106,8 @@ const serverFactsDeclared: Check = ({ objects }) =>
       }
     }
     problems.push(...contradictedFacts(d));
-    const slo = d.metadata?.annotations?.[SLO_ANNOTATION];
-    if (!(Number(slo) > 0)) problems.push(`annotation ${SLO_ANNOTATION} (the latency objective, ms) ${slo === undefined ? 'is missing' : `is not a positive number: "${slo}"`}`);
+    const slo = sloProblem(d);
+    if (slo) problems.push(slo);
     return problems.map((message) => ({ object: d, message }));
   });
 
