@@ -23,8 +23,9 @@ else local. Running it again while the cluster runs says so and succeeds.
   --gitops flux        then deploy the overlay through Flux: on the embedded cluster,
                        build and start source- and kustomize-controller and a loopback
                        Git server serving this working tree's HEAD, apply
-                       gitops/embedded/flux and wait until Flux has applied the overlay;
-                       on minikube, apply gitops/flux once Flux is installed; on an
+                       gitops/embedded/flux (its source pointed at that server) and wait
+                       until Flux has applied the overlay; on minikube, apply
+                       gitops/flux/minikube once Flux is installed; on an
                        existing cluster, say what to apply
   --gitops argocd      the same through Argo CD (its application-controller and
                        repo-server, Redis from Debian), gitops/embedded/argocd

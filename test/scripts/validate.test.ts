@@ -83,7 +83,7 @@ cli('prints a YAML error once, whole, and does not build the overlay it breaks',
 
 cli('finds a file copied into two overlays and names both', async () => {
   const root = await mkdtemp(join(tmpdir(), 'validate-'));
-  for (const dir of ['base', 'components', 'overlays']) await cp(repoPath(dir), join(root, dir), { recursive: true });
+  for (const dir of ['base', 'components', 'gitops', 'overlays']) await cp(repoPath(dir), join(root, dir), { recursive: true });
   const copy = await readFile(repoPath('components/e2e/hpa-patch.yaml'), 'utf8');
   for (const o of ['local', 'minikube']) await writeFile(join(root, 'overlays', o, 'hpa-copy.yaml'), copy);
   const lines: string[] = [];

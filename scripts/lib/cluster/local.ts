@@ -8,7 +8,7 @@ import { loadKubeConfig, waitNodeReady } from '../kube/client.ts';
 import type { Sh } from '../shell.ts';
 import { ourChains, ourMounts, removeCgroups, removeChains, removeLinks, unmountAll } from './embedded/cleanup.ts';
 import { apiserverUrl, COMPONENTS, componentsOf, DAEMON_ORDER, type ClusterSpec, type Component } from './embedded/components.ts';
-import { EMBEDDED_FLUX_DIR, SERVED_BRANCH, servedRepo, serveWorkingTree } from './embedded/flux.ts';
+import { EMBEDDED_FLUX_DIR, SERVED_BRANCH, SERVED_URL, servedRepo, serveWorkingTree } from './embedded/flux.ts';
 import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, schedulerConfig } from './embedded/config.ts';
 import { buildInferenceImage, buildLlamaImage, importImage } from './embedded/images.ts';
 import { fetchModel, SMOLLM2_135M } from '../models/artifact.ts';
@@ -205,7 +205,7 @@ export class LocalProvider implements ClusterProvider {
     const bins = await this.prepare(GITOPS_BUILDS[tool]);
     const served = await serveWorkingTree(this.$, this.paths);
     await this.startAll({ paths: this.paths, bins, nodeIP: await nodeIP(this.$) }, [...componentsOf('git'), ...componentsOf(tool)]);
-    return { ...served, repo: servedRepo(this.paths), branch: SERVED_BRANCH };
+    return { ...served, repo: servedRepo(this.paths), url: SERVED_URL, branch: SERVED_BRANCH };
   }
 
   async nodeAddress(): Promise<string | undefined> {

@@ -20,8 +20,8 @@ async function run($: Sh, what: string, cmd: Promise<{ exitCode: number | null; 
 export class MinikubeProvider implements ClusterProvider {
   readonly name = 'minikube' as const;
   readonly defaultOverlay = 'overlays/minikube';
-  /** kubectl apply -k gitops/flux (or gitops/argocd), once the controller is installed. */
-  readonly gitopsEntryPoints = { flux: 'gitops/flux', argocd: 'gitops/argocd' };
+  /** kubectl apply -k gitops/flux/minikube (or gitops/argocd/minikube), once the controller is installed. */
+  readonly gitopsEntryPoints = { flux: 'gitops/flux/minikube', argocd: 'gitops/argocd/minikube' };
 
   private readonly $: Sh;
   private readonly log: (line: string) => void;

@@ -17,6 +17,8 @@ export interface ClusterInfo {
 export interface ServedRepository {
   /** The bare repository on disk: commits pushed here are what Flux fetches. */
   repo: string;
+  /** Where the controllers fetch it: the URL written into the GitOps objects' source. */
+  url: string;
   branch: string;
   /** The working tree's HEAD, which the served branch starts at. */
   commit: string;

@@ -10,6 +10,7 @@ import type { Sh } from '../shell.ts';
 import { argocdDrivers } from './argocd.ts';
 import { waitApplied, type DriverFactory, type GitOpsDriver } from './driver.ts';
 import { fluxDrivers } from './flux.ts';
+import { renderWithSource } from './source.ts';
 import type { GitOpsTool } from '../cluster/gitops-tools.ts';
 
 // Deploying an overlay through a GitOps controller instead of reconcile.ts: its objects from
@@ -21,14 +22,14 @@ const TOOLS: Record<GitOpsTool, { label: string; drivers: () => DriverFactory; p
     drivers: () => fluxDrivers,
     probe: '/apis/kustomize.toolkit.fluxcd.io/v1',
     install: 'install Flux (`flux install`, see https://fluxcd.io/flux/installation/) and run again',
-    cloud: 'apply gitops/flux/gitrepository.yaml (pointed at your fork), gitops/flux/monitoring-cloud.yaml and gitops/flux/inferscale-cloud.yaml',
+    cloud: 'point gitops/source/source.yaml at your fork, then kubectl apply -k gitops/flux/cloud',
   },
   argocd: {
     label: 'Argo CD',
     drivers: argocdDrivers,
     probe: '/apis/argoproj.io/v1alpha1',
     install: 'install Argo CD (https://argo-cd.readthedocs.io/en/stable/getting_started/) and run again',
-    cloud: 'apply gitops/argocd/monitoring-cloud.yaml and gitops/argocd/inferscale-cloud.yaml, their repoURL pointed at your fork',
+    cloud: 'point gitops/source/source.yaml at your fork, then kubectl apply -k gitops/argocd/cloud',
   },
 };
 
@@ -56,7 +57,8 @@ export async function deployWithGitOps(o: { tool: GitOpsTool; provider: ClusterP
     served = await provider.startGitOps(o.tool);
     if (served.dirty) o.log(`the working tree has uncommitted changes: ${tool.label} is served ${served.commit.slice(0, 7)} (HEAD) without them`);
   }
-  const { objects } = await renderOverlay(o.$, entry);
+  // Served here: the source pointed at the served repository, as a fork points it at its own.
+  const { objects } = served ? await renderWithSource(o.$, entry, { url: served.url, revision: served.branch }) : await renderOverlay(o.$, entry);
   const drivers = tool.drivers();
   const app = drivers.appFor(objects, o.overlay);
   if (!app) throw new UserError(`${entry} deploys no ${o.overlay}; add an object for it there, or deploy ${o.overlay} with reconcile.ts.`);

@@ -1,10 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
-import { FIELD_MANAGER, mergePatch, serverSideApply } from '../kube/apply.ts';
+import { FIELD_MANAGER, mergePatch } from '../kube/apply.ts';
 import { kubeGet } from '../kube/raw.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { renderOverlay } from '../manifests/render.ts';
-import type { Sh } from '../shell.ts';
 import { waitFor } from '../wait.ts';
 import { overlayPath, type AppState, type DriverFactory } from './driver.ts';
 
@@ -94,13 +92,6 @@ export async function listKustomizations(kc: KubeConfig): Promise<KustomizationS
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw new UserError(`listing Flux Kustomizations answered HTTP ${res.status}: ${firstSentence(res.body)}`);
   return ((JSON.parse(res.body) as { items: KObject[] }).items ?? []).map(kustomizationState);
-}
-
-/** Applies an entry point of gitops/ (a Kustomize folder of Flux objects); returns the objects. */
-export async function applyFluxObjects($: Sh, kc: KubeConfig, dir: string): Promise<KObject[]> {
-  const { objects } = await renderOverlay($, dir);
-  for (const obj of objects) await serverSideApply(kc, obj);
-  return objects;
 }
 
 /**

@@ -14,10 +14,18 @@ const IMAGE_NAME = INFERENCE_IMAGE.split(':')[0] as string;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const NAME = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 
+/** Why a tag is not one, in a sentence; undefined when it is. */
+export const checkImageTag = (tag: string): string | undefined =>
+  TAG.test(tag) ? undefined : `"${tag}" is not an image tag (letters, digits, _ . -; at most 128, not starting with . or -).`;
+
+/** Why a name is not an image name (registry and path, no tag), in a sentence; undefined when it is. */
+export const checkImageName = (name: string): string | undefined =>
+  NAME.test(name) ? undefined : `"${name}" is not an image name such as ghcr.io/<owner>/inference.`;
+
 /** Sets the inference image's tag (and, if given, its name) in a kustomization file. */
 export async function setOverlayImage(kustomization: string, tag: string, name?: string): Promise<{ from: string; to: string }> {
-  if (!TAG.test(tag)) throw new UserError(`"${tag}" is not an image tag (letters, digits, _ . -; at most 128, not starting with . or -).`);
-  if (name !== undefined && !NAME.test(name)) throw new UserError(`"${name}" is not an image name such as ghcr.io/<owner>/inference.`);
+  const problem = checkImageTag(tag) ?? (name === undefined ? undefined : checkImageName(name));
+  if (problem) throw new UserError(problem);
   const text = await readFile(kustomization, 'utf8').catch(() => {
     throw new UserError(`cannot read ${kustomization}.`);
   });

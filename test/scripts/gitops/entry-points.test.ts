@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { parse, parseAllDocuments } from 'yaml';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EMBEDDED_FLUX_DIR, GIT_HTTP_PORT } from '../../../scripts/lib/cluster/embedded/flux.ts';
+import { EMBEDDED_FLUX_DIR, SERVED_BRANCH, SERVED_URL } from '../../../scripts/lib/cluster/embedded/flux.ts';
+import { renderWithSource } from '../../../scripts/lib/gitops/source.ts';
 import { fluxDrivers } from '../../../scripts/lib/gitops/flux.ts';
 import { argocdDrivers } from '../../../scripts/lib/gitops/argocd.ts';
 import { ARGOCD_DESTINATION, EMBEDDED_ARGOCD_DIR } from '../../../scripts/lib/cluster/embedded/argocd.ts';
@@ -13,8 +14,9 @@ import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 
-// gitops/ as a user applies it, and as the embedded cluster runs it: the same objects,
-// with only the differences gitops/embedded/flux says it patches.
+// gitops/ as a user applies it, and as the embedded cluster runs it: the same objects, through
+// the same source file pointed at the loopback Git server, with only the differences
+// gitops/embedded/* say they patch.
 
 const gitops = suite('the GitOps entry points');
 
@@ -22,9 +24,12 @@ const yamlObjects = async (file: string): Promise<KObject[]> => parseAllDocument
 const byKindName = (objects: KObject[]) => new Map(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
 type Spec = Record<string, unknown>;
 const spec = (o: KObject | undefined): Spec => ((o as unknown as { spec?: Spec })?.spec ?? {});
+/** An entry point as bootstrap renders it on the embedded cluster. */
+const embeddedRender = async (entry: string) => (await renderWithSource(sh, entry, { url: SERVED_URL, revision: SERVED_BRANCH })).objects;
+const rendered = async (dir: string) => (await renderOverlay(sh, dir)).objects;
 
 gitops('the Flux objects for minikube apply overlays/minikube after the monitoring layer, pruned, waited for, with a timeout', async () => {
-  const { objects } = await renderOverlay(sh, 'gitops/flux');
+  const { objects } = await renderOverlay(sh, 'gitops/flux/minikube');
   const app = appKustomization(objects, 'overlays/minikube');
   assert.ok(app, 'a Kustomization for ./overlays/minikube');
   const s = spec(app);
@@ -34,13 +39,13 @@ gitops('the Flux objects for minikube apply overlays/minikube after the monitori
   assert.is(spec(monitoring).path, './base/monitoring');
 });
 
-gitops('the embedded cluster runs gitops/flux with only the URL, the overlay, the intervals and the monitoring layer patched', async () => {
-  const committed = byKindName((await renderOverlay(sh, 'gitops/flux')).objects);
-  const embedded = (await renderOverlay(sh, EMBEDDED_FLUX_DIR)).objects;
+gitops('the embedded cluster runs gitops/flux/minikube through its source pointed at the loopback Git server, with only the overlay, the intervals and the monitoring layer patched', async () => {
+  const committed = byKindName((await renderOverlay(sh, 'gitops/flux/minikube')).objects);
+  const embedded = await embeddedRender(EMBEDDED_FLUX_DIR);
   const app = appKustomization(embedded, 'overlays/local');
   assert.ok(app, 'a Kustomization for ./overlays/local');
   const source = embedded.find((o) => o.kind === 'GitRepository');
-  assert.is(spec(source).url, `http://127.0.0.1:${GIT_HTTP_PORT}/inferscale.git`);
+  assert.is(spec(source).url, SERVED_URL);
   const { url: _u, interval: _i, ...sourceRest } = spec(source);
   const { url: _cu, interval: _ci, ...committedSourceRest } = spec(committed.get('GitRepository/inferscale'));
   assert.equal(sourceRest, committedSourceRest, 'the GitRepository differs only in URL and interval');
@@ -51,16 +56,16 @@ gitops('the embedded cluster runs gitops/flux with only the URL, the overlay, th
   assert.equal(embedded.map((o) => o.kind).sort(), ['GitRepository', 'Kustomization']);
 });
 
-gitops('the embedded cluster runs gitops/argocd with only the URL, the overlay, the destination and the monitoring charts patched', async () => {
-  const committed = byKindName((await renderOverlay(sh, 'gitops/argocd')).objects);
-  const embedded = (await renderOverlay(sh, EMBEDDED_ARGOCD_DIR)).objects;
+gitops('the embedded cluster runs gitops/argocd/minikube through its source pointed at the loopback Git server, with only the overlay, the destination and the monitoring charts patched', async () => {
+  const committed = byKindName((await renderOverlay(sh, 'gitops/argocd/minikube')).objects);
+  const embedded = await embeddedRender(EMBEDDED_ARGOCD_DIR);
   const app = argocdDrivers().appFor(embedded, 'overlays/local');
   assert.ok(app, 'an Application for overlays/local');
   assert.equal(embedded.map((o) => o.kind), ['Application']);
   type AppSpec = { source: Spec; destination: Spec } & Spec;
   const a = spec(app) as AppSpec;
   const c = spec(committed.get('Application/inferscale-minikube')) as AppSpec;
-  assert.equal([a.source.repoURL, a.source.path, a.destination.server], [`http://127.0.0.1:${GIT_HTTP_PORT}/inferscale.git`, 'overlays/local', ARGOCD_DESTINATION()]);
+  assert.equal([a.source.repoURL, a.source.path, a.destination.server], [SERVED_URL, 'overlays/local', ARGOCD_DESTINATION()]);
   const { source: _s, destination: _d, ...aRest } = a;
   const { source: _cs, destination: _cd, ...cRest } = c;
   assert.equal(aRest, cRest, 'the Application differs only in its source and destination');
@@ -69,7 +74,7 @@ gitops('the embedded cluster runs gitops/argocd with only the URL, the overlay, 
 
 gitops('every Argo CD Application of the app layer leaves spec.replicas to the HPA', async () => {
   for (const env of ['minikube', 'cloud']) {
-    const [app] = await yamlObjects(`gitops/argocd/inferscale-${env}.yaml`);
+    const app = (await rendered(`gitops/argocd/${env}`)).find((a) => a.metadata.name === `inferscale-${env}`);
     const s = spec(app) as { ignoreDifferences?: { group: string; kind: string; jsonPointers: string[] }[]; syncPolicy?: { syncOptions?: string[] } };
     assert.ok(s.syncPolicy?.syncOptions?.includes('ServerSideApply=true'), env);
     assert.ok(s.syncPolicy?.syncOptions?.includes('RespectIgnoreDifferences=true'), env);
@@ -78,8 +83,8 @@ gitops('every Argo CD Application of the app layer leaves spec.replicas to the H
 });
 
 gitops('the Argo CD monitoring Applications pin the charts the HelmReleases pin, on minikube and on a cloud cluster', async () => {
-  for (const file of ['monitoring', 'monitoring-cloud']) {
-    const apps = await yamlObjects(`gitops/argocd/${file}.yaml`);
+  for (const file of ['minikube', 'cloud']) {
+    const apps = await rendered(`gitops/argocd/${file}`);
     for (const release of ['kube-prometheus-stack', 'prometheus-adapter']) {
       const [hr] = await yamlObjects(`base/monitoring/${release}.yaml`);
       const chart = (spec(hr) as { chart: { spec: { chart: string; version: string } } }).chart.spec;
@@ -93,11 +98,12 @@ gitops('the Argo CD monitoring Applications pin the charts the HelmReleases pin,
 gitops("the cloud's monitoring layer is minikube's with cloud-sized values after them, through Flux and through Argo CD alike", async () => {
   type ValuesSource = { chart?: string; helm?: { valueFiles: string[] } };
   const valueFiles = async (file: string) =>
-    ((spec((await yamlObjects(`gitops/argocd/${file}.yaml`)).find((a) => a.metadata.name === 'kube-prometheus-stack')) as { sources: ValuesSource[] }).sources.find((x) => x.chart)?.helm?.valueFiles ?? []);
+    ((spec((await rendered(`gitops/argocd/${file}`)).find((a) => a.metadata.name === 'kube-prometheus-stack')) as { sources: ValuesSource[] }).sources.find((x) => x.chart)?.helm?.valueFiles ?? []);
   const cloudValues = '$values/base/monitoring-cloud/kube-prometheus-stack-values.yaml';
-  assert.equal(await valueFiles('monitoring-cloud'), [...(await valueFiles('monitoring')), cloudValues]);
-  const [flux] = await yamlObjects('gitops/flux/monitoring-cloud.yaml');
-  assert.is(spec(flux).path, './base/monitoring-cloud');
+  assert.equal(await valueFiles('cloud'), [...(await valueFiles('minikube')), cloudValues]);
+  const flux = byKindName(await rendered('gitops/flux/cloud'));
+  assert.is(spec(flux.get('Kustomization/inferscale-monitoring')).path, './base/monitoring-cloud');
+  assert.is(spec(flux.get('Kustomization/inferscale-cloud')).path, './overlays/cloud');
   const { objects } = await renderOverlay(sh, 'base/monitoring-cloud');
   const release = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'kube-prometheus-stack');
   assert.equal((spec(release).valuesFrom as { name: string }[]).map((v) => v.name), ['kube-prometheus-stack-values', 'kube-prometheus-stack-cloud-values']);

@@ -17,10 +17,10 @@ const test = suite('the ways in');
 /** overlays/cloud with one more Component, in a copy of the repository's manifests. */
 async function cloudWith(component: string): Promise<KObject[]> {
   const root = await mkdtemp(join(tmpdir(), 'way-in-'));
-  for (const dir of ['base', 'components', 'overlays/cloud']) await cp(repoPath(dir), join(root, dir), { recursive: true });
+  for (const dir of ['base', 'components', 'gitops', 'overlays/cloud']) await cp(repoPath(dir), join(root, dir), { recursive: true });
   // As a user adds it: one line in the overlay's own kustomization.
   const kustomization = join(root, 'overlays/cloud/kustomization.yaml');
-  await writeFile(kustomization, `${await readFile(kustomization, 'utf8')}components:\n  - ../../components/${component}\n`);
+  await writeFile(kustomization, (await readFile(kustomization, 'utf8')).replace('components:\n', `components:\n  - ../../components/${component}\n`));
   return (await renderOverlay(sh, join(root, 'overlays/cloud'))).objects;
 }
 

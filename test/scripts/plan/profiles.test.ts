@@ -13,7 +13,6 @@ import {
   stepProfile,
   maxInFlightFor,
   withTail,
-  type Profile,
 } from '../../../scripts/lib/plan/profiles.ts';
 
 const profiles = suite('the load profiles');

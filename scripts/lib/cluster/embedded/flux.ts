@@ -15,8 +15,10 @@ import { httpStatus, type Daemon } from './processes.ts';
 // as host processes (like Prometheus and the adapter), their CRDs from the module versions
 // they were built from, and the served repository: a bare clone of the working tree's HEAD.
 
-/** The Git server's port; gitops/embedded/flux patches the GitRepository's URL to it. */
+/** The Git server's port. */
 export const GIT_HTTP_PORT = 9480;
+/** The served repository's URL, which bootstrap writes into a copy of gitops/source/source.yaml. */
+export const SERVED_URL = `http://127.0.0.1:${GIT_HTTP_PORT}/inferscale.git`;
 export const FLUX_PORTS = {
   'Git server': GIT_HTTP_PORT,
   'source-controller artifacts': 9481,
@@ -26,7 +28,7 @@ export const FLUX_PORTS = {
   'kustomize-controller health': 9485,
 };
 export const FLUX_NAMESPACE = 'flux-system';
-/** gitops/flux as committed, with the embedded cluster's differences patched in. */
+/** gitops/flux/minikube as committed, with the embedded cluster's differences patched in. */
 export const EMBEDDED_FLUX_DIR = 'gitops/embedded/flux';
 /** The branch the GitRepository follows; the served repository's is the working tree's HEAD. */
 export const SERVED_BRANCH = 'main';
