@@ -30,6 +30,8 @@ interface Application {
   };
 }
 
+const isApplication = (o: KObject): o is KObject & Application => o.kind === 'Application' && o.apiVersion.startsWith('argoproj.io/');
+
 export function applicationState(app: Application, resyncSeconds: number): AppState {
   const st = app.status ?? {};
   const op = st.operationState;
@@ -79,7 +81,11 @@ export const revisionCacheSeconds = (kc: KubeConfig, namespace = 'argocd'): Prom
 export function argocdDrivers(): DriverFactory {
   return {
     appFor: (objects, overlay) =>
-      objects.find((o) => o.kind === 'Application' && o.apiVersion.startsWith('argoproj.io/') && overlayPath((o as unknown as Application).spec?.source?.path) === overlayPath(overlay)),
+      objects.find((o) => isApplication(o) && overlayPath(o.spec?.source?.path) === overlayPath(overlay)),
+    childFolder: (o) => {
+      const path = isApplication(o) ? overlayPath(o.spec?.source?.path) : '';
+      return path.startsWith('gitops/') ? path : undefined;
+    },
     driver(kc, app: KObject) {
       const namespace = app.metadata.namespace ?? 'argocd';
       const name = app.metadata.name;

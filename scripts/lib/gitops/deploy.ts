@@ -10,7 +10,7 @@ import type { Sh } from '../shell.ts';
 import { argocdDrivers } from './argocd.ts';
 import { waitApplied, type DriverFactory, type GitOpsDriver } from './driver.ts';
 import { fluxDrivers } from './flux.ts';
-import { renderWithSource } from './source.ts';
+import { commitServedSource, renderWithSource } from './source.ts';
 import type { GitOpsTool } from '../cluster/gitops-tools.ts';
 
 // Deploying an overlay through a GitOps controller instead of reconcile.ts: its objects from
@@ -56,17 +56,30 @@ export async function deployWithGitOps(o: { tool: GitOpsTool; provider: ClusterP
   if (provider.startGitOps) {
     served = await provider.startGitOps(o.tool);
     if (served.dirty) o.log(`the working tree has uncommitted changes: ${tool.label} is served ${served.commit.slice(0, 7)} (HEAD) without them`);
+    // The fork's edit, made here: the source pointed at the served repository, committed to it.
+    served = { ...served, commit: await commitServedSource(o.$, served) };
   }
-  // Served here: the source pointed at the served repository, as a fork points it at its own.
-  const { objects } = served ? await renderWithSource(o.$, entry, { url: served.url, revision: served.branch }) : await renderOverlay(o.$, entry);
+  const source = served && { url: served.url, revision: served.branch };
+  const render = async (dir: string) => (source ? await renderWithSource(o.$, dir, source) : await renderOverlay(o.$, dir)).objects;
+  const objects = await render(entry);
   const drivers = tool.drivers();
-  const app = drivers.appFor(objects, o.overlay);
+  // An app of apps: the overlay's Application is among those a root Application syncs from a
+  // folder of gitops/, rendered here as the controller will render it from Git.
+  const folders = objects.flatMap((obj) => {
+    const folder = drivers.childFolder?.(obj);
+    return folder ? [{ root: obj, folder }] : [];
+  });
+  const roots = folders.map((f) => f.root);
+  const children = (await Promise.all(folders.map((f) => render(f.folder)))).flat();
+  const app = drivers.appFor([...objects, ...children], o.overlay);
   if (!app) throw new UserError(`${entry} deploys no ${o.overlay}; add an object for it there, or deploy ${o.overlay} with reconcile.ts.`);
   for (const obj of objects) await serverSideApply(o.kc, obj);
   const driver = drivers.driver(o.kc, app);
   const step = progress(`${tool.label} applying ${o.overlay} (${driver.object})${served ? ` at ${served.commit.slice(0, 7)}` : ''}`, o.log);
   try {
     o.log((await waitApplied(driver, served?.commit ?? '', o.timeoutMs)).words);
+    // The root is Healthy only once what it synced is (Argo CD's health check for Applications).
+    for (const root of roots) o.log((await waitApplied(drivers.driver(o.kc, root), served?.commit ?? '', o.timeoutMs)).words);
   } catch (error) {
     step.fail();
     throw error;

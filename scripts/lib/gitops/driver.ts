@@ -43,6 +43,8 @@ export interface GitOpsDriver {
 export interface DriverFactory {
   /** The object of the rendered entry point that deploys `overlay`, if any. */
   appFor(objects: KObject[], overlay: string): KObject | undefined;
+  /** The folder of gitops/ a root object syncs its objects from (an app of apps), if it is one. */
+  childFolder?(obj: KObject): string | undefined;
   driver(kc: KubeConfig, app: KObject): GitOpsDriver;
 }
 

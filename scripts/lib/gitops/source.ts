@@ -6,6 +6,7 @@ import { UserError } from '../cli.ts';
 import { checkImageName, checkImageTag } from '../manifests/image.ts';
 import { renderOverlay, type Rendered } from '../manifests/render.ts';
 import { repoPath } from '../paths.ts';
+import { commitTo } from './commit.ts';
 import type { Sh } from '../shell.ts';
 
 // The fork's source: gitops/source/source.yaml names the Git repository, the branch and the
@@ -95,4 +96,15 @@ export async function setSourceImage(file: string, tag: string, name?: string): 
   const to = `${name ?? image.slice(0, image.lastIndexOf(':'))}:${tag}`;
   await writeSource(file, { image: to });
   return { from: image, to };
+}
+
+/**
+ * Commits the source pointed at the served repository itself to the served repository, as a
+ * fork commits its own URL: what a controller renders from Git there (Argo CD's
+ * repo-server, an app of apps) then names the served repository. Returns the commit.
+ */
+export async function commitServedSource($: Sh, served: { repo: string; url: string; branch: string }): Promise<string> {
+  return commitTo($, served.repo, served.branch, `Point the GitOps source at ${served.url}`, async (worktree) => {
+    await writeSource(join(worktree, SOURCE_FILE), { url: served.url, revision: served.branch });
+  });
 }

@@ -56,9 +56,23 @@ gitops('the embedded cluster runs gitops/flux/minikube through its source pointe
   assert.equal(embedded.map((o) => o.kind).sort(), ['GitRepository', 'Kustomization']);
 });
 
-gitops('the embedded cluster runs gitops/argocd/minikube through its source pointed at the loopback Git server, with only the overlay, the destination and the monitoring charts patched', async () => {
-  const committed = byKindName((await renderOverlay(sh, 'gitops/argocd/minikube')).objects);
+gitops('the embedded cluster runs the root Application of gitops/argocd/minikube through its source pointed at the loopback Git server, with only the folder it syncs and the destination patched', async () => {
+  type AppSpec = { source: Spec; destination: Spec } & Spec;
+  const committed = spec(byKindName(await rendered('gitops/argocd/minikube')).get('Application/inferscale')) as AppSpec;
   const embedded = await embeddedRender(EMBEDDED_ARGOCD_DIR);
+  assert.equal(embedded.map((o) => `${o.kind}/${o.metadata.name}`), ['Application/inferscale']);
+  const root = spec(embedded[0]) as AppSpec;
+  assert.equal([root.source.repoURL, root.source.targetRevision, root.source.path, root.destination.server], [SERVED_URL, SERVED_BRANCH, 'gitops/embedded/argocd/apps', ARGOCD_DESTINATION()]);
+  assert.is(argocdDrivers().childFolder?.(embedded[0] as KObject), 'gitops/embedded/argocd/apps', 'the e2e finds the Applications it syncs');
+  const { source: _s, destination: _d, ...rootRest } = root;
+  const { source: _cs, destination: _cd, ...committedRest } = committed;
+  assert.equal(rootRest, committedRest, 'the root differs only in its source and destination');
+  assert.equal({ ...root.destination, server: 0 }, { ...committed.destination, server: 0 });
+});
+
+gitops('the Applications the embedded root syncs are gitops/argocd/apps/minikube with only the overlay, the destination and the monitoring charts patched', async () => {
+  const committed = byKindName(await rendered('gitops/argocd/apps/minikube'));
+  const embedded = await embeddedRender(`${EMBEDDED_ARGOCD_DIR}/apps`);
   const app = argocdDrivers().appFor(embedded, 'overlays/local');
   assert.ok(app, 'an Application for overlays/local');
   assert.equal(embedded.map((o) => o.kind), ['Application']);
@@ -72,9 +86,28 @@ gitops('the embedded cluster runs gitops/argocd/minikube through its source poin
   assert.equal({ ...a.source, repoURL: 0, path: 0 }, { ...c.source, repoURL: 0, path: 0 });
 });
 
+gitops('Argo CD is one root Application per cluster, syncing the charts in a wave before the app, every Application retried', async () => {
+  type AppSpec = { source?: Spec; syncPolicy?: { automated?: Spec; retry?: { limit: number } } };
+  for (const env of ['minikube', 'cloud']) {
+    const roots = await rendered(`gitops/argocd/${env}`);
+    assert.equal(roots.map((o) => `${o.kind}/${o.metadata.name}`), ['Application/inferscale'], env);
+    const folder = argocdDrivers().childFolder?.(roots[0] as KObject);
+    assert.is(folder, `gitops/argocd/apps/${env}`, env);
+    const children = await rendered(folder as string);
+    const wave = (name: string) => Number(children.find((o) => o.metadata.name === name)?.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    assert.equal([wave('kube-prometheus-stack'), wave('prometheus-adapter'), wave(`inferscale-${env}`)], [-1, -1, 0], env);
+    for (const o of [...roots, ...children]) {
+      const s = spec(o) as AppSpec;
+      assert.ok(s.syncPolicy?.automated && (s.syncPolicy.retry?.limit ?? 0) > 0, `${env}: ${o.metadata.name} syncs by itself and retries`);
+    }
+  }
+  const patch = parse(await readFile(repoPath('gitops/argocd/argocd-cm-patch.yaml'), 'utf8')) as { data: Record<string, string> };
+  assert.match(patch.data['resource.customizations.health.argoproj.io_Application'] ?? '', /obj\.status\.health\.status/, 'the waves wait for health: a health check for Applications');
+});
+
 gitops('every Argo CD Application of the app layer leaves spec.replicas to the HPA', async () => {
   for (const env of ['minikube', 'cloud']) {
-    const app = (await rendered(`gitops/argocd/${env}`)).find((a) => a.metadata.name === `inferscale-${env}`);
+    const app = (await rendered(`gitops/argocd/apps/${env}`)).find((a) => a.metadata.name === `inferscale-${env}`);
     const s = spec(app) as { ignoreDifferences?: { group: string; kind: string; jsonPointers: string[] }[]; syncPolicy?: { syncOptions?: string[] } };
     assert.ok(s.syncPolicy?.syncOptions?.includes('ServerSideApply=true'), env);
     assert.ok(s.syncPolicy?.syncOptions?.includes('RespectIgnoreDifferences=true'), env);
@@ -84,7 +117,7 @@ gitops('every Argo CD Application of the app layer leaves spec.replicas to the H
 
 gitops('the Argo CD monitoring Applications pin the charts the HelmReleases pin, on minikube and on a cloud cluster', async () => {
   for (const file of ['minikube', 'cloud']) {
-    const apps = await rendered(`gitops/argocd/${file}`);
+    const apps = await rendered(`gitops/argocd/apps/${file}`);
     for (const release of ['kube-prometheus-stack', 'prometheus-adapter']) {
       const [hr] = await yamlObjects(`base/monitoring/${release}.yaml`);
       const chart = (spec(hr) as { chart: { spec: { chart: string; version: string } } }).chart.spec;
@@ -98,7 +131,7 @@ gitops('the Argo CD monitoring Applications pin the charts the HelmReleases pin,
 gitops("the cloud's monitoring layer is minikube's with cloud-sized values after them, through Flux and through Argo CD alike", async () => {
   type ValuesSource = { chart?: string; helm?: { valueFiles: string[] } };
   const valueFiles = async (file: string) =>
-    ((spec((await rendered(`gitops/argocd/${file}`)).find((a) => a.metadata.name === 'kube-prometheus-stack')) as { sources: ValuesSource[] }).sources.find((x) => x.chart)?.helm?.valueFiles ?? []);
+    ((spec((await rendered(`gitops/argocd/apps/${file}`)).find((a) => a.metadata.name === 'kube-prometheus-stack')) as { sources: ValuesSource[] }).sources.find((x) => x.chart)?.helm?.valueFiles ?? []);
   const cloudValues = '$values/base/monitoring-cloud/kube-prometheus-stack-values.yaml';
   assert.equal(await valueFiles('cloud'), [...(await valueFiles('minikube')), cloudValues]);
   const flux = byKindName(await rendered('gitops/flux/cloud'));

@@ -13,8 +13,8 @@ import { sh } from '../../../scripts/lib/shell.ts';
 const test = suite("a fork's source, in one file");
 
 const FORK: Source = { url: 'https://github.com/my-team/inferscale.git', revision: 'production', image: 'ghcr.io/my-team/inference:0.2.0' };
-/** Every folder a user applies or points a controller at, whose objects name the source. */
-const ENTRY_POINTS = ['gitops/flux/minikube', 'gitops/flux/cloud', 'gitops/argocd/minikube', 'gitops/argocd/cloud', 'overlays/cloud'];
+/** Every folder a user applies or a controller renders from Git, whose objects name the source. */
+const ENTRY_POINTS = ['gitops/flux/minikube', 'gitops/flux/cloud', 'gitops/argocd/minikube', 'gitops/argocd/cloud', 'gitops/argocd/apps/minikube', 'gitops/argocd/apps/cloud', 'overlays/cloud'];
 
 /** A copy of what the entry points render from, so the real kustomize renders the fork's edit. */
 async function forkCopy(): Promise<string> {

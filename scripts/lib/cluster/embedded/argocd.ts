@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import { repoPath } from '../../paths.ts';
 import { serverSideApply } from '../../kube/apply.ts';
 import type { KObject } from '../../manifests/objects.ts';
 import { parseObjects } from '../../manifests/render.ts';
@@ -37,7 +39,7 @@ export const ARGOCD_RESYNC_SECONDS = 10;
  * commit is seen, 3 minutes by default (reposerver.revision.cache.expiration).
  */
 export const ARGOCD_REVISION_CACHE_SECONDS = 10;
-/** gitops/argocd as committed, with the embedded cluster's differences patched in. */
+/** The root Application of gitops/argocd/minikube as committed, with the embedded cluster's differences patched in. */
 export const EMBEDDED_ARGOCD_DIR = 'gitops/embedded/argocd';
 /** The address Argo CD reaches the cluster at (its destination.server on the embedded cluster). */
 export const ARGOCD_DESTINATION = (): string => `https://127.0.0.1:${PORTS.apiserver}`;
@@ -115,6 +117,10 @@ export function applicationControllerDaemon(p: ClusterPaths, argocdBin: string, 
 
 const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64');
 
+/** gitops/argocd/argocd-cm-patch.yaml: what a user adds to argocd-cm for the root Application. */
+export const ARGOCD_CM_PATCH = 'gitops/argocd/argocd-cm-patch.yaml';
+export const argocdCmPatch = (): { data: Record<string, string> } => parse(readFileSync(repoPath(ARGOCD_CM_PATCH), 'utf8')) as { data: Record<string, string> };
+
 /** The objects Argo CD needs before its controllers start. */
 export function argocdSetupObjects(p: ClusterPaths): KObject[] {
   const ns = ARGOCD_NAMESPACE;
@@ -126,7 +132,8 @@ export function argocdSetupObjects(p: ClusterPaths): KObject[] {
   };
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: ns, labels }, data: { 'timeout.reconciliation': `${ARGOCD_RESYNC_SECONDS}s` } } as KObject,
+    // With the health check for Applications a user patches in, so the root's waves wait for health.
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: ns, labels }, data: { ...argocdCmPatch().data, 'timeout.reconciliation': `${ARGOCD_RESYNC_SECONDS}s` } } as KObject,
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-rbac-cm', namespace: ns, labels }, data: {} } as KObject,
     // What the flags above say, where Argo CD keeps its settings (and the driver reads them).
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cmd-params-cm', namespace: ns, labels }, data: { 'reposerver.revision.cache.expiration': `${ARGOCD_REVISION_CACHE_SECONDS}s` } } as KObject,
