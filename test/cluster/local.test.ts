@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,6 +10,7 @@ import { BRIDGE, NODE_NAME } from '../../scripts/lib/cluster/embedded/network.ts
 import { clusterPaths } from '../../scripts/lib/cluster/embedded/paths.ts';
 import { alive, runningPid } from '../../scripts/lib/cluster/embedded/processes.ts';
 import { COMPONENTS, DAEMON_ORDER } from '../../scripts/lib/cluster/embedded/components.ts';
+import { buildComponent, componentDir, helmComponent } from '../../scripts/lib/cluster/embedded/toolchain.ts';
 import { serverSideApply } from '../../scripts/lib/kube/apply.ts';
 import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
 import { errorSentence, waitFor } from '../../scripts/lib/wait.ts';
@@ -147,6 +151,45 @@ cluster('enforces the restricted Pod Security profile: our pods are admitted, a 
   }
   assert.match(refusal, /violates PodSecurity "restricted:latest"/);
   assert.match(refusal, /privileged/);
+});
+
+cluster("bootstrap --provider existing never overwrites a Helm release of its charts' names that it did not install, and says what it would install", async () => {
+  // A real helm (built from the module proxy, cached) installs a tiny chart of the test's own
+  // under kube-prometheus-stack's release name, as someone else might have.
+  const helmDir = componentDir(paths, helmComponent());
+  await buildComponent(sh, paths, helmComponent(), () => {});
+  const env = { ...process.env, PATH: `${helmDir}:${process.env.PATH ?? ''}`, KUBECONFIG: paths.kubeconfig };
+  const chart = await mkdtemp(join(tmpdir(), 'chart-'));
+  await mkdir(join(chart, 'templates'));
+  await writeFile(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: someone-elses\nversion: 0.1.0\n');
+  await writeFile(join(chart, 'templates/configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: someone-elses\ndata:\n  owner: {{ .Values.owner | quote }}\n');
+  const helm = (...args: string[]) => sh({ env, nothrow: true })`helm ${args}`;
+  const release = ['kube-prometheus-stack', '--namespace', 'monitoring'];
+  const revision = async () => (JSON.parse((await helm('history', ...release, '-o', 'json')).stdout) as { revision: number }[]).length;
+  const installed = await helm('install', ...release, '--create-namespace', chart, '--set', 'owner=them');
+  assert.is(installed.exitCode, 0, installed.stderr);
+  try {
+    const refusal = /^error: the Helm release kube-prometheus-stack in namespace monitoring exists and was not installed by inferscale \(no inferscale\.dev\/installed-by label\); nothing was changed: pass --adopt/m;
+    for (const args of [[], ['--dry-run']]) {
+      const run = await runScript('scripts/bootstrap.ts', ['--provider', 'existing', ...args], env);
+      assert.is(run.code, 1, run.stderr);
+      assert.match(run.stderr, refusal);
+    }
+    assert.is(await revision(), 1, 'their release is untouched');
+    const adopt = await runScript('scripts/bootstrap.ts', ['--provider', 'existing', '--adopt', '--dry-run'], env);
+    assert.is(adopt.code, 0, adopt.stderr);
+    assert.match(adopt.stderr, /--dry-run: would install kube-prometheus-stack 81\.6\.2 \(https:\/\/prometheus-community\.github\.io\/helm-charts\) as kube-prometheus-stack in monitoring/);
+    assert.is(await revision(), 1, 'a dry run installs nothing');
+    // A release bootstrap installed carries the label on its records: not someone else's.
+    const ours = await helm('upgrade', ...release, chart, '--set', 'owner=us', '--labels', 'inferscale.dev/installed-by=inferscale');
+    assert.is(ours.exitCode, 0, ours.stderr);
+    const again = await runScript('scripts/bootstrap.ts', ['--provider', 'existing', '--dry-run'], env);
+    assert.is(again.code, 0, again.stderr);
+    assert.match(again.stderr, /--dry-run: would install kube-prometheus-stack 81\.6\.2/);
+  } finally {
+    await helm('uninstall', ...release);
+    await rm(chart, { recursive: true, force: true });
+  }
 });
 
 cluster('stops every daemon backwards through the one list, leaves no process, mount, bridge or iptables chain of ours, and tears down twice', async () => {

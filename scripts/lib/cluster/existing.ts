@@ -42,7 +42,7 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   async loadImage(images: string[]): Promise<void> {
-    this.log(`an existing cluster pulls images from its registry: push ${images.length > 0 ? images.join(', ') : INFERENCE_IMAGE} where the overlay's images: entry points`);
+    this.log(`an existing cluster pulls images from its registry: push ${images.length > 0 ? images.join(', ') : INFERENCE_IMAGE} there (overlays/cloud deploys the image gitops/source/source.yaml names)`);
   }
 
   async installMonitoring(_objects: KObject[]): Promise<void> {

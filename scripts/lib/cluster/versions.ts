@@ -26,6 +26,11 @@ export const GATEWAY_API_VERSION = 'v1.6.3';
 export const GO_127_TOOLCHAIN = 'go1.27.3';
 /** The kustomize binary Argo CD's repo-server runs (v5.8.3 needs a kube-openapi the proxy refuses). */
 export const KUSTOMIZE_VERSION = 'v5.8.1';
+/**
+ * Helm, for the test that bootstrap --provider existing refuses a release it did not install
+ * (not a cluster component; v4 is the line the module proxy's list says to prefer).
+ */
+export const HELM_VERSION = 'v4.3.2';
 /** The GitHub workflows' linter, built from the Go module proxy for the tests (not a cluster component). */
 export const ACTIONLINT_VERSION = 'v1.7.12';
 

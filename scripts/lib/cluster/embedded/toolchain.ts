@@ -15,6 +15,7 @@ import {
   FLUX_KUSTOMIZE_CONTROLLER_VERSION,
   FLUX_SOURCE_CONTROLLER_VERSION,
   ACTIONLINT_VERSION,
+  HELM_VERSION,
   KEDA_VERSION,
   KUBERNETES_COMPONENTS,
   KUBERNETES_FALLBACK_VERSION,
@@ -106,6 +107,7 @@ export const prometheusComponent = (): GoComponent =>
     'remove_all_sd',
     'enable_kubernetes_sd',
   ]);
+export const helmComponent = (): GoComponent => goGetAndBuild('helm', 'helm.sh/helm/v4', HELM_VERSION, 'helm.sh/helm/v4/cmd/helm', 'helm');
 export const actionlintComponent = (): GoComponent =>
   goGetAndBuild('actionlint', 'github.com/rhysd/actionlint', ACTIONLINT_VERSION, 'github.com/rhysd/actionlint/cmd/actionlint', 'actionlint');
 
@@ -348,11 +350,12 @@ export interface Binaries {
   argocd?: string;
   kustomize?: string;
   keda?: string;
+  helm?: string;
 }
 
 /** What every bootstrap builds: the cluster, the metrics pipeline and the load driver. */
 const ALWAYS = ['kubernetes', 'etcd', 'prometheus', 'adapter', 'metricsServer', 'loadDriver'] as const;
-const OPTIONAL = { flux: fluxComponent, argocd: argocdComponent, kustomize: kustomizeComponent, keda: kedaComponent } as const;
+const OPTIONAL = { flux: fluxComponent, argocd: argocdComponent, kustomize: kustomizeComponent, keda: kedaComponent, helm: helmComponent } as const;
 export type OptionalBuild = keyof typeof OPTIONAL;
 
 /**
