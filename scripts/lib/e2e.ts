@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { progress } from './cli.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import type { ClusterProvider } from './cluster/provider.ts';
@@ -13,6 +13,7 @@ import type { AssertionResult } from './loadtest/assertions.ts';
 import { commitScaleDownWindow, healAndPrune, reconcileAtPeak, refuseInvalidCommit } from './gitops/checks.ts';
 import type { GitOpsTool } from './cluster/gitops-tools.ts';
 import type { LoadRequest } from './loadtest/request.ts';
+import { writeReport } from './loadtest/report.ts';
 
 export interface E2EOptions {
   $: Sh;
@@ -119,6 +120,12 @@ export async function runE2E(o: E2EOptions): Promise<E2EResult> {
         check({ name: `${gitops?.driver.label} 2b. the run after the commit is bounded by the live window`, ok: used === committedWindow, bound: `${committedWindow} s, as committed`, observed: `the bounds used a scale-down window of ${used} s` });
         committedWindow = undefined;
       }
+    }
+    const last = results.at(-1);
+    if (last && checks.length > 0) {
+      // The run's record keeps the checks made around it, so a page can show them from it.
+      last.report = { ...last.report, checks };
+      await writeReport(dirname(last.files.json), last.report);
     }
     return { runs: results, checks };
   } finally {

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { UserError } from '../cli.ts';
 import { figureLines } from '../plan/figures.ts';
-import type { RunReport } from '../loadtest/report.ts';
+import { gitopsChecks, type RunReport } from '../loadtest/report.ts';
 import { serverLines } from '../loadtest/server-figures.ts';
 import { repoPath } from '../paths.ts';
 import { marked } from './markers.ts';
@@ -26,7 +26,16 @@ export function runBlock(name: string, r: RunReport, runs = 'runs'): string {
     `${r.record.profile} on ${r.overlay}: ${held} of ${r.results.length} assertions hold; ${r.record.requests.total} requests (record: [${runs}/${name}.timeline.json](${runs}/${name}.timeline.json)).`,
     '',
     ...[...figureLines(r.figures, r.pipeline, r.hpa.minReplicas), ...(r.record.server ? serverLines(r.record.server) : [])].map((l) => `- ${l}`),
+    ...gitopsTable(r),
   ].join('\n');
+}
+
+/** A run through Flux or Argo CD: its GitOps checks, each with its bound and what was seen. */
+function gitopsTable(r: RunReport): string[] {
+  const checks = gitopsChecks(r);
+  if (checks.length === 0) return [];
+  const cell = (t: string) => t.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return ['', '| | check | bound | observed |', '| --- | --- | --- | --- |', ...checks.map((a) => `| ${a.ok ? '✓' : '✗'} | ${cell(a.name)} | ${cell(a.bound)} | ${cell(a.observed)} |`)];
 }
 
 /** The pages that may hold a run's figures, each with docs/runs as it links it: README.md and docs/*.md. */

@@ -25,7 +25,13 @@ export interface RunReport {
   prediction?: { record: RunRecord; figures: Figures };
   /** Why each sync set the count: the simulator's chain, or for a real run the same chain rebuilt from the record. */
   decisions?: ExplainedSync[];
+  /** A run through Flux or Argo CD: the GitOps checks made around it (heal, prune, the refused commit, the window commit that bounds it). */
+  checks?: AssertionResult[];
 }
+
+/** Every GitOps check of a run, those made during it and around it, in their numbers' order. */
+export const gitopsChecks = (r: RunReport): AssertionResult[] =>
+  [...r.results.filter((a) => a.judges === undefined), ...(r.checks ?? [])].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 
 const secondsOr = (t: number) => (Number.isFinite(t) ? `${t.toFixed(1)} s` : 'none');
 
@@ -66,6 +72,9 @@ export function markdown(r: RunReport): string {
     '| --- | --- | --- | --- | --- |',
     ...r.results.map((a) => `| ${a.ok ? '✓' : '✗'} | ${a.name} | ${a.judges ?? 'the GitOps layer'} | ${a.bound} | ${a.observed} |`),
     '',
+    ...(r.checks?.length
+      ? ['## GitOps checks around the run', '', '| | check | bound | observed |', '| --- | --- | --- | --- |', ...r.checks.map((a) => `| ${a.ok ? '✓' : '✗'} | ${a.name} | ${a.bound} | ${a.observed} |`), '']
+      : []),
     '## Figures',
     '',
     ...figureLines(r.figures, r.pipeline, r.hpa.minReplicas).map((l) => `- ${l}`),

@@ -41,4 +41,18 @@ published("docs/simulator.md's predicted-against-observed table is the records' 
   assert.match(table ?? '', /^\| step \| [\d.]+ \/ 44\.1 s/m, 'the step row, observed from its record');
 });
 
+published("a run through Flux or Argo CD shows its GitOps checks, those made during it and around it, in their numbers' order", async () => {
+  const run = await readPublishedRun('local-llm-step');
+  const check = (name: string, ok = true) => ({ name, ok, bound: `bound of ${name}`, observed: `seen | ${name}` });
+  const block = runBlock('x', { ...run, results: [...run.results, check('Flux 1. reconciles at the peak')], checks: [check('Flux 4. refused'), check('Flux 2b. window used', false), check('Flux 3a. healed')] });
+  const rows = block.split('\n').filter((l) => /^\| [✓✗] \|/.test(l));
+  assert.equal(rows, [
+    '| ✓ | Flux 1. reconciles at the peak | bound of Flux 1. reconciles at the peak | seen \\| Flux 1. reconciles at the peak |',
+    '| ✗ | Flux 2b. window used | bound of Flux 2b. window used | seen \\| Flux 2b. window used |',
+    '| ✓ | Flux 3a. healed | bound of Flux 3a. healed | seen \\| Flux 3a. healed |',
+    '| ✓ | Flux 4. refused | bound of Flux 4. refused | seen \\| Flux 4. refused |',
+  ]);
+  assert.not.match(runBlock('x', run), /\| check \|/, 'a run outside GitOps has no checks table');
+});
+
 published.run();
