@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../cli.ts';
 import { figureLines } from '../plan/figures.ts';
 import { gitopsChecks, type RunReport } from '../loadtest/report.ts';
+import { ZERO_RECORD, zeroTables, type ZeroResult } from '../loadtest/zero.ts';
 import { serverLines } from '../loadtest/server-figures.ts';
 import { repoPath } from '../paths.ts';
 import { marked } from './markers.ts';
@@ -54,22 +55,47 @@ export async function readPublishedRun(name: string): Promise<RunReport> {
 /** Copies a report's record and chart into docs/runs and writes its figures where pages mark them; returns the pages written. */
 export async function publishRun(reportDir: string, name: string): Promise<string[]> {
   if (!NAME.test(name)) throw new UserError(`"${name}" is not a run name (lowercase letters, digits and -, at most 64).`);
-  const json = await readFile(join(reportDir, 'timeline.json'), 'utf8').catch(() => {
-    throw new UserError(`${reportDir} has no timeline.json: name the folder a load run wrote (reports/<time>-<profile>).`);
-  });
-  const report = JSON.parse(json) as RunReport;
+  const read = (file: string) => readFile(join(reportDir, file), 'utf8').catch(() => undefined);
+  const [json, zero] = [await read('timeline.json'), await read(ZERO_RECORD)];
+  if (json === undefined && zero === undefined) throw new UserError(`${reportDir} has no timeline.json or ${ZERO_RECORD}: name the folder a load run or the zero profile wrote (reports/<time>-<profile>).`);
   await mkdir(RUNS_DIR, { recursive: true });
-  await writeFile(join(RUNS_DIR, `${name}.timeline.json`), json);
-  await copyFile(join(reportDir, 'chart.svg'), join(RUNS_DIR, `${name}.svg`));
+  if (json !== undefined) {
+    await writeFile(join(RUNS_DIR, `${name}.timeline.json`), json);
+    await copyFile(join(reportDir, 'chart.svg'), join(RUNS_DIR, `${name}.svg`));
+  } else {
+    await writeFile(join(RUNS_DIR, `${name}.${ZERO_RECORD}`), zero as string);
+  }
+  const published = await readPublished(name);
   const written: string[] = [];
   const block = marked(`run:${name}`);
   for (const { page, runs } of await runPages()) {
     const text = await readFile(page, 'utf8');
     if (block.read(text) === undefined) continue;
-    await writeFile(page, block.write(text, runBlock(name, report, runs)));
+    await writeFile(page, block.write(text, publishedBlock(name, published, runs)));
     written.push(page);
   }
   return written;
+}
+
+/** A published record: a load run's, or the zero profile's. */
+export type Published = { kind: 'run'; report: RunReport } | { kind: 'zero'; result: ZeroResult };
+
+/** The names docs/runs holds a record of. */
+export async function publishedNames(): Promise<string[]> {
+  const files = await readdir(RUNS_DIR).catch(() => [] as string[]);
+  return files.flatMap((f) => /^(.+)\.(timeline|zero)\.json$/.exec(f)?.[1] ?? []);
+}
+
+export async function readPublished(name: string): Promise<Published> {
+  const zero = await readFile(join(RUNS_DIR, `${name}.${ZERO_RECORD}`), 'utf8').catch(() => undefined);
+  if (zero !== undefined) return { kind: 'zero', result: JSON.parse(zero) as ZeroResult };
+  return { kind: 'run', report: await readPublishedRun(name) };
+}
+
+/** What a page shows of a published record. */
+export function publishedBlock(name: string, p: Published, runs = 'runs'): string {
+  if (p.kind === 'run') return runBlock(name, p.report, runs);
+  return [`The zero profile's record: [${runs}/${name}.${ZERO_RECORD}](${runs}/${name}.${ZERO_RECORD}).`, '', ...zeroTables(p.result)].join('\n');
 }
 
 /** Writes docs/e2e.md's table of the recorded runs from their records; returns the page. */

@@ -145,21 +145,29 @@ export async function runZeroProfile(o: ZeroOptions): Promise<ZeroResult> {
       observed: s(finalToZeroSeconds),
     },
   ];
+  const result = { rounds, finalToZeroSeconds, results, bounds };
   await mkdir(o.reportDir, { recursive: true });
-  const lines = [
-    '# inferscale: the zero profile',
-    '',
-    `${results.every((a) => a.ok) ? 'All assertions hold.' : `**${results.filter((a) => !a.ok).length} assertion(s) failed.**`}`,
+  await writeFile(join(o.reportDir, 'summary.md'), ['# inferscale: the zero profile', '', ...zeroTables(result), ''].join('\n'));
+  // The record (a value that was not measured, such as the first round's time to zero, is null).
+  await writeFile(join(o.reportDir, ZERO_RECORD), `${JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  return result;
+}
+
+/** The zero profile's record beside its summary.md. */
+export const ZERO_RECORD = 'zero.json';
+
+/** Its assertions with their bounds, and each round, as the summary and the docs show them. */
+export function zeroTables(r: ZeroResult): string[] {
+  const s = (x: number | null) => (x === null || !Number.isFinite(x) ? 'none' : `${x.toFixed(1)} s`);
+  return [
+    `${r.results.every((a) => a.ok) ? 'All assertions hold.' : `**${r.results.filter((a) => !a.ok).length} assertion(s) failed.**`}`,
     '',
     '| | assertion | bound | observed |',
     '| --- | --- | --- | --- |',
-    ...results.map((a) => `| ${a.ok ? '✓' : '✗'} | ${a.name} | ${a.bound} | ${a.observed} |`),
+    ...r.results.map((a) => `| ${a.ok ? '✓' : '✗'} | ${a.name} | ${a.bound} | ${a.observed} |`),
     '',
     '| round | to zero | first request at zero to first 200 | pod start | answered | refusals sent again |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...rounds.map((r, i) => `| ${i + 1} | ${Number.isFinite(r.toZeroSeconds) ? s(r.toZeroSeconds) : 'from the start'} | ${s(r.firstOkSeconds)} | ${s(r.podStartSeconds)} | ${r.batch.answered} | ${r.batch.refused} |`),
-    '',
+    ...r.rounds.map((x, i) => `| ${i + 1} | ${i === 0 ? 'from the start' : s(x.toZeroSeconds)} | ${s(x.firstOkSeconds)} | ${s(x.podStartSeconds)} | ${x.batch.answered} | ${x.batch.refused} |`),
   ];
-  await writeFile(join(o.reportDir, 'summary.md'), lines.join('\n'));
-  return { rounds, finalToZeroSeconds, results, bounds };
 }

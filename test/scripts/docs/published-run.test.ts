@@ -1,17 +1,18 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { marked } from '../../../scripts/lib/docs/markers.ts';
-import { pageRunBlock, readPublishedRun, runBlock, runPages, RUNS_DIR } from '../../../scripts/lib/docs/published-run.ts';
+import { pageRunBlock, publishedBlock, publishedNames, readPublished, readPublishedRun, runBlock, runPages } from '../../../scripts/lib/docs/published-run.ts';
 import { PREDICTED_MARKER, predictedRuns, predictedTable, RECORDED_MARKER, recordedRuns, recordedTable } from '../../../scripts/lib/docs/recorded-runs.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
+import type { ZeroResult } from '../../../scripts/lib/loadtest/zero.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 
 const published = suite('published runs');
 
 published('are what every page that marks a place for them says, word for word from their record', async () => {
-  const names = (await readdir(RUNS_DIR).catch(() => [] as string[])).filter((f) => f.endsWith('.timeline.json')).map((f) => f.replace(/\.timeline\.json$/, ''));
+  const names = await publishedNames();
   let places = 0;
   for (const { page, runs } of await runPages()) {
     const text = await readFile(page, 'utf8');
@@ -19,7 +20,7 @@ published('are what every page that marks a place for them says, word for word f
       const block = pageRunBlock(text, name);
       if (block === undefined) continue;
       places += 1;
-      assert.is(block, runBlock(name, await readPublishedRun(name), runs), `${page}: run:${name}`);
+      assert.is(block, publishedBlock(name, await readPublished(name), runs), `${page}: run:${name}`);
     }
     for (const m of text.matchAll(/<!-- run:([a-z0-9-]+) -->/g)) assert.ok(names.includes(m[1] as string), `${page} marks run:${m[1]}, which docs/runs does not hold`);
   }
@@ -53,6 +54,24 @@ published("a run through Flux or Argo CD shows its GitOps checks, those made dur
     '| ✓ | Flux 4. refused | bound of Flux 4. refused | seen \\| Flux 4. refused |',
   ]);
   assert.not.match(runBlock('x', run), /\| check \|/, 'a run outside GitOps has no checks table');
+});
+
+published("the zero profile's record shows its assertions and rounds, a value not measured as none", () => {
+  const batch = { answered: 40, refused: 12, lost: 0 };
+  const result = {
+    rounds: [
+      { toZeroSeconds: null, firstOkSeconds: 14.8, podStartSeconds: 2, batch },
+      { toZeroSeconds: 77, firstOkSeconds: null, podStartSeconds: 2.1, batch },
+    ],
+    finalToZeroSeconds: 78,
+    results: [{ name: 'Zero 1. reaches zero after the cooldown', ok: true, bound: 'between 60.0 s and 102.0 s', observed: '77.0 s, 78.0 s' }],
+    bounds: { zeroEarliest: 60, zeroLatest: 102, firstOkLatest: 26.5 },
+  } as unknown as ZeroResult;
+  const block = publishedBlock('zero-x', { kind: 'zero', result }, 'docs/runs');
+  assert.match(block, /^The zero profile's record: \[docs\/runs\/zero-x\.zero\.json\]/);
+  assert.match(block, /\| ✓ \| Zero 1\. reaches zero after the cooldown \| between 60\.0 s and 102\.0 s \| 77\.0 s, 78\.0 s \|/);
+  assert.match(block, /\| 1 \| from the start \| 14\.8 s \| 2\.0 s \| 40 \| 12 \|/);
+  assert.match(block, /\| 2 \| 77\.0 s \| none \| 2\.1 s \| 40 \| 12 \|/);
 });
 
 published.run();
