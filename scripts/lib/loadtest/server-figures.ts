@@ -29,18 +29,21 @@ export async function serverFigures(prometheusUrl: string, namespace: string, be
     const [p50, p95] = [await quantile(0.5), await quantile(0.95)];
     const range = await query(prometheusUrl, '/api/v1/query_range', { query: `sum(rate(vllm:generation_tokens_total{${scope}}[15s]))`, start: String(beganMs / 1000), end: at, step: '5' });
     const values = range[0]?.values ?? [];
-    if (!Number.isFinite(p95) && values.length === 0) return undefined;
+    // No first token and no token generated: a server that does not generate (the predict API).
+    if (!Number.isFinite(p95) && values.every(([, v]) => !(Number(v) > 0))) return undefined;
     return { ttftP50Seconds: p50, ttftP95Seconds: p95, tokensPerSecond: values.map(([t, v]) => ({ t: Math.round(t - beganMs / 1000), value: Number(v) })) };
   } catch {
     return undefined;
   }
 }
 
-/** The figures as lines of the summary and the log. */
+/** The figures as lines of the summary and the log; none for a server that generated nothing. */
 export function serverLines(f: ServerFigures): string[] {
-  const ms = (s: number) => (Number.isFinite(s) ? `${(s * 1000).toFixed(0)} ms` : 'none');
+  const ms = (s: number | null) => (s !== null && Number.isFinite(s) ? `${(s * 1000).toFixed(0)} ms` : 'none');
   const values = f.tokensPerSecond.map((v) => v.value).filter(Number.isFinite);
   const peak = values.length > 0 ? Math.max(...values) : Number.NaN;
+  const finite = (s: number | null) => s !== null && Number.isFinite(s);
+  if (!finite(f.ttftP50Seconds) && !finite(f.ttftP95Seconds) && !(peak > 0)) return [];
   return [
     `time to first token (the server's vllm:time_to_first_token_seconds over the run): p50 ${ms(f.ttftP50Seconds)}, p95 ${ms(f.ttftP95Seconds)}`,
     `tokens generated per second by the fleet (vllm:generation_tokens_total): peak ${Number.isFinite(peak) ? peak.toFixed(1) : 'none'}`,

@@ -20,6 +20,8 @@ figures('are said in the summary: TTFT p50 and p95, and the fleet\'s peak tokens
   ]);
   const r = await report();
   assert.not.match(markdown(r), /time to first token/, 'a run of the predict API has none');
+  const generatedNothing = { ttftP50Seconds: null, ttftP95Seconds: null, tokensPerSecond: [{ t: 0, value: 0 }, { t: 5, value: 0 }] } as unknown as ServerFigures;
+  assert.equal(serverLines(generatedNothing), [], 'a server that generated nothing (its counter at 0, as read back from a record) says nothing');
   assert.match(markdown({ ...r, record: { ...r.record, server } }), /- time to first token \(the server's vllm:time_to_first_token_seconds over the run\): p50 210 ms, p95 850 ms/);
 });
 
