@@ -152,10 +152,10 @@ export function reconcileAtPeak(c: GitOpsCheckContext, intervals: GitOpsInterval
         const removed = podsBefore.filter((p) => !podsAfter.includes(p));
         const gitopsOwns = replicaOwners(after).filter((o) => o.startsWith(manager));
         const observed =
-          `replicas ${before.spec?.replicas} before, ${after.spec?.replicas} after 2 reconciles (handled ${handled.join(', ')}); ` +
+          `replicas ${before.spec?.replicas} before, ${after.spec?.replicas} after 2 reconciles, each handled; ` +
           `spec.replicas owned by ${replicaOwners(before).join(', ') || 'no manager'} before, ${replicaOwners(after).join(', ') || 'no manager'} after; ` +
           `${podsBefore.length} pods before, ${removed.length} removed`;
-        c.log(`${c.driver.label} 1: ${observed}`);
+        c.log(`${c.driver.label} 1: ${observed} (requested at ${handled.join(', ')})`);
         // The HPA itself may add a replica meanwhile; only a decrease could be Flux's.
         const ok = gitopsOwns.length === 0 && (after.spec?.replicas ?? 0) >= (before.spec?.replicas ?? 0) && removed.length === 0;
         return { name, ok, bound, observed };
