@@ -1,10 +1,10 @@
 import { parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
-import { publishRecorded, publishRun, RUNS_DIR } from './lib/docs/published-run.ts';
+import { publishRecorded, publishRun } from './lib/docs/published-run.ts';
 
 const usage = `
 Usage: npx zx scripts/publish-run.ts (--report <dir> --as <name> | --recorded)
 
-Publishes a load run in the docs: copies its timeline.json and chart.svg into ${'docs/runs'}/<name>.*
+Publishes a load run in the docs: copies its timeline.json and chart.svg into docs/runs/<name>.*
 and writes its figures (assertions held, reaction, settle, SLO attainment, replica-seconds, the
 model server's TTFT and tokens/s, the GitOps checks of a run through Flux or Argo CD) into
 every page that marks a place for them with <!-- run:<name> --> ... <!-- /run:<name> -->. A
@@ -23,6 +23,6 @@ await runMain(async () => {
     return;
   }
   if (!flags.report || !flags.as) throw new UsageError('--report and --as are both required (or --recorded).');
-  const pages = await publishRun(flags.report, flags.as);
-  process.stdout.write(`${RUNS_DIR}/${flags.as}.timeline.json\n${pages.length > 0 ? pages.join('\n') : `no page marks <!-- run:${flags.as} --> yet`}\n`);
+  const { record, pages } = await publishRun(flags.report, flags.as);
+  process.stdout.write(`${record}\n${pages.length > 0 ? pages.join('\n') : `no page marks <!-- run:${flags.as} --> yet`}\n`);
 });

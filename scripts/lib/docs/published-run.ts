@@ -52,19 +52,16 @@ export async function readPublishedRun(name: string): Promise<RunReport> {
   return JSON.parse(await readFile(join(RUNS_DIR, `${name}.timeline.json`), 'utf8')) as RunReport;
 }
 
-/** Copies a report's record and chart into docs/runs and writes its figures where pages mark them; returns the pages written. */
-export async function publishRun(reportDir: string, name: string): Promise<string[]> {
+/** Copies a report's record (and a load run's chart) into docs/runs and writes its figures where pages mark them; returns the record kept and the pages written. */
+export async function publishRun(reportDir: string, name: string): Promise<{ record: string; pages: string[] }> {
   if (!NAME.test(name)) throw new UserError(`"${name}" is not a run name (lowercase letters, digits and -, at most 64).`);
   const read = (file: string) => readFile(join(reportDir, file), 'utf8').catch(() => undefined);
   const [json, zero] = [await read('timeline.json'), await read(ZERO_RECORD)];
   if (json === undefined && zero === undefined) throw new UserError(`${reportDir} has no timeline.json or ${ZERO_RECORD}: name the folder a load run or the zero profile wrote (reports/<time>-<profile>).`);
   await mkdir(RUNS_DIR, { recursive: true });
-  if (json !== undefined) {
-    await writeFile(join(RUNS_DIR, `${name}.timeline.json`), json);
-    await copyFile(join(reportDir, 'chart.svg'), join(RUNS_DIR, `${name}.svg`));
-  } else {
-    await writeFile(join(RUNS_DIR, `${name}.${ZERO_RECORD}`), zero as string);
-  }
+  const record = join(RUNS_DIR, json !== undefined ? `${name}.timeline.json` : `${name}.${ZERO_RECORD}`);
+  await writeFile(record, json ?? (zero as string));
+  if (json !== undefined) await copyFile(join(reportDir, 'chart.svg'), join(RUNS_DIR, `${name}.svg`));
   const published = await readPublished(name);
   const written: string[] = [];
   const block = marked(`run:${name}`);
@@ -74,7 +71,7 @@ export async function publishRun(reportDir: string, name: string): Promise<strin
     await writeFile(page, block.write(text, publishedBlock(name, published, runs)));
     written.push(page);
   }
-  return written;
+  return { record, pages: written };
 }
 
 /** A published record: a load run's, or the zero profile's. */
