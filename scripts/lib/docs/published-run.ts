@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { UserError } from '../cli.ts';
 import { figureLines } from '../plan/figures.ts';
-import { gitopsChecks, type RunReport } from '../loadtest/report.ts';
+import { checkTable, gitopsChecks, type RunReport } from '../loadtest/report.ts';
 import { ZERO_RECORD, zeroTables, type ZeroResult } from '../loadtest/zero.ts';
 import { serverLines } from '../loadtest/server-figures.ts';
 import { repoPath } from '../paths.ts';
@@ -34,9 +34,7 @@ export function runBlock(name: string, r: RunReport, runs = 'runs'): string {
 /** A run through Flux or Argo CD: its GitOps checks, each with its bound and what was seen. */
 function gitopsTable(r: RunReport): string[] {
   const checks = gitopsChecks(r);
-  if (checks.length === 0) return [];
-  const cell = (t: string) => t.replaceAll('|', '\\|').replaceAll('\n', ' ');
-  return ['', '| | check | bound | observed |', '| --- | --- | --- | --- |', ...checks.map((a) => `| ${a.ok ? '✓' : '✗'} | ${cell(a.name)} | ${cell(a.bound)} | ${cell(a.observed)} |`)];
+  return checks.length === 0 ? [] : ['', ...checkTable(checks)];
 }
 
 /** The pages that may hold a run's figures, each with docs/runs as it links it: README.md and docs/*.md. */
@@ -62,7 +60,7 @@ export async function publishRun(reportDir: string, name: string): Promise<{ rec
   const record = join(RUNS_DIR, json !== undefined ? `${name}.timeline.json` : `${name}.${ZERO_RECORD}`);
   await writeFile(record, json ?? (zero as string));
   if (json !== undefined) await copyFile(join(reportDir, 'chart.svg'), join(RUNS_DIR, `${name}.svg`));
-  const published = await readPublished(name);
+  const published: Published = json !== undefined ? { kind: 'run', report: JSON.parse(json) as RunReport } : { kind: 'zero', result: JSON.parse(zero as string) as ZeroResult };
   const written: string[] = [];
   const block = marked(`run:${name}`);
   for (const { page, runs } of await runPages()) {

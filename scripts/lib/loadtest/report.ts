@@ -29,6 +29,12 @@ export interface RunReport {
   checks?: AssertionResult[];
 }
 
+/** Results as a Markdown table (✓ or ✗, name, bound, observed), a | in a text escaped. */
+export function checkTable(results: AssertionResult[], heading = 'check'): string[] {
+  const cell = (t: string) => t.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return [`| | ${heading} | bound | observed |`, '| --- | --- | --- | --- |', ...results.map((a) => `| ${a.ok ? '✓' : '✗'} | ${cell(a.name)} | ${cell(a.bound)} | ${cell(a.observed)} |`)];
+}
+
 /** Every GitOps check of a run, those made during it and around it, in their numbers' order. */
 export const gitopsChecks = (r: RunReport): AssertionResult[] =>
   [...r.results.filter((a) => a.judges === undefined), ...(r.checks ?? [])].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
@@ -73,7 +79,7 @@ export function markdown(r: RunReport): string {
     ...r.results.map((a) => `| ${a.ok ? '✓' : '✗'} | ${a.name} | ${a.judges ?? 'the GitOps layer'} | ${a.bound} | ${a.observed} |`),
     '',
     ...(r.checks?.length
-      ? ['## GitOps checks around the run', '', '| | check | bound | observed |', '| --- | --- | --- | --- |', ...r.checks.map((a) => `| ${a.ok ? '✓' : '✗'} | ${a.name} | ${a.bound} | ${a.observed} |`), '']
+      ? ['## GitOps checks around the run', '', ...checkTable(r.checks), '']
       : []),
     '## Figures',
     '',

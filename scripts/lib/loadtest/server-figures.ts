@@ -39,10 +39,11 @@ export async function serverFigures(prometheusUrl: string, namespace: string, be
 
 /** The figures as lines of the summary and the log; none for a server that generated nothing. */
 export function serverLines(f: ServerFigures): string[] {
-  const ms = (s: number | null) => (s !== null && Number.isFinite(s) ? `${(s * 1000).toFixed(0)} ms` : 'none');
+  // A record read back holds null where a figure was not measured.
+  const finite = (s: number | null): s is number => s !== null && Number.isFinite(s);
+  const ms = (s: number | null) => (finite(s) ? `${(s * 1000).toFixed(0)} ms` : 'none');
   const values = f.tokensPerSecond.map((v) => v.value).filter(Number.isFinite);
   const peak = values.length > 0 ? Math.max(...values) : Number.NaN;
-  const finite = (s: number | null) => s !== null && Number.isFinite(s);
   if (!finite(f.ttftP50Seconds) && !finite(f.ttftP95Seconds) && !(peak > 0)) return [];
   return [
     `time to first token (the server's vllm:time_to_first_token_seconds over the run): p50 ${ms(f.ttftP50Seconds)}, p95 ${ms(f.ttftP95Seconds)}`,

@@ -8,6 +8,7 @@ import { durationSeconds, labelSelector, type KObject, type ServiceMonitor } fro
 import { waitFor } from '../wait.ts';
 import type { AssertionResult } from './assertions.ts';
 import { runBatch, serveBacklog, type BatchResult } from './batch.ts';
+import { checkTable } from './report.ts';
 import { HPA_SYNC_SECONDS, OBSERVATION_LATENCY_SECONDS } from '../plan/bounds.ts';
 import { targetUrl } from './target.ts';
 import { loadRequestOf } from './request.ts';
@@ -162,9 +163,7 @@ export function zeroTables(r: ZeroResult): string[] {
   return [
     `${r.results.every((a) => a.ok) ? 'All assertions hold.' : `**${r.results.filter((a) => !a.ok).length} assertion(s) failed.**`}`,
     '',
-    '| | assertion | bound | observed |',
-    '| --- | --- | --- | --- |',
-    ...r.results.map((a) => `| ${a.ok ? '✓' : '✗'} | ${a.name} | ${a.bound} | ${a.observed} |`),
+    ...checkTable(r.results, 'assertion'),
     '',
     '| round | to zero | first request at zero to first 200 | pod start | answered | refusals sent again |',
     '| --- | --- | --- | --- | --- | --- |',
