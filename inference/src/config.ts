@@ -118,14 +118,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   return result;
 }
 
+/** What one request costs a slot alone, ms, uniform within ± jitterMs. */
+export interface RequestCost {
+  ms: number;
+  jitterMs: number;
+}
+
+/** A /v1/predict request's cost: INFERENCE_SERVICE_TIME_MS ± INFERENCE_SERVICE_JITTER_MS. */
+export const predictCost = (config: ServiceConfig): RequestCost => ({ ms: config.serviceTimeMs, jitterMs: config.serviceJitterMs });
+
 /**
  * The longest a request can take end to end: a full queue ahead of it, then its own service.
  * In compute mode the running requests share the pod's CPU limit (`limitCores`), so with
- * more slots than cores each one's service stretches by slots / limitCores.
+ * more slots than cores each one's service stretches by slots / limitCores. `cost` is the
+ * request's own (a completion's, from its tokens), the predict route's by default.
  */
-export function longestRequestMs(config: ServiceConfig, limitCores = Number.POSITIVE_INFINITY): number {
+export function longestRequestMs(config: ServiceConfig, limitCores = Number.POSITIVE_INFINITY, cost: RequestCost = predictCost(config)): number {
   const stretch = config.computeMode === 'compute' ? Math.max(1, config.slots / limitCores) : 1;
-  const worst = (config.serviceTimeMs + config.serviceJitterMs) * stretch;
+  const worst = (cost.ms + cost.jitterMs) * stretch;
   const waves = Math.ceil(config.queueLimit / config.slots) + 1;
   return waves * worst;
 }

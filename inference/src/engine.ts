@@ -51,21 +51,39 @@ const WORDS = [' the', ' model', ' answers', ' with', ' tokens', ' at', ' a', ' 
 /** The simulated engine's i-th generated token. */
 export const tokenText = (i: number): string => WORDS[i % WORDS.length] as string;
 
+/** What a completion costs the simulated engine alone, seconds: its prompt's prefill, then each token's decode. */
+export const simulatedSeconds = (costs: { prefillUsPerToken: number; decodeMsPerToken: number }, promptTokens: number, maxTokens: number): number =>
+  (promptTokens * costs.prefillUsPerToken) / 1e6 + (maxTokens * costs.decodeMsPerToken) / 1000;
+
 /**
  * The simulated engine: a GPU server's cost model, a prefill time per prompt token then a
- * decode time per generated token, spent by `work` (asleep, or on a worker's CPU).
+ * decode time per generated token, spent by `work` (asleep, or on a worker's CPU). `paced`
+ * (asleep): each token is due at the sum of the costs before it, so timers' lateness does
+ * not add up over a sequence; on a CPU each token's work is spent in full, as contention
+ * stretches it.
  */
-export function simulatedEngine(costs: { prefillUsPerToken: number; decodeMsPerToken: number }, work: (ms: number) => Promise<unknown>): CompletionEngine {
+export function simulatedEngine(
+  costs: { prefillUsPerToken: number; decodeMsPerToken: number },
+  work: (ms: number) => Promise<unknown>,
+  paced = false,
+  now: () => number = () => performance.now(),
+): CompletionEngine {
   return {
     kind: 'simulated',
     countTokens: approximateTokens,
-    nominalSeconds: ({ promptTokens, maxTokens }) => (promptTokens * costs.prefillUsPerToken) / 1e6 + (maxTokens * costs.decodeMsPerToken) / 1000,
+    nominalSeconds: ({ promptTokens, maxTokens }) => simulatedSeconds(costs, promptTokens, maxTokens),
     // Its tokens never end a sequence: every completion is max_tokens long, ignore_eos or not.
     async generate({ promptTokens, maxTokens }, sink, signal) {
-      await work((promptTokens * costs.prefillUsPerToken) / 1000);
+      const started = now();
+      let due = 0;
+      const spend = (ms: number) => {
+        due += ms;
+        return work(paced ? Math.max(0, due - (now() - started)) : ms);
+      };
+      await spend((promptTokens * costs.prefillUsPerToken) / 1000);
       for (let i = 0; i < maxTokens; i++) {
         if (signal.aborted) return { tokens: i, finishReason: 'abort' };
-        await work(costs.decodeMsPerToken);
+        await spend(costs.decodeMsPerToken);
         sink.token();
         sink.text(tokenText(i));
       }

@@ -107,7 +107,7 @@ export function createInferenceService(
 
   /** A slot's busy time: asleep, as on a GPU, or on a worker's CPU in compute mode. */
   const work = (ms: number): Promise<unknown> => (ms <= 0 ? Promise.resolve() : pool ? pool.run([0], ms) : sleep(ms));
-  const generator = engine ?? simulatedEngine(config, work);
+  const generator = engine ?? simulatedEngine(config, work, !pool);
 
   async function complete(req: IncomingMessage, res: ServerResponse): Promise<number> {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });

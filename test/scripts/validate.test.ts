@@ -118,7 +118,7 @@ const CASES: [string, RegExp][] = [
   ['patch-unparsable', /\[build\] .*patch-unparsable: does not build: trouble configuring builtin PatchTransformer with config: `\npatch: \|-\n {2}kind: HorizontalPodAutoscaler\n(.*\n)+`: unable to parse SM or JSON patch/],
   ['hpa-min-above-max', /HorizontalPodAutoscaler\/inference: minReplicas 5 is above maxReplicas 3$/],
   ['hpa-target-above-slots', /HorizontalPodAutoscaler\/inference: targets 4 inference_concurrency per pod, not below the 4 INFERENCE_SLOTS of Deployment\/inference/],
-  ['grace-too-short', /Deployment\/inference: terminationGracePeriodSeconds 10 is below drain 5 s \+ longest request 1\.2 s \+ shutdown 10 s = 16\.2 s$/],
+  ['grace-too-short', /Deployment\/inference: terminationGracePeriodSeconds 10 is below drain 5 s \+ longest request 1 s \+ shutdown 10 s = 16 s$/],
   ['service-setting-invalid', /Deployment\/inference: the service would refuse to start: INFERENCE_SLOTS must be a whole number, got "many"\.$/],
   ['security-context', /Deployment\/inference: container "inference" does not set allowPrivilegeEscalation: false/],
   ['server-facts-contradicted', /Deployment\/inference: annotation inferscale\.dev\/max-sequences says 256 where the service's INFERENCE_SLOTS is 4$/],

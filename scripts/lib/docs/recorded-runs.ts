@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { profileFromFlags } from '../loadtest/options.ts';
 import { predict } from '../loadtest/predict.ts';
 import type { RunReport } from '../loadtest/report.ts';
+import { withLoadRequest, type LoadRequest } from '../manifests/load-request.ts';
 import type { KObject } from '../manifests/objects.ts';
 import { repoPath } from '../paths.ts';
 import { runEvents } from '../plan/bounds.ts';
@@ -15,6 +16,31 @@ export const RECORDED_PROFILES = ['step', 'ramp', 'spike', 'sawtooth'] as const;
 export const RECORDED_MARKER = 'runs:e2e-recorded';
 /** docs/simulator.md's table: each recorded run beside the simulator's prediction of it. */
 export const PREDICTED_MARKER = 'runs:predicted-vs-observed';
+
+/**
+ * What the recorded runs sent: they were made before the default load became a completion,
+ * on the predict route (INFERENCE_SERVICE_TIME_MS 200 ± 40, the service's defaults), and
+ * scaled on our own concurrency series, not the vLLM preset's.
+ */
+export const RECORDED_REQUEST: LoadRequest = {
+  method: 'POST',
+  path: '/v1/predict',
+  headers: { 'content-type': 'application/json' },
+  bodies: [JSON.stringify({ inputs: [0.1, 0.5, -0.3, 0.9, 0.2, -0.7, 0.4, 0.8] })],
+  timeoutSeconds: 10,
+  shedStatuses: [429],
+};
+const RECORDED_METRIC_NAME = 'inference_concurrency';
+
+/** overlays/local's objects as the recorded runs had them: their request, their HPA metric. */
+export function recordedObjects(objects: KObject[]): KObject[] {
+  return withLoadRequest(objects, RECORDED_REQUEST).map((o) => {
+    if (o.kind !== 'HorizontalPodAutoscaler') return o;
+    const spec = (o as KObject & { spec: { metrics: { type: string; pods?: { metric: { name: string } } }[] } }).spec;
+    const metrics = spec.metrics.map((m) => (m.type === 'Pods' && m.pods ? { ...m, pods: { ...m.pods, metric: { ...m.pods.metric, name: RECORDED_METRIC_NAME } } } : m));
+    return { ...o, spec: { ...spec, metrics } } as KObject;
+  });
+}
 
 export async function readRecorded(name: string): Promise<RunReport> {
   return JSON.parse(await readFile(repoPath('test/fixtures/runs', `${name}.timeline.json`), 'utf8')) as RunReport;
@@ -49,7 +75,7 @@ export async function recordedRuns(): Promise<{ name: string; report: RunReport 
 export async function predictRecorded(objects: KObject[], real: RunReport): Promise<RunReport> {
   const starts = [...real.record.podStarts].sort((a, b) => a - b);
   const { report } = await predict({
-    objects,
+    objects: recordedObjects(objects),
     overlay: 'overlays/local',
     profile: profileFromFlags({ profile: real.record.profile }),
     provider: { relistSeconds: async () => real.pipeline.relistSeconds },

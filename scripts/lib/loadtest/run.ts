@@ -16,6 +16,7 @@ import { findLoadDriver } from './driver-binary.ts';
 import { maxInFlightFor, offeredAt, type Profile } from '../plan/profiles.ts';
 import { serverFigures, serverLines } from './server-figures.ts';
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
+import { withLoadRequest } from '../manifests/load-request.ts';
 import { loadRequestOf, requestUrl, type LoadRequest } from './request.ts';
 import { ClusterRecorder, podStartSeconds } from './recorder.ts';
 import { writeReport, type RunReport } from './report.ts';
@@ -102,13 +103,15 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 
 /** The one load-test entry point (scripts/loadtest.ts and the e2e): the load, timeline, assertions, report. */
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
+  const request = options.request ?? loadRequestOf(options.objects);
   const o: Resolved = {
     ...options,
     // The bounds come from the HPA as it is in the cluster, not from a file: a GitOps commit
-    // may have changed it since the overlay was rendered.
-    objects: await withLiveHpa(options.kc, options.objects),
+    // may have changed it since the overlay was rendered. The Deployment declares the request
+    // the driver sends (a user's file in place of its own), which the plan costs.
+    objects: withLoadRequest(await withLiveHpa(options.kc, options.objects), request),
     driver: await findLoadDriver(options.$, options.log),
-    request: options.request ?? loadRequestOf(options.objects),
+    request,
     targetUrl: await targetUrl(options.provider, options.objects, options.targetUrl),
     relistSeconds: options.relistSeconds ?? (await options.provider.relistSeconds()),
   };

@@ -1,7 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { UserError } from '../cli.ts';
 import type { KObject } from './objects.ts';
-import { serviceConfigOf } from './service-config.ts';
+import { requestCostOf, serviceConfigOf } from './service-config.ts';
 
 // What the tools know of a model server's pod: the requests it runs at once, how many wait
 // before it refuses more, and what one request costs alone. This project's inference service
@@ -50,7 +50,7 @@ const nameOf = (d: Pick<V1Deployment, 'metadata'>): string => `Deployment/${d.me
 export function serverFactsOf(d: V1Deployment): ServerFacts {
   const config = serviceConfigOf(d);
   if (typeof config === 'string') throw new UserError(`${nameOf(d)}'s inference service would not start: ${config}`);
-  if (config) return { slots: config.slots, queueLimit: config.queueLimit, requestMs: config.serviceTimeMs, source: 'service' };
+  if (config) return { slots: config.slots, queueLimit: config.queueLimit, requestMs: requestCostOf(d, config).ms, source: 'service' };
   const annotations = d.metadata?.annotations ?? {};
   const fact = (key: keyof typeof FACT_ANNOTATIONS, min: number): number => {
     const annotation = FACT_ANNOTATIONS[key];

@@ -3,7 +3,7 @@ import type { V1Deployment, V2HorizontalPodAutoscaler, V2HPAScalingRules } from 
 import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
-import { containerCpuOf, serviceConfigOf } from '../manifests/service-config.ts';
+import { containerCpuOf, requestCostOf, serviceConfigOf } from '../manifests/service-config.ts';
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { scaledDeploymentOf, serverFactsOf, type ServerFacts } from '../manifests/server-facts.ts';
 import { sloMsOf } from '../manifests/slo.ts';
@@ -52,7 +52,7 @@ export interface HpaSettings {
 export interface PipelineSettings extends PipelineModel {
   /** Pod creation to Ready, as measured on this cluster. */
   podStartSeconds: number;
-  /** The pod's mean service time, from the Deployment's INFERENCE_SERVICE_TIME_MS, and its jitter (± uniform). */
+  /** The pod's mean service time of the load's request (manifests/service-config.ts's requestCostOf), and its jitter (± uniform). */
   serviceSeconds: number;
   jitterSeconds: number;
   /** INFERENCE_COMPUTE_MODE, and the container's CPU request and limit (cores). */
@@ -86,6 +86,9 @@ export function hpaOf(objects: KObject[]): (V2HorizontalPodAutoscaler & KObject)
   return own ?? (so ? kedaHpa(so) : undefined);
 }
 
+/** A KEDA query for the fleet's requests in flight: ours (the in-flight-seconds integral's rate), or the vLLM preset's gauges. */
+const FLEET_IN_FLIGHT = /^[\s(]*sum\(\s*(rate\(\s*inference_inflight_seconds_total|avg_over_time\(\s*vllm:num_requests_running)\b/;
+
 /** What an External metric stands for, from the rule or the query that serves it. */
 function externalSignals(objects: KObject[], metrics: MetricTarget[]): MetricTarget[] {
   const so = scaledObjectOf(objects);
@@ -93,9 +96,10 @@ function externalSignals(objects: KObject[], metrics: MetricTarget[]): MetricTar
     if (m.type !== 'External') return m;
     const query = so?.spec.triggers[i]?.metadata.query;
     if (query === undefined) return { ...m, signal: 'latency' };
-    // The fleet's requests in flight (the batch backlog beside it is 0 under the load driver, which never retries).
-    if (/^[\s(]*sum\(\s*rate\(\s*inference_inflight_seconds_total\b/.test(query)) return { ...m, signal: 'concurrency' };
-    throw new UserError(`the simulator models a ScaledObject's Prometheus query only as the sum of the rate of inference_inflight_seconds_total; got "${query}".`);
+    // The fleet's requests in flight, ours or the vLLM preset's running + waiting (the batch
+    // backlog beside it is 0 under the load driver, which never retries).
+    if (FLEET_IN_FLIGHT.test(query)) return { ...m, signal: 'concurrency' };
+    throw new UserError(`the simulator models a ScaledObject's Prometheus query only as the fleet's requests in flight (the sum of the rate of inference_inflight_seconds_total, or of vLLM's running and waiting averaged over time); got "${query}".`);
   });
 }
 
@@ -182,12 +186,14 @@ export function pipelineSettings(
       longestRequestSeconds: ((Math.ceil(facts.queueLimit / facts.slots) + 1) * facts.requestMs) / 1000,
     };
   }
+  // Ours: what the load's request costs (a completion's tokens, or the predict route's time).
+  const cost = requestCostOf(deployment as V1Deployment, config);
   return {
     ...common,
-    serviceSeconds: config.serviceTimeMs / 1000,
-    jitterSeconds: config.serviceJitterMs / 1000,
+    serviceSeconds: cost.ms / 1000,
+    jitterSeconds: cost.jitterMs / 1000,
     cpu: { mode: config.computeMode, ...cpu },
-    longestRequestSeconds: longestRequestMs(config, cpu.limitCores) / 1000,
+    longestRequestSeconds: longestRequestMs(config, cpu.limitCores, cost) / 1000,
   };
 }
 

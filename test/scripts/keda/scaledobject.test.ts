@@ -35,7 +35,9 @@ test('replaces the HPA with a ScaledObject that carries its numbers, in its name
   assert.equal(so.spec.advanced?.horizontalPodAutoscalerConfig?.behavior, hpa.spec?.behavior);
   const trigger = so.spec.triggers[0];
   assert.is(trigger?.metadata.threshold, String(hpa.spec?.metrics?.[0]?.pods?.target.averageValue));
-  assert.is(trigger?.metadata.query, `sum(rate(inference_inflight_seconds_total{namespace="${hpa.metadata.namespace}"}[20s]))`);
+  // The vLLM preset's series, as overlays/local's HPA scales on.
+  const ns = hpa.metadata.namespace;
+  assert.is(trigger?.metadata.query, `sum(avg_over_time(vllm:num_requests_running{namespace="${ns}"}[20s])) + sum(avg_over_time(vllm:num_requests_waiting{namespace="${ns}"}[20s]))`);
   assert.is(trigger?.metadata.serverAddress, 'http://127.0.0.1:9090');
   assert.equal(so.spec.fallback?.behavior, 'currentReplicas', 'a failing Prometheus holds the replicas, no drop to a fixed count');
   const rest = (objects: KObject[]) => objects.filter((o) => o.kind !== 'HorizontalPodAutoscaler' && o.kind !== 'ScaledObject');
@@ -82,7 +84,7 @@ test('refuses an HPA beside the ScaledObject, replicas in the Deployment, and a 
   assert.equal(messages([...keda, hpa]), ['scales inference beside ScaledObject/inference, which makes its own HPA for it: the two would fight over the replicas']);
   const withReplicas = keda.map((o) => (o.kind === 'Deployment' ? { ...o, spec: { ...(o.spec as object), replicas: 3 } } : o));
   assert.equal(messages(withReplicas), ['sets spec.replicas (3) but ScaledObject/inference owns the replica count']);
-  const elsewhere = keda.map((o) => (o.kind === 'ScaledObject' ? { ...so, spec: { ...so.spec, triggers: [{ ...so.spec.triggers[0]!, metadata: { ...so.spec.triggers[0]!.metadata, query: 'sum(rate(inference_inflight_seconds_total{namespace="other"}[20s]))' } }] } } : o));
+  const elsewhere = keda.map((o) => (o.kind === 'ScaledObject' ? { ...so, spec: { ...so.spec, triggers: [{ ...so.spec.triggers[0]!, metadata: { ...so.spec.triggers[0]!.metadata, query: 'sum(avg_over_time(vllm:num_requests_running{namespace="other"}[20s]))' } }] } } : o));
   assert.equal(messages(elsewhere), ['trigger 0\'s query selects namespace "other", not the ScaledObject\'s "inferscale": it would read another app\'s pods or none']);
 });
 
@@ -90,7 +92,7 @@ test('scales to zero on work in flight plus the batch backlog, which the host Pr
   const zero = (await renderOverlay(sh, repoPath('overlays/local-zero'))).objects;
   const z = scaledObjectOf(zero) as ScaledObject;
   assert.equal([z.spec.minReplicaCount, z.spec.cooldownPeriod, z.spec.triggers[0]?.metadata.activationThreshold], [0, 60, '0']);
-  assert.is(z.spec.triggers[0]?.metadata.query, '(sum(rate(inference_inflight_seconds_total{namespace="inferscale"}[20s])) or vector(0)) + (sum(inference_batch_backlog{namespace="inferscale"}) or vector(0))');
+  assert.is(z.spec.triggers[0]?.metadata.query, '(sum(avg_over_time(vllm:num_requests_running{namespace="inferscale"}[20s])) + sum(avg_over_time(vllm:num_requests_waiting{namespace="inferscale"}[20s])) or vector(0)) + (sum(inference_batch_backlog{namespace="inferscale"}) or vector(0))');
   assert.equal(hpaSettings(zero).metrics, [{ type: 'External', name: 's0-prometheus', averageValue: 4, signal: 'concurrency' }], 'between 1 and N replicas the same signal');
   assert.is(kedaHpa(z).spec?.minReplicas, 1);
   assert.equal(hostJobs(zero), [{ job_name: 'batch-client/inferscale', scrape_interval: '5s', scrape_timeout: '4s', static_configs: [{ targets: [`127.0.0.1:${BACKLOG_PORT}`], labels: { namespace: 'inferscale' } }] }]);

@@ -18,13 +18,15 @@ import { loadAdapterRules, rateWindowSeconds } from '../../../scripts/lib/monito
 import { ADAPTER_RULES_FILE, repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 import { simulatedRecord } from '../../../scripts/lib/plan/record.ts';
+import { recordedObjects } from '../../../scripts/lib/docs/recorded-runs.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 
 // Timelines, good and broken, checked against the bounds the controller's rules give for
 // the real rendered overlays/local, the embedded cluster's relist and a profile's schedule:
-// a run the rules could produce passes; each broken one fails its own assertion.
+// a run the rules could produce passes; each broken one fails its own assertion. The
+// overlay is as the recorded runs had it (their request and metric), whose shapes these are.
 
-const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+const objects = recordedObjects((await renderOverlay(sh, repoPath('overlays/local'))).objects);
 const [rule] = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
 const hpa: HpaSettings = hpaSettings(objects);
 const relistSeconds = await new LocalProvider({ $: sh, paths: clusterPaths(), log: () => {} }).relistSeconds();

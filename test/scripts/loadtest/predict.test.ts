@@ -44,7 +44,7 @@ predicted('explains the sync nearest a time, and draws the same Poisson arrivals
   const run = (args: string[], sub: string) => runScript('scripts/simulate.ts', [...args, '--report-dir', join(root, sub)], env);
   const explained = await run(['--explain', '60'], 'a');
   assert.is(explained.code, 0, explained.stderr);
-  assert.match(explained.stdout, /^the sync nearest 60 s: \d+\.\d s: \d+ replicas; inference_concurrency [\d.]+ against 4 \(ratio [\d.]+\) proposes \d+; windows → \d+; rates and min\/max → \d+ \(\w+\); set by /m);
+  assert.match(explained.stdout, /^the sync nearest 60 s: \d+\.\d s: \d+ replicas; vllm_requests_in_flight [\d.]+ against 4 \(ratio [\d.]+\) proposes \d+; windows → \d+; rates and min\/max → \d+ \(\w+\); set by /m);
   assert.match(await readFile(join(root, 'a', 'summary.md'), 'utf8'), /## Why the HPA did what it did[\s\S]*\| the scale-down window \|/);
   const [a, b] = await Promise.all([run(['--seed', '7'], 'b'), run(['--seed', '7'], 'c'), run(['--seed', '8'], 'd')]);
   const lines = (out: string) => out.split('\n').filter((l) => !/ in \d+ ms:$|^\//.test(l));

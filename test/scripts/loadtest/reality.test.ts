@@ -12,6 +12,7 @@ import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 import { predict } from '../../../scripts/lib/loadtest/predict.ts';
+import { recordedObjects } from '../../../scripts/lib/docs/recorded-runs.ts';
 
 // The simulator held to real runs: timeline.json of runs on the embedded cluster
 // (test/fixtures/runs, from `npm run e2e -- --profiles step,ramp,spike,sawtooth`), predicted
@@ -19,7 +20,8 @@ import { predict } from '../../../scripts/lib/loadtest/predict.ts';
 
 const TOLERANCE_SECONDS = 15;
 const dir = repoPath('test/fixtures/runs');
-const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+// overlays/local as those runs had it (their request and metric).
+const objects = recordedObjects((await renderOverlay(sh, repoPath('overlays/local'))).objects);
 const reality = suite('the simulator against real runs');
 
 const events = (r: RunReport) => runEvents(r.record.changes, r.hpa.minReplicas);

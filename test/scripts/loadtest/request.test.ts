@@ -23,15 +23,16 @@ const rejects = async (p: Promise<unknown>, message: RegExp) => {
 const withAnnotation = (objects: KObject[], value: string | undefined): KObject[] =>
   objects.map((o) => (o.kind === 'Deployment' ? { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [LOAD_REQUEST_ANNOTATION]: value as string } } } : o));
 
-test('comes from every rendered overlay: the predict route, its JSON body, 429 as shedding', async () => {
+test('comes from every rendered overlay: a completion of the model it serves, 429 as shedding', async () => {
   for (const overlay of ['overlays/local', 'overlays/compare', 'overlays/minikube', 'overlays/cloud']) {
     const { objects } = await renderOverlay(sh, repoPath(overlay));
     const r = loadRequestOf(objects);
     assert.is(r.method, 'POST', overlay);
-    assert.is(r.path, '/v1/predict', overlay);
+    assert.is(r.path, '/v1/completions', overlay);
     assert.equal(r.shedStatuses, [429], overlay);
-    assert.ok(Array.isArray((JSON.parse(r.bodies[0] as string) as { inputs: unknown }).inputs), overlay);
-    assert.is(driverRequest(r, 'http://127.0.0.1:30080/').url, 'http://127.0.0.1:30080/v1/predict');
+    const body = JSON.parse(r.bodies[0] as string) as { model: unknown; max_tokens: unknown };
+    assert.equal([body.model, body.max_tokens], ['inferscale/sim', 10], overlay);
+    assert.is(driverRequest(r, 'http://127.0.0.1:30080/').url, 'http://127.0.0.1:30080/v1/completions');
   }
 });
 

@@ -19,6 +19,7 @@ const facts = suite('the capacity facts of a model server');
 
 facts("take our service's own settings, and every other server's from its preset's annotations", async () => {
   const ours = await renderOverlay(sh, repoPath('overlays/cloud'));
+  // A request is the load's completion: 10 prompt tokens at 1 ms, 10 generated at 19 ms.
   assert.equal(serverFactsOf(scaledDeploymentOf(ours.objects)!), { slots: 4, queueLimit: 16, requestMs: 200, source: 'service' });
   const { objects } = await renderOverlay(sh, repoPath('overlays/servers/vllm'));
   assert.equal(serverFactsOf(scaledDeploymentOf(objects)!), { slots: 256, queueLimit: 1024, requestMs: 2000, source: 'annotations' });
