@@ -6,6 +6,7 @@ import { predict } from '../loadtest/predict.ts';
 import type { RunReport } from '../loadtest/report.ts';
 import { withLoadRequest, type LoadRequest } from '../manifests/load-request.ts';
 import type { KObject } from '../manifests/objects.ts';
+import { averagesGauges, ruleFor, type AdapterRule } from '../monitoring/adapter-rules.ts';
 import { repoPath } from '../paths.ts';
 import { runEvents } from '../plan/bounds.ts';
 
@@ -18,9 +19,9 @@ export const RECORDED_MARKER = 'runs:e2e-recorded';
 export const PREDICTED_MARKER = 'runs:predicted-vs-observed';
 
 /**
- * What the recorded runs sent: they were made before the default load became a completion,
- * on the predict route (INFERENCE_SERVICE_TIME_MS 200 ± 40, the service's defaults), and
- * scaled on our own concurrency series, not the vLLM preset's.
+ * What the recorded runs on our own concurrency series sent: they were made before the
+ * default load became a completion, on the predict route (INFERENCE_SERVICE_TIME_MS 200 ± 40,
+ * the service's defaults). Those on the vLLM preset (vllm-*) ran today's overlay.
  */
 export const RECORDED_REQUEST: LoadRequest = {
   method: 'POST',
@@ -32,14 +33,21 @@ export const RECORDED_REQUEST: LoadRequest = {
 };
 const RECORDED_METRIC_NAME = 'inference_concurrency';
 
-/** overlays/local's objects as the recorded runs had them: their request, their HPA metric. */
-export function recordedObjects(objects: KObject[]): KObject[] {
+/** overlays/local's objects as a recorded run had them: on our concurrency series, its request and metric; on the vLLM preset, as they are. */
+export function recordedObjects(objects: KObject[], real: { hpa: { metric: string } }): KObject[] {
+  if (real.hpa.metric !== RECORDED_METRIC_NAME) return objects;
   return withLoadRequest(objects, RECORDED_REQUEST).map((o) => {
     if (o.kind !== 'HorizontalPodAutoscaler') return o;
     const spec = (o as KObject & { spec: { metrics: { type: string; pods?: { metric: { name: string } } }[] } }).spec;
     const metrics = spec.metrics.map((m) => (m.type === 'Pods' && m.pods ? { ...m, pods: { ...m.pods, metric: { ...m.pods.metric, name: RECORDED_METRIC_NAME } } } : m));
     return { ...o, spec: { ...spec, metrics } } as KObject;
   });
+}
+
+/** Whether a recorded run's rule averaged sampled gauges: as its record says, or (a record from before it said) as its metric's rule does. */
+export function recordedReadsGauges(real: Pick<RunReport, 'hpa' | 'pipeline'>, rules: AdapterRule[]): boolean {
+  const rule = ruleFor(rules, real.hpa.metric);
+  return real.pipeline.averagesGauges ?? (rule ? averagesGauges(rule) : false);
 }
 
 export async function readRecorded(name: string): Promise<RunReport> {
@@ -75,7 +83,7 @@ export async function recordedRuns(): Promise<{ name: string; report: RunReport 
 export async function predictRecorded(objects: KObject[], real: RunReport): Promise<RunReport> {
   const starts = [...real.record.podStarts].sort((a, b) => a - b);
   const { report } = await predict({
-    objects: recordedObjects(objects),
+    objects: recordedObjects(objects, real),
     overlay: 'overlays/local',
     profile: profileFromFlags({ profile: real.record.profile }),
     provider: { relistSeconds: async () => real.pipeline.relistSeconds },

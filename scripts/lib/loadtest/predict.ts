@@ -1,12 +1,12 @@
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { checkRun } from './assertions.ts';
-import { hpaSettings, planRun, simulateAt, sizedLine, sizedProfile, type HpaSettings } from '../plan/bounds.ts';
+import { hpaSettings, planRun, simulateAt, sizedLine, sizedProfile, type HpaSettings, type MeasuredPipeline } from '../plan/bounds.ts';
 import { computeFigures } from '../plan/figures.ts';
 import { offeredAt, type Profile } from '../plan/profiles.ts';
 import { writeReport, type RunReport } from './report.ts';
 import type { KObject } from '../manifests/objects.ts';
-import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
+import { averagesGauges, loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import { simulatedRecord } from '../plan/record.ts';
 import type { Decision } from '../simulate/controller.ts';
@@ -36,11 +36,11 @@ export interface PredictOptions {
 }
 
 /** What a prediction measures the overlay's pipeline with: the rule's rate window, the provider's relist, the pod start. */
-export async function measuredPipeline(o: Pick<PredictOptions, 'objects' | 'provider' | 'podStartSeconds'>): Promise<{ hpa: HpaSettings; measured: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number } }> {
+export async function measuredPipeline(o: Pick<PredictOptions, 'objects' | 'provider' | 'podStartSeconds'>): Promise<{ hpa: HpaSettings; measured: MeasuredPipeline }> {
   const hpa = hpaSettings(o.objects);
   const rule = ruleFor(await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)), hpa.metric);
   if (!rule) throw new UserError(`no rule in ${ADAPTER_RULES_FILE} serves ${hpa.metric}, the metric the HPA scales on.`);
-  return { hpa, measured: { rateWindowSeconds: rateWindowSeconds(rule), relistSeconds: await o.provider.relistSeconds(), podStartSeconds: o.podStartSeconds } };
+  return { hpa, measured: { rateWindowSeconds: rateWindowSeconds(rule), averagesGauges: averagesGauges(rule), relistSeconds: await o.provider.relistSeconds(), podStartSeconds: o.podStartSeconds } };
 }
 
 export async function predict(o: PredictOptions): Promise<{ report: RunReport; files: { json: string; md: string; svg: string }; decisions: Decision[] }> {

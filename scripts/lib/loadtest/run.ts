@@ -4,11 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { labelSelector, type KObject } from '../manifests/objects.ts';
 import { UserError } from '../cli.ts';
 import { errorSentence, waitFor } from '../wait.ts';
-import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
+import { averagesGauges, loadAdapterRules, rateWindowSeconds, ruleFor } from '../monitoring/adapter-rules.ts';
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import type { Sh } from '../shell.ts';
-import { checkRun, PREDICTION_MEASURED, predictionAssertion, type AssertionResult } from './assertions.ts';
+import { checkRun, PREDICTION_MEASURED, predictionAssertion, ruleReading, type AssertionResult } from './assertions.ts';
 import { HPA_SYNC_SECONDS, hpaOf, hpaSettings, planRun, sizedLine, sizedProfile } from '../plan/bounds.ts';
 import { computeFigures, figureLines, type Figures } from '../plan/figures.ts';
 import { LoadResults, runDriver } from './driver.ts';
@@ -134,7 +134,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   // The bounds before the run say how long it must be observed: the profile is held at its
   // last rate until then. The pod start is the current pods' own, until the run measures it.
   const podStartBefore = await podStartSeconds(o.kc, namespace, podSelector);
-  const measuredBefore = { rateWindowSeconds: rateWindow, relistSeconds: o.relistSeconds, podStartSeconds: podStartBefore };
+  const measuredBefore = { rateWindowSeconds: rateWindow, averagesGauges: averagesGauges(rule), relistSeconds: o.relistSeconds, podStartSeconds: podStartBefore };
   const { profile: asked, scale } = sizedProfile(o.objects, options.profile, measuredBefore, o.scaleToCapacity);
   if (scale !== undefined) o.log(sizedLine(asked, scale));
   // Planned once, before the load: the bounds it is judged by and the prediction, from one sweep.
@@ -258,7 +258,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   }
   if (!results.some((a) => a.judges === 'prediction')) {
     const seen = predictionAssertion(record, hpa, pipe, prediction);
-    const why = calibrated ? `a calibrated server (${CAPACITY_ANNOTATION}), whose prediction error is not measured yet` : `this schedule (its error is measured for ${PREDICTION_MEASURED.join(', ')})`;
+    const measured = PREDICTION_MEASURED[ruleReading(pipe)];
+    const reading = ruleReading(pipe) === 'gauges' ? ' on a rule of sampled gauges' : '';
+    const why = calibrated
+      ? `a calibrated server (${CAPACITY_ANNOTATION}), whose prediction error is not measured yet`
+      : `this schedule${reading} (its error is measured for ${measured.length ? measured.join(', ') : 'no profile yet'})`;
     o.log(`· the prediction, a figure for ${why}; --gate-prediction holds a run to it: ${seen.observed} against ${seen.bound}`);
   }
   for (const line of [...figureLines(figures, pipe, hpa.minReplicas), ...(server ? serverLines(server) : [])]) o.log(line);

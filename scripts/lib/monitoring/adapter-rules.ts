@@ -80,6 +80,9 @@ export function rateWindowSeconds(rule: AdapterRule): number {
   return durationSeconds(m[1]);
 }
 
+/** Whether a rule averages sampled gauges (avg_over_time), as the server presets' do, rather than taking a counter's rate(). */
+export const averagesGauges = (rule: AdapterRule): boolean => /\bavg_over_time\(/.test(rule.metricsQuery);
+
 export function ruleFor(rules: AdapterRule[], metric: string): AdapterRule | undefined {
   return rules.find((r) => servedName(r) === metric);
 }

@@ -48,6 +48,15 @@ export interface HpaSettings {
   scaleDown: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
 }
 
+/** What a run measures of its pipeline before it is planned: the rule's window and kind (from the adapter rule), the adapter's relist, the pods' start. */
+export interface MeasuredPipeline {
+  rateWindowSeconds: number;
+  relistSeconds: number;
+  podStartSeconds: number;
+  /** The rule averages sampled gauges (avg_over_time) rather than a counter's rate(). */
+  averagesGauges?: boolean;
+}
+
 /** The pipeline as the simulator models it (its timings: simulate/run.ts's PipelineModel) and the pods it feeds. */
 export interface PipelineSettings extends PipelineModel {
   /** Pod creation to Ready, as measured on this cluster. */
@@ -145,7 +154,7 @@ function cpuOf(objects: KObject[]): { requestCores: number; limitCores: number }
 
 export function pipelineSettings(
   objects: KObject[],
-  opts: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number },
+  opts: MeasuredPipeline,
 ): PipelineSettings {
   const sm = objects.find((o) => o.kind === 'ServiceMonitor') as ServiceMonitor | undefined;
   const interval = sm?.spec.endpoints?.[0]?.interval;
@@ -159,6 +168,7 @@ export function pipelineSettings(
   const common = {
     scrapeSeconds: durationSeconds(interval),
     rateWindowSeconds: opts.rateWindowSeconds,
+    averagesGauges: opts.averagesGauges ?? false,
     relistSeconds: opts.relistSeconds,
     syncSeconds: HPA_SYNC_SECONDS,
     cpuWindowSeconds: CPU_WINDOW_SECONDS,
@@ -496,7 +506,7 @@ export interface RunPlan extends RunBounds {
  * observing), the bounds and the prediction both come from that sweep. With `fixedSchedule`
  * the driver sends the schedule as asked and nothing after its end.
  */
-export function planRun(objects: KObject[], hpa: HpaSettings, asked: Profile, measured: { rateWindowSeconds: number; relistSeconds: number; podStartSeconds: number }, o: { fixedSchedule?: boolean } = {}): RunPlan {
+export function planRun(objects: KObject[], hpa: HpaSettings, asked: Profile, measured: MeasuredPipeline, o: { fixedSchedule?: boolean } = {}): RunPlan {
   const pipe = pipelineSettings(objects, measured);
   const capacity = minReplicasCapacity(hpa, pipe);
   const horizon = planHorizon(hpa, pipe, asked.endAt);

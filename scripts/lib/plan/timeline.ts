@@ -76,7 +76,7 @@ export function around(record: RunRecord, t: number, before = 10, after = 10): s
       `${s.t.toFixed(0).padStart(6)}  ${String(s.replicas).padStart(8)} ${String(s.desired).padStart(7)} ${String(s.ready).padStart(5)}  ${
         Number.isFinite(s.metric) ? s.metric.toFixed(2).padStart(6) : '   n/a'
       } ${s.offered.toFixed(0).padStart(7)} ${s.achieved.toFixed(0).padStart(8)} ${String(s.errors).padStart(6)} ${String(s.shed).padStart(6)}  ${
-        Number.isFinite(s.p95) ? (s.p95 * 1000).toFixed(0).padStart(6) : '   n/a'
+        Number.isFinite(s.p95) ? s.p95.toFixed(0).padStart(6) : '   n/a'
       }`,
   );
   return [header, ...lines].join('\n');

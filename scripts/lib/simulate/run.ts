@@ -31,6 +31,12 @@ export interface PipelineModel {
   syncSeconds: number;
   /** metrics-server's resolution: the CPU a pod reports is its mean over this window. */
   cpuWindowSeconds: number;
+  /**
+   * The rule averages a gauge of requests in flight sampled at each scrape (avg_over_time, as
+   * the server presets' rules do), instead of the rate() of an in-flight-seconds counter:
+   * what the metric reads is the concurrency at the scrapes in the window, not its integral.
+   */
+  averagesGauges?: boolean;
 }
 
 export interface Phases {
@@ -88,8 +94,8 @@ interface Pod {
   demandBase?: number;
   /** When the adapter has listed its series (a relist after it appeared). */
   listedFrom: number;
-  /** Its own scrapes of the per-pod in-flight-seconds counter (value) and demand-seconds counter, at its own offset. */
-  scrapes: { at: number; value: number; demand: number }[];
+  /** Its own scrapes of the per-pod in-flight-seconds counter (value), demand-seconds counter and in-flight gauge, at its own offset. */
+  scrapes: { at: number; value: number; demand: number; gauge: number }[];
   nextScrape: number;
 }
 
@@ -247,7 +253,7 @@ export function simulate(
     }
     for (const pod of fleet) {
       if (t + 1e-9 < pod.nextScrape) continue;
-      pod.scrapes.push({ at: t, value: inflightSeconds, demand: demandSeconds });
+      pod.scrapes.push({ at: t, value: inflightSeconds, demand: demandSeconds, gauge: inFlight / Math.max(1, ready) });
       pod.nextScrape += S;
     }
     if (t + 1e-9 >= nextSync) {
@@ -258,7 +264,10 @@ export function simulate(
       // first scrape after it turned Ready.
       const podRate = (pod: Pod, counter: 'value' | 'demand' = 'value'): number | undefined => {
         const base = counter === 'demand' ? (pod.demandBase ?? 0) : (pod.base ?? 0);
-        const own = pod.scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt).map((s) => ({ at: s.at, value: s[counter] - base }));
+        const inWindow = pod.scrapes.filter((s) => s.at > t - W && s.at <= t && s.at >= pod.readyAt);
+        // A gauge's avg_over_time: the mean of its samples in the window, one is enough.
+        if (counter === 'value' && pipe.averagesGauges) return inWindow.length ? Math.round((inWindow.reduce((a, s) => a + s.gauge, 0) / inWindow.length) * 1000) / 1000 : undefined;
+        const own = inWindow.map((s) => ({ at: s.at, value: s[counter] - base }));
         const rate = promRate(own, t, W);
         return rate === undefined ? undefined : Math.round(rate * 1000) / 1000;
       };

@@ -18,7 +18,7 @@ import { loadAdapterRules, rateWindowSeconds } from '../../../scripts/lib/monito
 import { ADAPTER_RULES_FILE, repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 import { simulatedRecord } from '../../../scripts/lib/plan/record.ts';
-import { recordedObjects } from '../../../scripts/lib/docs/recorded-runs.ts';
+import { recordedObjects, recordedReadsGauges } from '../../../scripts/lib/docs/recorded-runs.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 
 // Timelines, good and broken, checked against the bounds the controller's rules give for
@@ -26,8 +26,10 @@ import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 // a run the rules could produce passes; each broken one fails its own assertion. The
 // overlay is as the recorded runs had it (their request and metric), whose shapes these are.
 
-const objects = recordedObjects((await renderOverlay(sh, repoPath('overlays/local'))).objects);
-const [rule] = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
+const rendered = (await renderOverlay(sh, repoPath('overlays/local'))).objects;
+const objects = recordedObjects(rendered, { hpa: { metric: 'inference_concurrency' } });
+const rules = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
+const [rule] = rules;
 const hpa: HpaSettings = hpaSettings(objects);
 const relistSeconds = await new LocalProvider({ $: sh, paths: clusterPaths(), log: () => {} }).relistSeconds();
 const measured = { rateWindowSeconds: rateWindowSeconds(rule!), relistSeconds, podStartSeconds: 2 };
@@ -215,11 +217,14 @@ assertions('pass every real run recorded in the fixtures, with the bounds and th
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) {
     const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
     const starts = [...real.record.podStarts].sort((x, y) => x - y);
-    const m = { ...measured, relistSeconds: real.pipeline.relistSeconds, podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds };
+    // The overlay as the run had it, and its rule's kind.
+    const ran = recordedObjects(rendered, real);
+    const h = hpaSettings(ran);
+    const m = { ...measured, averagesGauges: recordedReadsGauges(real, rules), relistSeconds: real.pipeline.relistSeconds, podStartSeconds: starts[Math.floor(starts.length / 2)] ?? real.pipeline.podStartSeconds };
     const base = real.record.schedule ? recordedProfile(real.record.profile, real.record.schedule) : profileFromFlags({ profile: real.record.profile });
     // A run of --stages recorded its schedule as it sent it, its tail included.
-    const plan = planRun(objects, hpa, base, m, { fixedSchedule: real.record.schedule !== undefined });
-    const results = checkRun(real.record, hpa, plan.bounds, plan.pipe, plan.prediction, { decisions: reconstructDecisions(real.record, hpa, plan.pipe) });
+    const plan = planRun(ran, h, base, m, { fixedSchedule: real.record.schedule !== undefined });
+    const results = checkRun(real.record, h, plan.bounds, plan.pipe, plan.prediction, { decisions: reconstructDecisions(real.record, h, plan.pipe) });
     assert.equal(results.filter((r) => !r.ok).map((r) => `${file}: ${r.name}: ${r.observed} (bound: ${r.bound})`), []);
   }
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PREDICTION_MEASURED } from '../../../scripts/lib/loadtest/assertions.ts';
+import { PREDICTION_MEASURED, predictionGated, ruleReading } from '../../../scripts/lib/loadtest/assertions.ts';
 import { runEvents } from '../../../scripts/lib/plan/bounds.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { recordedProfile } from '../../../scripts/lib/plan/profiles.ts';
@@ -12,7 +12,9 @@ import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 import { predict } from '../../../scripts/lib/loadtest/predict.ts';
-import { recordedObjects } from '../../../scripts/lib/docs/recorded-runs.ts';
+import { recordedObjects, recordedReadsGauges } from '../../../scripts/lib/docs/recorded-runs.ts';
+import { loadAdapterRules } from '../../../scripts/lib/monitoring/adapter-rules.ts';
+import { ADAPTER_RULES_FILE } from '../../../scripts/lib/paths.ts';
 
 // The simulator held to real runs: timeline.json of runs on the embedded cluster
 // (test/fixtures/runs, from `npm run e2e -- --profiles step,ramp,spike,sawtooth`), predicted
@@ -20,8 +22,8 @@ import { recordedObjects } from '../../../scripts/lib/docs/recorded-runs.ts';
 
 const TOLERANCE_SECONDS = 15;
 const dir = repoPath('test/fixtures/runs');
-// overlays/local as those runs had it (their request and metric).
-const objects = recordedObjects((await renderOverlay(sh, repoPath('overlays/local'))).objects);
+const rendered = (await renderOverlay(sh, repoPath('overlays/local'))).objects;
+const rules = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
 const reality = suite('the simulator against real runs');
 
 const events = (r: RunReport) => runEvents(r.record.changes, r.hpa.minReplicas);
@@ -31,13 +33,14 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json
   // The built-in profiles gate on the prediction: their real runs are held to it. A user's
   // stages are judged by the rules and the outcome bounds (the assertions test); their
   // prediction error is printed, not held.
-  const gated = PREDICTION_MEASURED.includes(real.record.profile as (typeof PREDICTION_MEASURED)[number]);
+  const gated = predictionGated(real.record.profile, { averagesGauges: recordedReadsGauges(real, rules) });
   reality(`predicts the real ${file.replace('.timeline.json', '')} run${gated ? ` within ${TOLERANCE_SECONDS} s and one replica` : ', and says by how much it missed'}`, async () => {
     const starts = [...real.record.podStarts].sort((a, b) => a - b);
     const schedule = real.record.schedule;
     const profile = schedule ? recordedProfile(real.record.profile, schedule) : profileFromFlags({ profile: real.record.profile });
     const { report } = await predict({
-      objects,
+      // overlays/local as the run had it (its request and metric).
+      objects: recordedObjects(rendered, real),
       overlay: 'overlays/local',
       profile,
       provider: { relistSeconds: async () => real.pipeline.relistSeconds },
@@ -60,10 +63,15 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json
   });
 }
 
-reality('gates runs only on the profiles whose error these real runs measure', async () => {
+reality('gates runs only on the profiles whose error these real runs measure, on the kind of rule they ran', async () => {
   const measured = new Set<string>();
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) measured.add((JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport).record.profile);
-  for (const profile of PREDICTION_MEASURED) assert.ok(measured.has(profile), `${profile} gates on the prediction with no real run measuring its error`);
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.timeline.json'))) {
+    const real = JSON.parse(await readFile(join(dir, file), 'utf8')) as RunReport;
+    measured.add(`${ruleReading({ averagesGauges: recordedReadsGauges(real, rules) })} ${real.record.profile}`);
+  }
+  for (const [reading, profiles] of Object.entries(PREDICTION_MEASURED)) {
+    for (const profile of profiles) assert.ok(measured.has(`${reading} ${profile}`), `${profile} on a ${reading} rule gates on the prediction with no real run measuring its error`);
+  }
 });
 
 reality.run();
