@@ -10,7 +10,8 @@ import { componentDir, prometheusComponent } from '../../scripts/lib/cluster/emb
 import { podMetricValues } from '../../scripts/lib/kube/custom-metrics.ts';
 import { loadKubeConfig } from '../../scripts/lib/kube/client.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
-import { loadAdapterRules, rateWindowSeconds } from '../../scripts/lib/monitoring/adapter-rules.ts';
+import { loadAdapterRules, rateWindowSeconds, ruleFor } from '../../scripts/lib/monitoring/adapter-rules.ts';
+import { hpaSettings } from '../../scripts/lib/plan/bounds.ts';
 import { renderOverlay } from '../../scripts/lib/manifests/render.ts';
 import { durationSeconds, nodePortOf, type KObject } from '../../scripts/lib/manifests/objects.ts';
 import { ADAPTER_RULES_FILE, REPO_ROOT, repoPath } from '../../scripts/lib/paths.ts';
@@ -23,14 +24,16 @@ import { predict } from '../helpers/http.ts';
 
 const paths = clusterPaths();
 const NS = 'inferscale';
-const METRIC = 'inference_concurrency';
 const SELECTOR = 'app.kubernetes.io/name=inference';
 
 const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
+// The metric overlays/local's HPA scales on (the vLLM preset's) and its rule's window.
+const METRIC = hpaSettings(objects).metric;
+const rules = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
 const sm = objects.find((o) => o.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: { interval: string }[] } };
 const scrapeSeconds = durationSeconds(sm.spec.endpoints[0]!.interval);
 const HTTP_PORT = nodePortOf(objects, 'http') ?? 0;
-const windowSeconds = rateWindowSeconds((await loadAdapterRules(repoPath(ADAPTER_RULES_FILE)))[0]!);
+const windowSeconds = rateWindowSeconds(ruleFor(rules, METRIC)!);
 
 /**
  * What a dry run must not change: resourceVersion of the objects without a status, and
@@ -332,12 +335,12 @@ pipeline('says in words that the metric is unavailable when Prometheus stops, ke
   });
   const status = await runScript('scripts/status.ts', ['--overlay', 'overlays/local']);
   assert.is(status.code, 1);
-  assert.match(status.stdout, /✗ the metric inference_concurrency is unavailable: /);
+  assert.match(status.stdout, new RegExp(`✗ the metric ${METRIC} is unavailable: `));
   assert.match(status.stdout, /✗ HorizontalPodAutoscaler\/inference is not scaling; it keeps its \d+ current, \d+ desired replicas\. It says: .*ScalingActive=False/);
   const t0 = Date.now();
   const failed = await reconcile('--timeout', '10');
   assert.is(failed.code, 1);
-  assert.match(failed.stderr, /error: overlays\/local is applied but not healthy: .*metric inference_concurrency: not served/);
+  assert.match(failed.stderr, new RegExp(`error: overlays/local is applied but not healthy: .*metric ${METRIC}: not served`));
   assert.ok(Date.now() - t0 < 60_000, 'reconcile gave up within its timeouts');
   assert.is((await apps.readNamespacedDeployment({ name: 'inference', namespace: NS })).spec?.replicas, before, 'replicas stay as they were');
 
@@ -358,7 +361,7 @@ pipeline('freezes scaling when prometheus-adapter stops, and still tears down', 
   });
   const status = await runScript('scripts/status.ts', ['--overlay', 'overlays/local']);
   assert.is(status.code, 1);
-  assert.match(status.stdout, /✗ the metric inference_concurrency is unavailable/);
+  assert.match(status.stdout, new RegExp(`✗ the metric ${METRIC} is unavailable`));
   const down = await runScript('scripts/teardown.ts', []);
   assert.is(down.code, 0, down.stderr);
   assert.match(down.stderr, /the embedded cluster is down/);

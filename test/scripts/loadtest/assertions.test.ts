@@ -202,6 +202,39 @@ assertions('judge the false failure the old bound reported as what it was, a cor
   assert.match(early.observed, /at the sync of 88\.[01] s \(read inference_concurrency 2\.80 on 8 replicas\) the rules give 8, the cluster set 6/, early.observed);
 });
 
+/**
+ * The second false failure (issue text: Run B, a user's own schedule on overlays/local): the
+ * first decrease came at 151.1 s, 0.9 s before the old bound's "no decrease before 152.0 s".
+ * Reconstructed: 2 pods read 8.0 at 46.1 s (to 4), 4 read 5.2 at 61.1 s (to 6), 6 held 3.6
+ * (inside the tolerance) to 106.1 s, then the load fell and 6 read 2.6 (4 at the target, who then read 3.9);
+ * the sync of 151.1 s is the first whose 45 s window no longer keeps the 6 of 106.1 s.
+ */
+function runBShape(decreaseAt = 151.1): RunRecord {
+  const syncs = Array.from({ length: 12 }, (_, i) => Math.round((16.1 + 15 * i) * 10) / 10);
+  // [the desired count the rules give, what the HPA read per pod]: after the fall, 15.6 in flight (2.6 on 6, 3.9 on 4).
+  const read = (t: number): [number, number] => (t < 46 ? [2, 1.0] : t < 61 ? [4, 8.0] : t < 76 ? [6, 5.2] : t <= 106.1 ? [6, 3.6] : t <= decreaseAt ? [4, 2.6] : [4, 3.9]);
+  const changes = [{ t: 46.1, from: 2, to: 4 }, { t: 61.1, from: 4, to: 6 }, { t: decreaseAt, from: 6, to: 4 }];
+  // The status's desired count is the controller's after its windows: 6 until the decrease.
+  const hpaStatus = syncs.map((t) => ({ t: t + 0.05, desired: t > 106.1 && t < decreaseAt ? 6 : read(t)[0], metrics: [read(t)[1]] }));
+  const samples = Array.from({ length: 200 }, (_, t) => {
+    const replicas = [...changes].reverse().find((c) => c.t <= t)?.to ?? 2;
+    const last = [...changes].reverse().find((c) => c.t <= t);
+    const ready = last && last.to > last.from && t - last.t < 3 ? last.from : replicas;
+    return { t, replicas, desired: replicas, ready, metric: Number.NaN, offered: 0, achieved: 0, errors: 0, shed: 0, p50: 0, p95: 0, p99: 0 };
+  });
+  return { profile: 'stages', stepAt: 30, dropAt: 110, endAt: 200, samples, changes, requests: { total: 1, failed: 0, shed: 0, notSent: 0, underSlo: 1 }, podStarts: [3], hpaStatus };
+}
+
+assertions('judge the second false failure (a decrease 0.9 s before the old bound) a correct controller, and the same decrease a sync early a broken rule', () => {
+  const judge = (record: RunRecord) => rulesAssertion(record, reconstructDecisions(record, hpa, pipe));
+  const asReported = judge(runBShape());
+  assert.ok(asReported.ok, asReported.observed);
+  assert.match(asReported.observed, /^(\d+) of \1 syncs$/, asReported.observed);
+  const early = judge(runBShape(136.1));
+  assert.not.ok(early.ok, early.observed);
+  assert.match(early.observed, /at the sync of 136\.[0-2] s \(read inference_concurrency 2\.60 on 6 replicas\) the rules give 6, the cluster set 4/, early.observed);
+});
+
 assertions('ask a load that never gets quiet for minReplicas for no return, and still judge one that is', () => {
   const run = goodRun();
   const stayed = withChanges(run, run.changes.filter((c) => c.to > c.from));
