@@ -135,14 +135,15 @@ export async function loadRuns(dir: string, scenarios: readonly Scenario[], poli
       const observed = join(dir, name, 'timeline.json');
       const started = await stat(join(dir, 'overlays', name, 'kustomization.yaml')).catch(() => undefined);
       const ended = await stat(observed).catch(() => undefined);
-      if (!started || !ended) continue;
-      first = Math.min(first, started.mtimeMs);
+      if (!ended) continue;
+      // A folder kept without its overlays (docs/side-by-side) has no start: its minutes are unknown.
+      first = Math.min(first, started?.mtimeMs ?? Number.NaN);
       last = Math.max(last, ended.mtimeMs);
       const read = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as RunReport;
       // The why table rebuilt from what the run recorded, by today's rules.
       const real = await read(observed);
       const decisions = real.record.hpaStatus ? reconstructDecisions(real.record, real.hpa, real.pipeline) : real.decisions;
-      runs.push({ policy, scenario, overlay: join(dir, 'overlays', name), observed: { ...real, decisions }, predicted: await read(join(dir, `${name}-predicted`, 'timeline.json')), minutes: (ended.mtimeMs - started.mtimeMs) / 60_000 });
+      runs.push({ policy, scenario, overlay: join(dir, 'overlays', name), observed: { ...real, decisions }, predicted: await read(join(dir, `${name}-predicted`, 'timeline.json')), minutes: started ? (ended.mtimeMs - started.mtimeMs) / 60_000 : Number.NaN });
     }
   }
   if (runs.length === 0) throw new UserError(`${dir} holds no comparison runs (no <scenario>-<policy>/timeline.json); run scripts/compare.ts first.`);

@@ -1,0 +1,99 @@
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../cli.ts';
+import { claimLines, sleepClaims } from '../compare/claims.ts';
+import { POLICIES, REFERENCE_POLICY, SCENARIOS, writeRunOverlay, type Scenario } from '../compare/policies.ts';
+import { loadRuns, policyFigures, row, TABLE_HEAD } from '../compare/report.ts';
+import { renderOverlay } from '../manifests/render.ts';
+import { repoPath } from '../paths.ts';
+import { hpaSettings, type HpaSettings } from '../plan/bounds.ts';
+import { sh } from '../shell.ts';
+import { marked } from './markers.ts';
+
+// A policy comparison kept in the docs with its records (each policy's observed and
+// predicted timeline.json, as scripts/compare.ts wrote them): docs/why.md's tables and claims
+// are written from those records by the code, never typed, and a test holds them to it.
+
+/** The comparisons the docs keep, each a folder scripts/compare.ts wrote: the last side-by-side one CI ran. */
+export const KEPT_COMPARISONS = ['docs/side-by-side'] as const;
+/** The page that shows them. */
+export const WHY_PAGE = 'docs/why.md';
+
+export const tableMarker = (dir: string, scenario: Scenario) => `compare:${dir.replace(/^docs\//, '')}:${scenario}`;
+export const claimsMarker = (dir: string) => `compare:${dir.replace(/^docs\//, '')}:claims`;
+
+/** The HPA whose target counts the oracle's replicas, as scripts/compare.ts renders it. */
+export async function referenceHpa(): Promise<HpaSettings> {
+  // kustomize takes only relative paths: the reference overlay is written inside the repository.
+  await mkdir(repoPath('reports'), { recursive: true });
+  const dir = await mkdtemp(repoPath('reports', '.reference-'));
+  try {
+    return hpaSettings((await renderOverlay(sh, await writeRunOverlay(dir, REFERENCE_POLICY, 'sleep'))).objects);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Each block a kept comparison writes into the page: a table per scenario it ran, and its claims. */
+export async function comparisonBlocks(dir: string, reference: HpaSettings): Promise<Map<string, string>> {
+  const { runs } = await loadRuns(repoPath(dir), SCENARIOS, POLICIES);
+  const blocks = new Map<string, string>();
+  for (const scenario of SCENARIOS) {
+    const these = runs.filter((r) => r.scenario === scenario);
+    if (these.length === 0) continue;
+    const rows = these.map((r) => row(r.policy, policyFigures(r.observed, reference), policyFigures(r.predicted, reference)));
+    blocks.set(tableMarker(dir, scenario), [`From [${dir.replace(/^docs\//, '')}](${dir.replace(/^docs\//, '')}/compare.md)'s records, observed (predicted):`, '', ...TABLE_HEAD, ...rows].join('\n'));
+  }
+  const claims = claimLines(sleepClaims(runs, reference));
+  if (claims.length > 0) blocks.set(claimsMarker(dir), ['```', ...claims, '```'].join('\n'));
+  return blocks;
+}
+
+/**
+ * Keeps a comparison scripts/compare.ts wrote (`from`) under docs/<as>: its compare.md and
+ * charts, and each run's observed and predicted timeline.json (not the raw results).
+ */
+export async function keepComparison(from: string, as: string): Promise<string> {
+  const dir = `docs/${as}`;
+  if (!(KEPT_COMPARISONS as readonly string[]).includes(dir)) throw new UserError(`--as takes one of ${KEPT_COMPARISONS.map((d) => d.replace(/^docs\//, '')).join(', ')}, the comparisons docs/why.md shows; got "${as}".`);
+  const entries = await readdir(from).catch(() => {
+    throw new UserError(`cannot read ${from}: name a folder scripts/compare.ts wrote (reports/compare-<time>).`);
+  });
+  const runs = entries.filter((e) => /^(sleep|compute)-[a-z0-9-]+$/.test(e));
+  if (runs.length === 0 || !entries.includes('compare.md')) throw new UserError(`${from} holds no comparison (compare.md and <scenario>-<policy>/ folders): name a folder scripts/compare.ts wrote.`);
+  await rm(repoPath(dir), { recursive: true, force: true });
+  await mkdir(repoPath(dir), { recursive: true });
+  for (const file of entries.filter((e) => e === 'compare.md' || /^compare-[a-z]+\.svg$/.test(e))) await copyFile(join(from, file), repoPath(dir, file));
+  for (const run of runs) {
+    await mkdir(repoPath(dir, run), { recursive: true });
+    await copyFile(join(from, run, 'timeline.json'), repoPath(dir, run, 'timeline.json'));
+  }
+  return dir;
+}
+
+/** Writes every kept comparison's blocks where the page marks them; returns the markers it wrote. */
+export async function publishComparisons(): Promise<string[]> {
+  const page = repoPath(WHY_PAGE);
+  let text = await readFile(page, 'utf8');
+  const reference = await referenceHpa();
+  const written: string[] = [];
+  for (const dir of KEPT_COMPARISONS) {
+    for (const [name, block] of await comparisonBlocks(dir, reference)) {
+      const m = marked(name);
+      if (m.read(text) === undefined) continue;
+      text = m.write(text, block);
+      written.push(name);
+    }
+  }
+  await writeFile(page, text);
+  return written;
+}
+
+/** The page's blocks beside what the records give, for the test: [marker, on the page, from the records]. */
+export async function comparisonBlocksOnPage(): Promise<[string, string | undefined, string][]> {
+  const text = await readFile(repoPath(WHY_PAGE), 'utf8');
+  const reference = await referenceHpa();
+  const out: [string, string | undefined, string][] = [];
+  for (const dir of KEPT_COMPARISONS) for (const [name, block] of await comparisonBlocks(dir, reference)) out.push([name, marked(name).read(text), block]);
+  return out;
+}
