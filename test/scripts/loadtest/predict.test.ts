@@ -42,8 +42,11 @@ predicted('explains the sync nearest a time, and draws the same Poisson arrivals
   const env = { ...process.env, KUBECONFIG: '/nonexistent' };
   const root = await mkdtemp(join(tmpdir(), 'predict-'));
   const run = (args: string[], sub: string) => runScript('scripts/simulate.ts', [...args, '--report-dir', join(root, sub)], env);
-  const explained = await run(['--explain', '60'], 'a');
+  const [explained, shown] = await Promise.all([run(['--explain', '60'], 'a'), run(['--explain', '170'], 'e')]);
   assert.is(explained.code, 0, explained.stderr);
+  // docs/simulator.md shows what --explain 170 prints, word for word.
+  const said = /^the sync nearest 170 s: .*$/m.exec(shown.stdout)?.[0];
+  assert.ok(said && (await readFile(repoPath('docs/simulator.md'), 'utf8')).includes(`\n${said}\n`), `docs/simulator.md shows: ${said}`);
   assert.match(explained.stdout, /^the sync nearest 60 s: \d+\.\d s: \d+ replicas; vllm_requests_in_flight [\d.]+ against 4 \(ratio [\d.]+\) proposes \d+; windows → \d+; rates and min\/max → \d+ \(\w+\); set by /m);
   assert.match(await readFile(join(root, 'a', 'summary.md'), 'utf8'), /## Why the HPA did what it did[\s\S]*\| the scale-down window \|/);
   const [a, b] = await Promise.all([run(['--seed', '7'], 'b'), run(['--seed', '7'], 'c'), run(['--seed', '8'], 'd')]);
