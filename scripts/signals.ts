@@ -11,8 +11,9 @@ Usage: npx zx scripts/signals.ts [--write]
 Predicts each candidate scaling signal on each scenario's step with the simulator (the same
 rules, pods and pipeline the e2e's bounds use; no cluster): ours (concurrency: requests in
 flight per pod), utilization (the offered load, each arrival's cost alone, over what a pod
-runs at once, held at 0.75), and both (the HPA takes the larger proposal). Prints the table;
-with --write, also into docs/signals.md, which a test holds to it.
+runs at once, held at 0.75), both (the HPA takes the larger proposal), and utilization over a
+10 s window. Prints the table; with --write, also into docs/signals.md, which a test holds
+to it.
 `;
 
 await runMain(async () => {

@@ -16,8 +16,14 @@ import { scenarioParams, writeRunOverlay, type Scenario } from './policies.ts';
 // phase of the median first increase, with the oracle counted at the concurrency policy's
 // target for all alike. Deterministic: the page it writes is held to it by a test.
 
-/** The candidates: ours today; the offered load over what a pod runs at once; both, the HPA taking the larger proposal. */
-export const SIGNALS = ['concurrency', 'utilization', 'both'] as const;
+/**
+ * The candidates: ours today; the offered load over what a pod runs at once; both, the HPA
+ * taking the larger proposal; and utilization over a 10 s window instead of 20 (its rule's
+ * range, two scrapes at 5 s), so the first sync after a step sees more of it.
+ */
+export const SIGNALS = ['concurrency', 'utilization', 'both', 'utilization-10s'] as const;
+/** The rule's window each candidate is read over, seconds. */
+const WINDOW: Record<Signal, number> = { concurrency: 20, utilization: 20, both: 20, 'utilization-10s': 10 };
 export type Signal = (typeof SIGNALS)[number];
 /** The utilization the candidate holds each pod at: three quarters of what it runs at once, on every scenario alike. */
 export const UTILIZATION_TARGET = 0.75;
@@ -77,11 +83,11 @@ export async function signalScenarios($: Sh): Promise<SignalScenario[]> {
 }
 
 export function predictSignal(scenario: SignalScenario, signal: Signal): SignalRow {
-  const measured = { ...MEASURED, podStartSeconds: scenario.podStartSeconds };
+  const measured = { ...MEASURED, rateWindowSeconds: WINDOW[signal], podStartSeconds: scenario.podStartSeconds };
   const reference = hpaSettings(scenario.objects);
   const pipe = pipelineSettings(scenario.objects, measured);
   const utilization = utilizationHpa(reference, pipe);
-  const hpa = signal === 'concurrency' ? reference : signal === 'utilization' ? utilization : { ...utilization, metrics: [...reference.metrics, ...utilization.metrics] };
+  const hpa = signal === 'concurrency' ? reference : signal === 'both' ? { ...utilization, metrics: [...reference.metrics, ...utilization.metrics] } : utilization;
   const plan = planRun(scenario.objects, hpa, scenario.profile, measured);
   const record = simulatedRecord(plan.central, { profile: plan.profile.name, stepAt: plan.stepAt, dropAt: plan.dropAt, endAt: plan.profile.endAt, pipe: plan.pipe });
   const figures = computeFigures(record, reference, plan.pipe, plan.bounds);

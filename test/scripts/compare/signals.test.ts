@@ -27,6 +27,13 @@ signals('what docs/signals.md says of them holds', () => {
     const both = at(scenario, 'both');
     assert.ok(both.sloAttainment >= Math.max(at(scenario, 'concurrency').sloAttainment, at(scenario, 'utilization').sloAttainment) - 1e-9 && both.reversals === 0, `${scenario}: both keeps the better reaction, steadily`);
   }
+  for (const scenario of ['sleep step', 'compute step', 'real model step']) {
+    const fast = at(scenario, 'utilization-10s');
+    const others = (['concurrency', 'utilization', 'both'] as const).map((s) => at(scenario, s));
+    assert.ok(others.every((o) => fast.replicaSecondsRatio < o.replicaSecondsRatio), `${scenario}: over 10 s the linear signal is the cheapest`);
+    assert.ok(fast.reversals === 0 && fast.sloAttainment >= at(scenario, 'concurrency').sloAttainment - 0.001, `${scenario}: never reverses, and holds concurrency's SLO attainment or more (within a tenth of a point)`);
+  }
+  assert.is(at('sleep step', 'utilization-10s').peak, at('sleep step', 'utilization-10s').oraclePeak, "on the accelerator-bound step at the oracle's peak");
 });
 
 signals.run();
