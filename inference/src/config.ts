@@ -34,6 +34,8 @@ export interface ServiceConfig {
   modelPath: string;
   /** Threads the llama engine evaluates with (at most the pod's CPU limit, rounded up). */
   llamaThreads: number;
+  /** The container's CPU limit in millicores (the downward API's limits.cpu), 0 when unknown. */
+  cpuLimitMillicores: number;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +68,7 @@ const INT_SETTINGS: IntSpec[] = [
   { env: 'INFERENCE_DECODE_MS_PER_TOKEN', key: 'decodeMsPerToken', fallback: 20, min: 0, max: 60_000 },
   { env: 'INFERENCE_MAX_MODEL_LEN', key: 'maxModelLen', fallback: 4096, min: 16, max: 1_048_576 },
   { env: 'INFERENCE_LLAMA_THREADS', key: 'llamaThreads', fallback: 1, min: 1, max: 256 },
+  { env: 'INFERENCE_CPU_LIMIT_MILLICORES', key: 'cpuLimitMillicores', fallback: 0, min: 0, max: 10_000_000 },
 ];
 
 function parseInt10(name: string, raw: string, min: number, max: number): number {
@@ -117,6 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   }
   return result;
 }
+
+/** Requests the pod runs at once: its slots, or in compute mode no more than the cores its CPU limit gives them. */
+export const runsAtOnce = (config: Pick<ServiceConfig, 'slots' | 'computeMode' | 'cpuLimitMillicores'>): number =>
+  config.computeMode === 'compute' && config.cpuLimitMillicores > 0 ? Math.min(config.slots, config.cpuLimitMillicores / 1000) : config.slots;
 
 /** What one request costs a slot alone, ms, uniform within ± jitterMs. */
 export interface RequestCost {

@@ -39,7 +39,14 @@ export interface InferenceMetrics {
 // has: the manifests that scale it are the ones that scale vLLM.
 const VLLM_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
 
-export function createMetrics(slots: number, serviceTimeMs: number, now: () => number = () => performance.now(), modelName = 'inferscale/sim'): InferenceMetrics {
+export const CAPACITY_METRIC = 'inference_capacity';
+
+/**
+ * `capacity` is what the pod runs at once, in requests (its slots, or in compute mode the
+ * cores its CPU limit gives them): the offered load over it (rate of the demand counter over
+ * this gauge, an adapter rule) is a utilization that means the same on every server.
+ */
+export function createMetrics(slots: number, serviceTimeMs: number, now: () => number = () => performance.now(), modelName = 'inferscale/sim', capacity = slots): InferenceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -59,6 +66,7 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
     registers: [registry],
   });
   slotsGauge.set(slots);
+  new Gauge({ name: CAPACITY_METRIC, help: 'Requests this pod runs at once: its slots, or in compute mode the cores its CPU limit gives them.', registers: [registry] }).set(capacity);
   const duration = new Histogram({
     name: 'inference_request_duration_seconds',
     help: 'Predict request duration, queueing included.',

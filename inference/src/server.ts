@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ComputePool } from './compute-pool.ts';
-import type { ServiceConfig } from './config.ts';
+import { runsAtOnce, type ServiceConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type InferenceMetrics } from './metrics.ts';
 import { forward } from './model.ts';
@@ -39,7 +39,7 @@ export function createInferenceService(
   random: () => number = Math.random,
   engine?: CompletionEngine,
 ): InferenceService {
-  const metrics = createMetrics(config.slots, config.serviceTimeMs, undefined, config.modelName);
+  const metrics = createMetrics(config.slots, config.serviceTimeMs, undefined, config.modelName, runsAtOnce(config));
   const slots = new SlotPool(config.slots, config.queueLimit, metrics.onSlotsChanged);
   const pool = config.computeMode === 'compute' ? new ComputePool(config.slots) : undefined;
   let ready = false;

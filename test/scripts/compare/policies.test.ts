@@ -142,7 +142,10 @@ compare('checks what the README claims of the sleep scenario, and says when a ru
   for (const p of POLICIES) reports.set(p, (await predict({ objects: rendered.get(`sleep-${p}`) ?? [], overlay: p, profile, provider: { relistSeconds: async () => 5 }, podStartSeconds: 1.7, reportDir: join(dir, `claims-${p}`), fixedSchedule: true })).report);
   const reference = hpaSettings(rendered.get('sleep-concurrency') ?? []);
   const run = (policy: (typeof POLICIES)[number], report: RunReport): PolicyRun => ({ policy, scenario: 'sleep', overlay: policy, observed: report, predicted: report, minutes: 1 });
-  const held = sleepClaims(POLICIES.map((p) => run(p, reports.get(p) as RunReport)), reference);
+  // The claims CI checks set ours against the signals a user picks today; the candidate
+  // docs/signals.md predicts (utilization) is predicted to match ours on this step, and is
+  // measured one policy at a time.
+  const held = sleepClaims(POLICIES.filter((p) => p !== 'utilization').map((p) => run(p, reports.get(p) as RunReport)), reference);
   assert.equal(held.map((c) => c.ok), [true, true], claimLines(held).join('\n'));
   // keda scales on the same signal: not one of the other signals the claims set ours against.
   assert.match(claimLines(held)[0] as string, /^✓ Compare 1\. concurrency has the pods the step needs Ready before the other signals: 6 pods at concurrency's target: concurrency [\d.]+ s, latency-external [\d.]+ s, cpu never, cpu-80 never after the step$/);
@@ -197,7 +200,7 @@ compare('writes compare.md again from a comparison folder with --rewrite, withou
 });
 
 compare('refuses an unknown policy or scenario with one sentence and exit code 2', async () => {
-  assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu, cpu-80, keda; got "concurrency,gpu"\./);
+  assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu, cpu-80, keda, utilization; got "concurrency,gpu"\./);
   const { code, stderr } = await runScript('scripts/compare.ts', ['--scenarios', 'gpu']);
   assert.is(code, 2);
   assert.is(stderr.trim(), 'error: --scenarios takes a comma-separated list of sleep, compute; got "gpu".');
