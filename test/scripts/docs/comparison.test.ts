@@ -1,7 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UserError } from '../../../scripts/lib/cli.ts';
-import { comparisonBlocksOnPage, keepComparison, KEPT_COMPARISONS, WHY_PAGE } from '../../../scripts/lib/docs/comparison.ts';
+import { POLICIES } from '../../../scripts/lib/compare/policies.ts';
+import { loadRuns, policyFigures } from '../../../scripts/lib/compare/report.ts';
+import { comparisonBlocksOnPage, keepComparison, KEPT_COMPARISONS, referenceHpa, WHY_PAGE } from '../../../scripts/lib/docs/comparison.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 
 // docs/why.md shows the kept comparisons from their records: every table and claim between
@@ -16,6 +18,17 @@ comparison(`${WHY_PAGE}'s tables and claims are the kept comparisons' records, w
     assert.ok(onPage !== undefined, `${WHY_PAGE} marks <!-- ${name} -->`);
     assert.is(onPage, fromRecords, `<!-- ${name} -->`);
   }
+});
+
+comparison(`what ${WHY_PAGE} says of the compute scenario holds on its records: the CPU policies win it, at the most replica-seconds, and ours flaps`, async () => {
+  const { runs } = await loadRuns(repoPath('docs/comparison'), ['compute'], POLICIES);
+  const reference = await referenceHpa();
+  const fig = (policy: string) => policyFigures(runs.find((r) => r.policy === policy)!.observed, reference).figures;
+  const best = [...runs].sort((a, b) => fig(b.policy).sloAttainment - fig(a.policy).sloAttainment)[0]!.policy;
+  assert.ok(best === 'cpu' || best === 'cpu-80', `the most SLO attainment: ${best}`);
+  const costliest = [...runs].sort((a, b) => fig(b.policy).replicaSeconds - fig(a.policy).replicaSeconds)[0]!.policy;
+  assert.ok(costliest === 'cpu' || costliest === 'cpu-80', `the most replica-seconds: ${costliest}`);
+  assert.ok(fig('concurrency').reversals > 0, 'ours reverses');
 });
 
 comparison('are kept only from a folder scripts/compare.ts wrote, under a name the page shows: anything else is one sentence', async () => {
