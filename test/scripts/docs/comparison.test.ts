@@ -31,6 +31,21 @@ comparison(`what ${WHY_PAGE} says of the compute scenario holds on its records: 
   assert.ok(fig('concurrency').reversals > 0, 'ours reverses');
 });
 
+comparison(`what ${WHY_PAGE} says of the candidate holds on its records: on the sleep step no reversal, fewer replica-seconds and a little less of the SLO than ours; on the compute step no reversal and the least of the SLO`, async () => {
+  const reference = await referenceHpa();
+  const figures = async (dir: string, scenario: 'sleep' | 'compute', policy: string) => {
+    const { runs } = await loadRuns(repoPath(dir), [scenario], POLICIES);
+    return policyFigures(runs.find((r) => r.policy === policy)!.observed, reference).figures;
+  };
+  const [ours, candidate] = [await figures('docs/side-by-side', 'sleep', 'concurrency'), await figures('docs/comparison', 'sleep', 'utilization')];
+  assert.ok(candidate.reversals === 0 && candidate.replicaSeconds < ours.replicaSeconds, 'sleep: steady, and cheaper');
+  assert.ok(candidate.sloAttainment < ours.sloAttainment && ours.sloAttainment - candidate.sloAttainment < 0.02, 'sleep: a little behind ours');
+  const { runs } = await loadRuns(repoPath('docs/comparison'), ['compute'], POLICIES);
+  const slo = runs.map((r) => [r.policy, policyFigures(r.observed, reference).figures.sloAttainment] as const).sort((a, b) => a[1] - b[1]);
+  assert.is(slo[0]![0], 'utilization', `compute: the least of the SLO: ${slo.map(([p, v]) => `${p} ${v}`).join(', ')}`);
+  assert.is((await figures('docs/comparison', 'compute', 'utilization')).reversals, 0);
+});
+
 comparison('are kept only from a folder scripts/compare.ts wrote, under a name the page shows: anything else is one sentence', async () => {
   const refused = async (from: string, as: string, said: RegExp) => {
     const error = await keepComparison(from, as).then(() => undefined, (e: unknown) => e);
