@@ -1,14 +1,12 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
-import { checkSideBySide, COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, REFERENCE_POLICY, SCENARIOS, SIDE_BY_SIDE_POLICIES, SIDE_BY_SIDE_SCENARIOS, scenarioParams, writeRunOverlay, type Scenario } from './lib/compare/policies.ts';
+import { checkSideBySide, COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, SCENARIOS, SIDE_BY_SIDE_POLICIES, SIDE_BY_SIDE_SCENARIOS, scenarioParams, type Scenario } from './lib/compare/policies.ts';
 import { claimLines, sleepClaims, type Claim } from './lib/compare/claims.ts';
-import { isSideBySide, loadRuns, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
+import { isSideBySide, loadRuns, referenceHpa, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
 import { runComparison, runSideBySide } from './lib/compare/run.ts';
-import { hpaSettings } from './lib/plan/bounds.ts';
 import { profileFor, type ProfileName } from './lib/plan/profiles.ts';
-import { renderOverlay } from './lib/manifests/render.ts';
 import { runReconcile } from './lib/reconcile/command.ts';
 import { sh } from './lib/shell.ts';
 
@@ -41,9 +39,6 @@ is not one of the other signals.
   --report-dir <dir>     where the result goes (default reports/compare-<time>)
   --rewrite <dir>        write compare.md and the charts again from the runs in <dir>; no cluster
 `;
-
-/** The reference policy's HPA, whose target counts the oracle for every policy alike. */
-const referenceHpa = async (dir: string) => hpaSettings((await renderOverlay(sh, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
 
 /** Prints where the result is and the claims' verdicts; 1 when one fails. */
 function finish(files: ComparisonFiles, claims: Claim[]): number {
@@ -86,7 +81,7 @@ await runMain(async () => {
   if (flags.rewrite !== undefined) {
     const dir = resolve(flags.rewrite);
     const { runs, minutes } = await loadRuns(dir, scenarios, policies);
-    const reference = await referenceHpa(dir);
+    const reference = await referenceHpa(sh, dir);
     const files = await writeComparison(dir, runs, reference, { command: command.replace(/ --rewrite \S+/, ''), minutes, sideBySide: await isSideBySide(dir) });
     return finish(files, sleepClaims(runs, reference));
   }
@@ -97,7 +92,7 @@ await runMain(async () => {
   const started = Date.now();
   const runs = await (sideBySide ? runSideBySide : runComparison)({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
   const minutes = (Date.now() - started) / 60_000;
-  const reference = await referenceHpa(reportDir);
+  const reference = await referenceHpa(sh, reportDir);
   const files = await writeComparison(reportDir, runs, reference, { command, minutes, sideBySide });
   log(`restoring ${provider.defaultOverlay}`);
   await runReconcile({ $: sh, kc, overlay: provider.defaultOverlay, dryRun: false, timeoutMs: gateTimeoutSeconds * 1000, provider, out: log });

@@ -2,12 +2,14 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { UserError } from '../cli.ts';
 import { join } from 'node:path';
 import { computeFigures, type Figures } from '../plan/figures.ts';
-import type { HpaSettings } from '../plan/bounds.ts';
+import { hpaSettings, type HpaSettings } from '../plan/bounds.ts';
+import { renderOverlay } from '../manifests/render.ts';
+import type { Sh } from '../shell.ts';
 import type { RunReport } from '../loadtest/report.ts';
 import { reconstructDecisions } from '../plan/explain.ts';
 import { renderComparisonChart } from './chart.ts';
 import type { PolicyRun } from './run.ts';
-import type { Policy, Scenario } from './policies.ts';
+import { REFERENCE_POLICY, writeRunOverlay, type Policy, type Scenario } from './policies.ts';
 
 // The comparison's result: per scenario, a chart of every policy and a table of what each
 // did, observed beside predicted; the oracle is the same for every policy (the replicas the
@@ -57,6 +59,9 @@ export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): s
   ];
   return `| ${cells.join(' | ')} |`;
 }
+
+/** The reference policy's HPA, whose target counts the oracle for every policy alike: its overlay written under `dir`/reference and rendered. */
+export const referenceHpa = async ($: Sh, dir: string): Promise<HpaSettings> => hpaSettings((await renderOverlay($, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
 
 export const TABLE_HEAD = [
   '| policy | reaction | peak replicas | SLO attainment | shed / failed / not sent | replica-seconds, x oracle | reversals |',

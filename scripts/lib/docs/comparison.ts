@@ -1,12 +1,12 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../cli.ts';
 import { claimLines, sleepClaims } from '../compare/claims.ts';
-import { POLICIES, REFERENCE_POLICY, SCENARIOS, writeRunOverlay, type Scenario } from '../compare/policies.ts';
-import { loadRuns, policyFigures, row, TABLE_HEAD } from '../compare/report.ts';
-import { renderOverlay } from '../manifests/render.ts';
+import { POLICIES, SCENARIOS } from '../compare/policies.ts';
+import { loadRuns, policyFigures, referenceHpa as renderReference, row, TABLE_HEAD } from '../compare/report.ts';
 import { repoPath } from '../paths.ts';
-import { hpaSettings, type HpaSettings } from '../plan/bounds.ts';
+import type { HpaSettings } from '../plan/bounds.ts';
 import { sh } from '../shell.ts';
 import { marked } from './markers.ts';
 
@@ -19,16 +19,14 @@ export const KEPT_COMPARISONS = ['docs/side-by-side', 'docs/comparison'] as cons
 /** The page that shows them. */
 export const WHY_PAGE = 'docs/why.md';
 
-export const tableMarker = (dir: string, scenario: Scenario) => `compare:${dir.replace(/^docs\//, '')}:${scenario}`;
-export const claimsMarker = (dir: string) => `compare:${dir.replace(/^docs\//, '')}:claims`;
+/** A kept comparison's folder as the page names it: docs/side-by-side is side-by-side. */
+const shortName = (dir: string) => dir.replace(/^docs\//, '');
 
-/** The HPA whose target counts the oracle's replicas, as scripts/compare.ts renders it. */
+/** The HPA whose target counts the oracle's replicas, as scripts/compare.ts renders it (in a folder of its own, then gone). */
 export async function referenceHpa(): Promise<HpaSettings> {
-  // kustomize takes only relative paths: the reference overlay is written inside the repository.
-  await mkdir(repoPath('reports'), { recursive: true });
-  const dir = await mkdtemp(repoPath('reports', '.reference-'));
+  const dir = await mkdtemp(join(tmpdir(), 'inferscale-reference-'));
   try {
-    return hpaSettings((await renderOverlay(sh, await writeRunOverlay(dir, REFERENCE_POLICY, 'sleep'))).objects);
+    return await renderReference(sh, dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -42,10 +40,10 @@ export async function comparisonBlocks(dir: string, reference: HpaSettings): Pro
     const these = runs.filter((r) => r.scenario === scenario);
     if (these.length === 0) continue;
     const rows = these.map((r) => row(r.policy, policyFigures(r.observed, reference), policyFigures(r.predicted, reference)));
-    blocks.set(tableMarker(dir, scenario), [`From [${dir.replace(/^docs\//, '')}](${dir.replace(/^docs\//, '')}/compare.md)'s records, observed (predicted):`, '', ...TABLE_HEAD, ...rows].join('\n'));
+    blocks.set(`compare:${shortName(dir)}:${scenario}`, [`From [${shortName(dir)}](${shortName(dir)}/compare.md)'s records, observed (predicted):`, '', ...TABLE_HEAD, ...rows].join('\n'));
   }
   const claims = claimLines(sleepClaims(runs, reference));
-  if (claims.length > 0) blocks.set(claimsMarker(dir), ['```', ...claims, '```'].join('\n'));
+  if (claims.length > 0) blocks.set(`compare:${shortName(dir)}:claims`, ['```', ...claims, '```'].join('\n'));
   return blocks;
 }
 
@@ -55,7 +53,7 @@ export async function comparisonBlocks(dir: string, reference: HpaSettings): Pro
  */
 export async function keepComparison(from: string, as: string): Promise<string> {
   const dir = `docs/${as}`;
-  if (!(KEPT_COMPARISONS as readonly string[]).includes(dir)) throw new UserError(`--as takes one of ${KEPT_COMPARISONS.map((d) => d.replace(/^docs\//, '')).join(', ')}, the comparisons docs/why.md shows; got "${as}".`);
+  if (!(KEPT_COMPARISONS as readonly string[]).includes(dir)) throw new UserError(`--as takes one of ${KEPT_COMPARISONS.map(shortName).join(', ')}, the comparisons docs/why.md shows; got "${as}".`);
   const entries = await readdir(from).catch(() => {
     throw new UserError(`cannot read ${from}: name a folder scripts/compare.ts wrote (reports/compare-<time>).`);
   });
@@ -71,29 +69,21 @@ export async function keepComparison(from: string, as: string): Promise<string> 
   return dir;
 }
 
-/** Writes every kept comparison's blocks where the page marks them; returns the markers it wrote. */
-export async function publishComparisons(): Promise<string[]> {
-  const page = repoPath(WHY_PAGE);
-  let text = await readFile(page, 'utf8');
-  const reference = await referenceHpa();
-  const written: string[] = [];
-  for (const dir of KEPT_COMPARISONS) {
-    for (const [name, block] of await comparisonBlocks(dir, reference)) {
-      const m = marked(name);
-      if (m.read(text) === undefined) continue;
-      text = m.write(text, block);
-      written.push(name);
-    }
-  }
-  await writeFile(page, text);
-  return written;
-}
-
-/** The page's blocks beside what the records give, for the test: [marker, on the page, from the records]. */
+/** The page's blocks beside what every kept comparison's records give: [marker, on the page, from the records]. */
 export async function comparisonBlocksOnPage(): Promise<[string, string | undefined, string][]> {
   const text = await readFile(repoPath(WHY_PAGE), 'utf8');
   const reference = await referenceHpa();
   const out: [string, string | undefined, string][] = [];
   for (const dir of KEPT_COMPARISONS) for (const [name, block] of await comparisonBlocks(dir, reference)) out.push([name, marked(name).read(text), block]);
   return out;
+}
+
+/** Writes every kept comparison's blocks where the page marks them; returns the markers it wrote. */
+export async function publishComparisons(): Promise<string[]> {
+  const page = repoPath(WHY_PAGE);
+  let text = await readFile(page, 'utf8');
+  const marks = (await comparisonBlocksOnPage()).filter(([, onPage]) => onPage !== undefined);
+  for (const [name, , block] of marks) text = marked(name).write(text, block);
+  await writeFile(page, text);
+  return marks.map(([name]) => name);
 }

@@ -51,10 +51,12 @@ export function parseLoadRequest(value: unknown, where: string): LoadRequest {
 }
 
 /** The request the overlay's Deployment declares. */
-export function loadRequestOf(objects: KObject[]): LoadRequest {
-  const deployment = objects.find((o) => o.kind === 'Deployment') as (KObject & V1Deployment) | undefined;
-  const name = `Deployment ${deployment?.metadata.name ?? '(none)'}`;
-  const raw = deployment?.metadata.annotations?.[LOAD_REQUEST_ANNOTATION];
+export const loadRequestOf = (objects: KObject[]): LoadRequest => declaredRequest(objects.find((o) => o.kind === 'Deployment') as (KObject & V1Deployment) | undefined);
+
+/** The request a Deployment declares (its annotation); one sentence when it has none or a malformed one. */
+export function declaredRequest(deployment: Pick<V1Deployment, 'metadata'> | undefined): LoadRequest {
+  const name = `Deployment ${deployment?.metadata?.name ?? '(none)'}`;
+  const raw = deployment?.metadata?.annotations?.[LOAD_REQUEST_ANNOTATION];
   if (raw === undefined) throw new UserError(`${name} has no ${LOAD_REQUEST_ANNOTATION} annotation saying what a load request sends; add one (see base/app/deployment.yaml) or pass --request <file.json>.`);
   let value: unknown;
   try {

@@ -4,7 +4,7 @@ import { loadConfig, longestRequestMs, predictCost, type RequestCost, type Servi
 import { approximateTokens, simulatedSeconds } from '../../../inference/src/engine.ts';
 import { UserError } from '../cli.ts';
 import { capacityOf } from './capacity.ts';
-import { LOAD_REQUEST_ANNOTATION, loadRequestOf } from './load-request.ts';
+import { declaredRequest, LOAD_REQUEST_ANNOTATION } from './load-request.ts';
 import { parseQuantity } from './objects.ts';
 
 /**
@@ -43,7 +43,7 @@ export function containerCpuOf(d: V1Deployment | undefined): { requestCores?: nu
  */
 export function requestCostOf(d: Pick<V1Deployment, 'metadata'>, config: ServiceConfig): RequestCost {
   if (d.metadata?.annotations?.[LOAD_REQUEST_ANNOTATION] === undefined) return predictCost(config);
-  const request = loadRequestOf([{ apiVersion: 'apps/v1', kind: 'Deployment', ...d, metadata: { name: 'inference', ...d.metadata } }]);
+  const request = declaredRequest(d);
   if (request.path !== COMPLETIONS_PATH || config.engine !== 'simulated') return predictCost(config);
   const seconds = request.bodies.map((body, i) => {
     try {

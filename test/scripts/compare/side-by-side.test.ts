@@ -1,15 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeRunOverlay } from '../../../scripts/lib/compare/policies.ts';
 import { policyFigures, row } from '../../../scripts/lib/compare/report.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
-import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
-import { hpaSettings } from '../../../scripts/lib/plan/bounds.ts';
-import { sh } from '../../../scripts/lib/shell.ts';
+import { referenceHpa } from '../../../scripts/lib/docs/comparison.ts';
 
 // docs/side-by-side holds the last side-by-side comparison CI ran, as the run wrote it, with
 // each policy's observed and predicted records: every row of its table comes from them.
@@ -21,15 +16,10 @@ const sideBySide = suite('the kept side-by-side comparison');
 
 sideBySide("docs/side-by-side/compare.md's rows are its records', word for word", async () => {
   const page = await readFile(repoPath(DIR, 'compare.md'), 'utf8');
-  const dir = await mkdtemp(join(tmpdir(), 'inferscale-reference-'));
-  try {
-    const reference = hpaSettings((await renderOverlay(sh, await writeRunOverlay(dir, 'concurrency', 'sleep'))).objects);
-    for (const policy of ['concurrency', 'latency-external', 'cpu']) {
-      const line = row(policy, policyFigures(await read(`sleep-${policy}/timeline.json`), reference), policyFigures(await read(`sleep-${policy}-predicted/timeline.json`), reference));
-      assert.ok(page.split('\n').includes(line), `${policy}: ${line}`);
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const reference = await referenceHpa();
+  for (const policy of ['concurrency', 'latency-external', 'cpu']) {
+    const line = row(policy, policyFigures(await read(`sleep-${policy}/timeline.json`), reference), policyFigures(await read(`sleep-${policy}-predicted/timeline.json`), reference));
+    assert.ok(page.split('\n').includes(line), `${policy}: ${line}`);
   }
 });
 

@@ -168,6 +168,16 @@ assertions("hold a run to the prediction only where its error is measured: a use
   assert.is(stepNames.at(-1), 'prediction', 'the step is measured');
 });
 
+/** A reconstructed run's seconds: the replicas its changes set from 2, each new pod Ready 3 s after it was asked for. */
+function shapeSamples(changes: ReplicaChange[], seconds: number): RunRecord['samples'] {
+  return Array.from({ length: seconds }, (_, t) => {
+    const last = [...changes].reverse().find((c) => c.t <= t);
+    const replicas = last?.to ?? 2;
+    const ready = last && last.to > last.from && t - last.t < 3 ? last.from : replicas;
+    return { t, replicas, desired: replicas, ready, metric: Number.NaN, offered: 0, achieved: 0, errors: 0, shed: 0, p50: 0, p95: 0, p99: 0 };
+  });
+}
+
 /**
  * A run in the shape of a false failure reported against the old bound (issue text: a user's
  * own schedule on overlays/local): at 58.0 s the HPA read 7.20 per pod on 5 (ratio 1.80) and
@@ -183,12 +193,7 @@ function runAShape(decreaseAt = 103.1): RunRecord {
     const [desired, metric] = read[t] ?? [6, 3.73];
     return { t: t + 0.05, desired: t >= decreaseAt && t < 103.1 ? 6 : desired, metrics: [metric] };
   });
-  const samples = Array.from({ length: 150 }, (_, t) => {
-    const replicas = [...changes].reverse().find((c) => c.t <= t)?.to ?? 2;
-    const last = [...changes].reverse().find((c) => c.t <= t);
-    const ready = last && last.to > last.from && t - last.t < 3 ? last.from : replicas;
-    return { t, replicas, desired: replicas, ready, metric: Number.NaN, offered: 0, achieved: 0, errors: 0, shed: 0, p50: 0, p95: 0, p99: 0 };
-  });
+  const samples = shapeSamples(changes, 150);
   return { profile: 'stages', stepAt: 30, dropAt: 150, endAt: 150, samples, changes, requests: { total: 1, failed: 0, shed: 0, notSent: 0, underSlo: 1 }, podStarts: [3], hpaStatus };
 }
 
@@ -216,12 +221,7 @@ function runBShape(decreaseAt = 151.1): RunRecord {
   const changes = [{ t: 46.1, from: 2, to: 4 }, { t: 61.1, from: 4, to: 6 }, { t: decreaseAt, from: 6, to: 4 }];
   // The status's desired count is the controller's after its windows: 6 until the decrease.
   const hpaStatus = syncs.map((t) => ({ t: t + 0.05, desired: t > 106.1 && t < decreaseAt ? 6 : read(t)[0], metrics: [read(t)[1]] }));
-  const samples = Array.from({ length: 200 }, (_, t) => {
-    const replicas = [...changes].reverse().find((c) => c.t <= t)?.to ?? 2;
-    const last = [...changes].reverse().find((c) => c.t <= t);
-    const ready = last && last.to > last.from && t - last.t < 3 ? last.from : replicas;
-    return { t, replicas, desired: replicas, ready, metric: Number.NaN, offered: 0, achieved: 0, errors: 0, shed: 0, p50: 0, p95: 0, p99: 0 };
-  });
+  const samples = shapeSamples(changes, 200);
   return { profile: 'stages', stepAt: 30, dropAt: 110, endAt: 200, samples, changes, requests: { total: 1, failed: 0, shed: 0, notSent: 0, underSlo: 1 }, podStarts: [3], hpaStatus };
 }
 
