@@ -121,9 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   return result;
 }
 
-/** Requests the pod runs at once: its slots, or in compute mode no more than the cores its CPU limit gives them. */
-export const runsAtOnce = (config: Pick<ServiceConfig, 'slots' | 'computeMode' | 'cpuLimitMillicores'>): number =>
-  config.computeMode === 'compute' && config.cpuLimitMillicores > 0 ? Math.min(config.slots, config.cpuLimitMillicores / 1000) : config.slots;
+/** Whether the pod's requests are bound by its CPU (compute mode, or a real model on CPU) rather than by its slots. */
+export const cpuBound = (config: Pick<ServiceConfig, 'computeMode' | 'engine'>): boolean => config.computeMode === 'compute' || config.engine === 'llama';
+
+/** Requests the pod runs at once: its slots, or where its CPU binds no more than the cores its CPU limit gives them. */
+export const runsAtOnce = (config: Pick<ServiceConfig, 'slots' | 'computeMode' | 'engine' | 'cpuLimitMillicores'>): number =>
+  cpuBound(config) && config.cpuLimitMillicores > 0 ? Math.min(config.slots, config.cpuLimitMillicores / 1000) : config.slots;
 
 /** What one request costs a slot alone, ms, uniform within ± jitterMs. */
 export interface RequestCost {

@@ -42,7 +42,7 @@ const VLLM_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5
 export const CAPACITY_METRIC = 'inference_capacity';
 
 /**
- * `capacity` is what the pod runs at once, in requests (its slots, or in compute mode the
+ * `capacity` is what the pod runs at once, in requests (its slots, or where the CPU binds the
  * cores its CPU limit gives them): the offered load over it (rate of the demand counter over
  * this gauge, an adapter rule) is a utilization that means the same on every server.
  */
@@ -66,7 +66,7 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
     registers: [registry],
   });
   slotsGauge.set(slots);
-  new Gauge({ name: CAPACITY_METRIC, help: 'Requests this pod runs at once: its slots, or in compute mode the cores its CPU limit gives them.', registers: [registry] }).set(capacity);
+  new Gauge({ name: CAPACITY_METRIC, help: 'Requests this pod runs at once: its slots, or where the CPU binds (compute mode, a model on CPU) the cores its CPU limit gives them.', registers: [registry] }).set(capacity);
   const duration = new Histogram({
     name: 'inference_request_duration_seconds',
     help: 'Predict request duration, queueing included.',
@@ -124,7 +124,7 @@ export function createMetrics(slots: number, serviceTimeMs: number, now: () => n
     },
   });
 
-  const demand = new Counter({ name: DEMAND_SECONDS_METRIC, help: 'Sum of the arriving requests\' costs when run alone, seconds; rate() is the offered load in requests in flight.', registers: [registry] });
+  const demand = new Counter({ name: DEMAND_SECONDS_METRIC, help: 'Sum of the arriving requests\' costs, seconds: a slot\'s time alone, or where the CPU binds the CPU time a request costs this pod, measured; rate() over inference_capacity is the offered load\'s utilization.', registers: [registry] });
   demand.inc(0);
 
   return {

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ComputePool } from './compute-pool.ts';
-import { runsAtOnce, type ServiceConfig } from './config.ts';
+import { cpuBound, runsAtOnce, type ServiceConfig } from './config.ts';
+import { CpuCostEstimate, processCpuSeconds } from './cpu-cost.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type InferenceMetrics } from './metrics.ts';
 import { forward } from './model.ts';
@@ -42,6 +43,15 @@ export function createInferenceService(
   const metrics = createMetrics(config.slots, config.serviceTimeMs, undefined, config.modelName, runsAtOnce(config));
   const slots = new SlotPool(config.slots, config.queueLimit, metrics.onSlotsChanged);
   const pool = config.computeMode === 'compute' ? new ComputePool(config.slots) : undefined;
+  // Where the CPU binds, a request's demand is what it costs the pod's CPU, measured here
+  // each second; until enough requests were served, what the engine declares (if it can).
+  const cpuCost = cpuBound(config) ? new CpuCostEstimate() : undefined;
+  let served = 0;
+  const sampler = cpuCost ? setInterval(() => cpuCost.sample({ cpuSeconds: processCpuSeconds(), served }), 1000).unref() : undefined;
+  const arrival = (declared: number | undefined): void => {
+    const seconds = cpuCost?.perRequest() ?? declared;
+    if (seconds !== undefined) metrics.observeArrival(seconds);
+  };
   let ready = false;
   let draining = false;
   let active = 0;
@@ -79,7 +89,7 @@ export function createInferenceService(
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
     requireJson(req);
     const request = parsePredict(await readBody(req, config.maxBodyBytes), config.maxInputs);
-    metrics.observeArrival(config.serviceTimeMs / 1000);
+    arrival(config.serviceTimeMs / 1000);
     const queuedAt = performance.now();
     const release = await acquireSlot(res);
     const startedAt = performance.now();
@@ -113,8 +123,7 @@ export function createInferenceService(
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
     requireJson(req);
     const c = parseCompletion(await readBody(req, config.maxBodyBytes), { ...config, countTokens: generator.countTokens });
-    const nominal = generator.nominalSeconds?.(c);
-    if (nominal !== undefined) metrics.observeArrival(nominal);
+    arrival(generator.nominalSeconds?.(c));
     const arrived = performance.now();
     const release = await acquireSlot(res);
     const ids = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000) };
@@ -188,6 +197,7 @@ export function createInferenceService(
       }
     } finally {
       metrics.observeRequest(status, (performance.now() - started) / 1000);
+      if (status === 200) served += 1;
       active -= 1;
       if (active === 0) idle?.();
     }
@@ -241,6 +251,7 @@ export function createInferenceService(
       await closed;
       metricsServer.closeAllConnections();
       await closeServer(metricsServer);
+      clearInterval(sampler);
       await pool?.close();
       await engine?.close();
       log(forced ? 'warn' : 'info', 'stopped', { forced });

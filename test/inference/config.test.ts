@@ -41,11 +41,12 @@ config('stretches the longest request by the slots sharing a CPU limit in comput
   assert.is(longestRequestMs(loadConfig({ ...env, INFERENCE_COMPUTE_MODE: 'sleep' }), 0.2), 5 * 60);
 });
 
-config("runs its slots at once, or in compute mode no more than the cores its CPU limit gives them, and exports it", async () => {
+config("runs its slots at once, or where the CPU binds no more than the cores its CPU limit gives them, and exports it", async () => {
   assert.is(runsAtOnce(loadConfig({ INFERENCE_SLOTS: '4', INFERENCE_CPU_LIMIT_MILLICORES: '200' })), 4, 'asleep, as on an accelerator: the slots');
   assert.is(runsAtOnce(loadConfig({ INFERENCE_SLOTS: '4', INFERENCE_COMPUTE_MODE: 'compute', INFERENCE_CPU_LIMIT_MILLICORES: '200' })), 0.2);
   assert.is(runsAtOnce(loadConfig({ INFERENCE_SLOTS: '4', INFERENCE_COMPUTE_MODE: 'compute', INFERENCE_CPU_LIMIT_MILLICORES: '8000' })), 4, 'no more than its slots');
   assert.is(runsAtOnce(loadConfig({ INFERENCE_SLOTS: '4', INFERENCE_COMPUTE_MODE: 'compute' })), 4, 'no limit known: its slots');
+  assert.is(runsAtOnce(loadConfig({ INFERENCE_SLOTS: '4', INFERENCE_ENGINE: 'llama', INFERENCE_MODEL_PATH: '/m.gguf', INFERENCE_CPU_LIMIT_MILLICORES: '1000' })), 1, 'a real model on CPU: its cores');
   assert.throws(() => loadConfig({ INFERENCE_CPU_LIMIT_MILLICORES: '-1' }), (e: unknown) => e instanceof ConfigError && /^INFERENCE_CPU_LIMIT_MILLICORES must be between 0/.test(e.message));
   const text = await createMetrics(4, 200, undefined, 'm', 0.2).registry.metrics();
   assert.match(text, new RegExp(`^${CAPACITY_METRIC} 0\\.2$`, 'm'));

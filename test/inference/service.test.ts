@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { predict, request, sample, scrape, until } from '../helpers/http.ts';
 import { startService, type Running } from '../helpers/service.ts';
+import { processCpuSeconds } from '../../inference/src/cpu-cost.ts';
 
 const service = suite<{ svc: Running }>('the inference service over HTTP');
 
@@ -129,6 +130,31 @@ compute('runs the model in worker threads while the event loop keeps answering p
   const [a, b] = replies.map((r) => JSON.parse(r.body) as { outputs: number[] });
   assert.equal(a?.outputs, b?.outputs, 'the same input gives the same output');
   assert.is(a?.outputs.length, 4);
+});
+
+compute('counts each arriving request at the CPU time requests cost it, measured, not at the cost it declares', async () => {
+  const svc = await startService({ INFERENCE_DRAIN_DELAY_MS: '0', INFERENCE_COMPUTE_MODE: 'compute', INFERENCE_CPU_LIMIT_MILLICORES: '1000', INFERENCE_DECODE_MS_PER_TOKEN: '10', INFERENCE_PREFILL_US_PER_TOKEN: '0' });
+  try {
+    const body = JSON.stringify({ model: svc.config.modelName, prompt: 'abcd', max_tokens: 2 });
+    const complete = () => request(svc.port, { method: 'POST', path: '/v1/completions', headers: { 'content-type': 'application/json' }, body });
+    const declared = 0.02;
+    // Before the pod has measured anything, the declared cost.
+    assert.is((await complete()).status, 200);
+    assert.ok(Math.abs((sample(await scrape(svc.metricsPort), 'inference_demand_seconds_total') ?? 0) - declared) < 1e-9);
+    // Served one after another for 2.5 s: what a request costs this process's CPU (the test's client included, as the pod's CPU is all the pod's).
+    const cpu0 = processCpuSeconds();
+    let served = 0;
+    for (const end = performance.now() + 2500; performance.now() < end; served += 1) assert.is((await complete()).status, 200);
+    const measured = (processCpuSeconds() - cpu0) / served;
+    const before = sample(await scrape(svc.metricsPort), 'inference_demand_seconds_total') ?? 0;
+    for (let i = 0; i < 10; i += 1) assert.is((await complete()).status, 200);
+    const counted = ((sample(await scrape(svc.metricsPort), 'inference_demand_seconds_total') ?? 0) - before) / 10;
+    assert.ok(counted > measured * 0.8 && counted < measured * 1.25, `counted ${(counted * 1000).toFixed(1)} ms a request, the process spent ${(measured * 1000).toFixed(1)} ms`);
+    assert.ok(Math.abs(counted - declared) > 1e-6, 'not the declared cost');
+    assert.is(sample(await scrape(svc.metricsPort), 'inference_capacity'), 1);
+  } finally {
+    await svc.service.shutdown();
+  }
 });
 
 compute.run();
