@@ -8,7 +8,7 @@ import { withLoadRequest, type LoadRequest } from '../manifests/load-request.ts'
 import type { KObject } from '../manifests/objects.ts';
 import { averagesGauges, ruleFor, type AdapterRule } from '../monitoring/adapter-rules.ts';
 import { repoPath } from '../paths.ts';
-import { runEvents } from '../plan/bounds.ts';
+import { runEvents, type HpaSettings } from '../plan/bounds.ts';
 
 // The e2e's recorded runs (test/fixtures/runs, real runs on the embedded cluster that the
 // assertion tests replay) as docs/e2e.md's table: each event beside its bound, from the record.
@@ -33,14 +33,22 @@ export const RECORDED_REQUEST: LoadRequest = {
 };
 const RECORDED_METRIC_NAME = 'inference_concurrency';
 
-/** overlays/local's objects as a recorded run had them: on our concurrency series, its request and metric; on the vLLM preset, as they are. */
-export function recordedObjects(objects: KObject[], real: { hpa: { metric: string } }): KObject[] {
-  if (real.hpa.metric !== RECORDED_METRIC_NAME) return objects;
-  return withLoadRequest(objects, RECORDED_REQUEST).map((o) => {
+type RecordedHpa = Pick<HpaSettings, 'metric'> & Partial<Pick<HpaSettings, 'minReplicas' | 'maxReplicas' | 'scaleUp' | 'scaleDown'>>;
+
+/**
+ * overlays/local's objects as a recorded run had them: its HPA's replica bounds and behaviour
+ * (windows, policies, tolerances) as its record wrote them; on our concurrency series, its
+ * request and metric; on the vLLM preset, the request as it is.
+ */
+export function recordedObjects(objects: KObject[], real: { hpa: RecordedHpa }): KObject[] {
+  const onSeries = real.hpa.metric === RECORDED_METRIC_NAME;
+  return (onSeries ? withLoadRequest(objects, RECORDED_REQUEST) : objects).map((o) => {
     if (o.kind !== 'HorizontalPodAutoscaler') return o;
-    const spec = (o as KObject & { spec: { metrics: { type: string; pods?: { metric: { name: string } } }[] } }).spec;
-    const metrics = spec.metrics.map((m) => (m.type === 'Pods' && m.pods ? { ...m, pods: { ...m.pods, metric: { ...m.pods.metric, name: RECORDED_METRIC_NAME } } } : m));
-    return { ...o, spec: { ...spec, metrics } } as KObject;
+    const spec = (o as KObject & { spec: { metrics: { type: string; pods?: { metric: { name: string } } }[]; behavior?: Record<string, unknown> } }).spec;
+    const metrics = onSeries ? spec.metrics.map((m) => (m.type === 'Pods' && m.pods ? { ...m, pods: { ...m.pods, metric: { ...m.pods.metric, name: RECORDED_METRIC_NAME } } } : m)) : spec.metrics;
+    const { minReplicas, maxReplicas, scaleUp, scaleDown } = real.hpa;
+    const behavior = { ...spec.behavior, ...(scaleUp ? { scaleUp } : {}), ...(scaleDown ? { scaleDown } : {}) };
+    return { ...o, spec: { ...spec, metrics, behavior, ...(minReplicas ? { minReplicas } : {}), ...(maxReplicas ? { maxReplicas } : {}) } } as KObject;
   });
 }
 

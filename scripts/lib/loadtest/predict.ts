@@ -1,7 +1,7 @@
 import { UserError } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import { checkRun } from './assertions.ts';
-import { hpaSettings, planRun, simulateAt, sizedLine, sizedProfile, type HpaSettings, type MeasuredPipeline } from '../plan/bounds.ts';
+import { hpaSettings, planRun, predictAtSyncPhase, simulateAt, sizedLine, sizedProfile, type HpaSettings, type MeasuredPipeline, type RunEvents } from '../plan/bounds.ts';
 import { computeFigures } from '../plan/figures.ts';
 import { offeredAt, type Profile } from '../plan/profiles.ts';
 import { writeReport, type RunReport } from './report.ts';
@@ -25,6 +25,9 @@ export interface PredictOptions {
   podStartSeconds: number;
   /** Where the first sync and the first scrape fall; default: the phase of the median first increase. */
   phases?: Phases;
+  /** Where the first sync falls (a real run's, runSyncPhase); with `seen`, at the scrape phase nearest what that run did (predictAtSyncPhase). */
+  syncPhase?: number;
+  seen?: RunEvents;
   /** Predict the profile as given, not held at its last rate until the latest bound (as runLoadTest's fixedSchedule). */
   fixedSchedule?: boolean;
   /** Poisson arrivals drawn with this seed; default: even arrivals, as the load driver's pacer sends them. */
@@ -50,7 +53,12 @@ export async function predict(o: PredictOptions): Promise<{ report: RunReport; f
   const { pipe, stepAt, dropAt, bounds, profile, central, prediction } = planRun(o.objects, hpa, asked, measured, { fixedSchedule: o.fixedSchedule });
   const arrivals = o.seed === undefined ? undefined : poissonArrivals((t) => offeredAt(profile, t), o.seed);
   const phases = o.phases ?? (arrivals ? central.phases : undefined);
-  const sim = phases ? simulateAt(hpa, pipe, profile, profile.endAt, phases, arrivals) : central;
+  const sim =
+    o.syncPhase !== undefined && !o.phases && !arrivals
+      ? predictAtSyncPhase(hpa, { pipe, profile, central }, o.syncPhase, o.seen).sim
+      : phases
+        ? simulateAt(hpa, pipe, profile, profile.endAt, phases, arrivals)
+        : central;
   const record = simulatedRecord(sim, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
   // A simulated run follows the rules by construction: its own decisions are what it did.
   const results = checkRun(record, hpa, bounds, pipe, prediction, { decisions: sim.decisions.map((d) => ({ ...d, observed: d.replicas })), gatePrediction: true });

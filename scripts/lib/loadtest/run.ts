@@ -8,8 +8,8 @@ import { averagesGauges, loadAdapterRules, rateWindowSeconds, ruleFor } from '..
 import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import type { Sh } from '../shell.ts';
-import { checkRun, PREDICTION_MEASURED, predictionAssertion, ruleReading, type AssertionResult } from './assertions.ts';
-import { HPA_SYNC_SECONDS, hpaOf, hpaSettings, planRun, sizedLine, sizedProfile } from '../plan/bounds.ts';
+import { checkRun, measuredProfiles, predictionAssertion, ruleReading, type AssertionResult } from './assertions.ts';
+import { HPA_SYNC_SECONDS, hpaOf, hpaSettings, planRun, predictAtSyncPhase, runEvents, runSyncPhase, sizedLine, sizedProfile } from '../plan/bounds.ts';
 import { computeFigures, figureLines, type Figures } from '../plan/figures.ts';
 import { LoadResults, runDriver } from './driver.ts';
 import { findLoadDriver } from './driver-binary.ts';
@@ -138,7 +138,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const { profile: asked, scale } = sizedProfile(o.objects, options.profile, measuredBefore, o.scaleToCapacity);
   if (scale !== undefined) o.log(sizedLine(asked, scale));
   // Planned once, before the load: the bounds it is judged by and the prediction, from one sweep.
-  const { pipe, stepAt, dropAt, bounds, profile, central, prediction } = planRun(o.objects, hpa, asked, measuredBefore, { fixedSchedule: o.fixedSchedule });
+  const { pipe, stepAt, dropAt, bounds, profile, central, prediction: planned } = planRun(o.objects, hpa, asked, measuredBefore, { fixedSchedule: o.fixedSchedule });
   if (profile.endAt > asked.endAt) o.log(`the ${profile.name} load is held at its last rate until ${profile.endAt} s, when the latest bound and the stable period have passed`);
 
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
@@ -153,7 +153,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const during = o.during?.({
     namespace,
     deployment: deployment?.metadata.name ?? '',
-    predictedPeak: prediction.peak,
+    predictedPeak: planned.peak,
     replicas: () => recorder.samples.at(-1)?.replicas,
     endsAt: Date.now() + profile.endAt * 1000,
     signal: o.signal,
@@ -232,13 +232,18 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     hpaStatus: recorder.statusFrom(beganMs),
     ...(server ? { server } : {}),
   };
-  const predicted = simulatedRecord(central, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
+  // The prediction the run is held to is made again at the run's own sync phase (its recorded
+  // statuses place it), at the scrape phase nearest what it did (one the record cannot
+  // measure): which sync a decision falls on is the phases', not the model's.
+  const syncPhase = runSyncPhase(record, pipe.syncSeconds);
+  const { sim: atPhase, prediction } = predictAtSyncPhase(hpa, { pipe, profile, central }, syncPhase, runEvents(record.changes, hpa.minReplicas));
+  const predicted = simulatedRecord(atPhase, { profile: profile.name, stepAt, dropAt, endAt: profile.endAt, pipe });
   const decisions = reconstructDecisions(record, hpa, pipe);
   // A calibrated server's prediction rests on its measured capacity, whose prediction error no
   // recorded run has measured yet: a figure, unless --gate-prediction.
   const calibrated = capacityOf(deployment) !== undefined;
   const gatePrediction = o.gatePrediction ?? (calibrated ? false : undefined);
-  const results: AssertionResult[] = [...checkRun(record, hpa, bounds, pipe, prediction, { decisions, gatePrediction }), ...duringResults];
+  const results: AssertionResult[] = [...checkRun(record, hpa, bounds, pipe, prediction, { decisions, gatePrediction, syncPhase }), ...duringResults];
   const figures: Figures = computeFigures(record, hpa, pipe, bounds);
   const report: RunReport = {
     record,
@@ -257,8 +262,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     if (!a.ok && a.context) o.log(a.context);
   }
   if (!results.some((a) => a.judges === 'prediction')) {
-    const seen = predictionAssertion(record, hpa, pipe, prediction);
-    const measured = PREDICTION_MEASURED[ruleReading(pipe)];
+    const seen = predictionAssertion(record, hpa, pipe, prediction, syncPhase);
+    const measured = measuredProfiles(ruleReading(pipe));
     const reading = ruleReading(pipe) === 'gauges' ? ' on a rule of sampled gauges' : '';
     const why = calibrated
       ? `a calibrated server (${CAPACITY_ANNOTATION}), whose prediction error is not measured yet`

@@ -4,6 +4,7 @@ import { UserError } from '../cli.ts';
 import { durationSeconds, parseQuantity, type KObject, type ServiceMonitor } from '../manifests/objects.ts';
 import { longestRequestMs, type ServiceConfig } from '../../../inference/src/config.ts';
 import { containerCpuOf, requestCostOf, serviceConfigOf } from '../manifests/service-config.ts';
+import type { RunRecord } from './timeline.ts';
 import { CAPACITY_ANNOTATION, capacityOf } from '../manifests/capacity.ts';
 import { scaledDeploymentOf, serverFactsOf, type ServerFacts } from '../manifests/server-facts.ts';
 import { sloMsOf } from '../manifests/slo.ts';
@@ -498,6 +499,48 @@ export interface RunPlan extends RunBounds {
   /** The prediction: of the sweep's phases (pods scraped at once), the run whose first increase is the median, so that whichever phase the cluster has, it is at most half the spread away; to the profile's end. */
   central: SimRun;
   prediction: RunEvents;
+}
+
+/**
+ * Where a real run's syncs fell, seconds after the load started, in [0, sync period): the
+ * phase of its first recorded HPA status (each written at a sync), else of its first replica
+ * change (only a sync makes one); undefined when it has neither.
+ */
+export function runSyncPhase(record: Pick<RunRecord, 'hpaStatus' | 'changes'>, syncSeconds: number): number | undefined {
+  const t = record.hpaStatus?.[0]?.t ?? record.changes[0]?.t;
+  return t === undefined ? undefined : ((t % syncSeconds) + syncSeconds) % syncSeconds;
+}
+
+/** How far a prediction is from what a run did: the largest miss in seconds of its events, and the peak's miss in replicas. */
+export function predictionMiss(seen: RunEvents, said: RunEvents): { seconds: number; replicas: number } {
+  const seconds = Math.max(...(['firstIncrease', 'firstDecrease', 'backAtMin'] as const).map((k) => (Number.isNaN(seen[k]) && Number.isNaN(said[k]) ? 0 : Math.abs(seen[k] - said[k]))));
+  return { seconds: Number.isNaN(seconds) ? Number.POSITIVE_INFINITY : seconds, replicas: Math.abs(seen.peak - said.peak) };
+}
+
+/**
+ * The prediction at a run's own sync phase: which sync a decision falls on is then where the
+ * run's syncs fell. The scrape phase and the pods' scrape spacing a run does not record
+ * (Prometheus offsets each target by a hash of it), so each whole second of both is
+ * predicted (as the bounds' sweep does), and with `seen` the one nearest what the run did is
+ * taken (by the peak, then the events' largest miss);
+ * without it, the plan's central scrape phase. Without a measured sync phase, the plan's
+ * central run.
+ */
+export function predictAtSyncPhase(
+  hpa: HpaSettings,
+  plan: Pick<RunPlan, 'pipe' | 'profile' | 'central'>,
+  syncPhase: number | undefined,
+  seen?: RunEvents,
+): { sim: SimRun; prediction: RunEvents } {
+  if (syncPhase === undefined) return { sim: plan.central, prediction: runEvents(plan.central.changes, hpa.minReplicas) };
+  const phases: Phases[] = seen ? allPhases(plan.pipe, 1, { strides: true }).filter((p) => p.sync === 0).map((p) => ({ ...p, sync: syncPhase })) : [{ ...plan.central.phases, sync: syncPhase }];
+  const candidates = phases.map((p) => simulateAt(hpa, plan.pipe, plan.profile, plan.profile.endAt, p)).map((sim) => ({ sim, prediction: runEvents(sim.changes, hpa.minReplicas) }));
+  if (!seen) return candidates[0]!;
+  const miss = (c: (typeof candidates)[number]) => predictionMiss(seen, c.prediction);
+  return candidates.reduce((best, c) => {
+    const [a, b] = [miss(c), miss(best)];
+    return a.replicas < b.replicas || (a.replicas === b.replicas && a.seconds < b.seconds) ? c : best;
+  });
 }
 
 /**

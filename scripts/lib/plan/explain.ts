@@ -57,10 +57,29 @@ export function reconstructDecisions(record: RunRecord, hpa: HpaSettings, pipe: 
 /** How far a status may be seen from the sync time a period predicts (the controller's period drifts a little). */
 const STATUS_SLACK_SECONDS = 1.5;
 
+/**
+ * How far the record's sync times may be from the controller's own clock: a status is seen
+ * when the recorder's watch delivers it, some tenths after the sync that stamped its
+ * recommendation, and not by the same delay each time. A recommendation or a scale event
+ * within this of a window's or a policy period's edge may have been on either side of it.
+ */
+export const SYNC_TIMING_SLACK_SECONDS = 1;
+
+/** The rules with every stabilization window and policy period `ds` seconds longer (shorter when negative). */
+export function withWindowsShifted(s: ControllerSettings, ds: number): ControllerSettings {
+  const shift = (r: ControllerSettings['scaleUp']) => ({
+    ...r,
+    stabilizationWindowSeconds: r.stabilizationWindowSeconds === 0 ? 0 : Math.max(0, r.stabilizationWindowSeconds + ds),
+    policies: r.policies.map((p) => ({ ...p, periodSeconds: Math.max(1, p.periodSeconds + ds) })),
+  });
+  return { ...s, scaleUp: shift(s.scaleUp), scaleDown: shift(s.scaleDown) };
+}
+
 function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: ControllerSettings, syncSeconds: number): ExplainedSync[] {
   const memory = newMemory();
   const last = record.samples.at(-1)?.t ?? 0;
   const out: ExplainedSync[] = [];
+  const timingVariants = [settings, withWindowsShifted(settings, -SYNC_TIMING_SLACK_SECONDS), withWindowsShifted(settings, SYNC_TIMING_SLACK_SECONDS)];
   for (let t = (statuses[0] as HpaStatusSample).t; t <= last; t += syncSeconds) {
     // A sync that wrote a status is where that status was seen: the next period counts from it.
     const written = statuses.find((s) => Math.abs(s.t - t) <= STATUS_SLACK_SECONDS);
@@ -73,16 +92,20 @@ function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: Co
     // either side. The second before is taken unless a neighbour's Ready count gives what the
     // cluster set: judged within the record's resolution, never beyond it. A neighbour with
     // other replicas is not taken: that is the sync's own change, which it must not explain.
+    // Likewise a recommendation at a window's edge (SYNC_TIMING_SLACK_SECONDS): the windows
+    // a little shorter or longer are tried after the exact ones.
     const candidates = [before, ...record.samples.filter((x) => x !== before && Math.abs(x.t - (t - 1)) <= 1 && x.ready > 0 && x.replicas === before.replicas)];
     let chosen: { d: Decision; memory: ControllerMemory } | undefined;
-    for (const sample of candidates) {
-      const trial = { ...memory };
-      const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, sample, () => readyTimes(record.samples, sample.t)));
-      const d = sync(settings, trial, t, { current: sample.replicas, ready: sample.ready }, readings);
-      chosen ??= { d, memory: trial };
-      if (d.replicas === status.desired) {
-        chosen = { d, memory: trial };
-        break;
+    trials: for (const rules of timingVariants) {
+      for (const sample of candidates) {
+        const trial = { ...memory };
+        const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, sample, () => readyTimes(record.samples, sample.t)));
+        const d = sync(rules, trial, t, { current: sample.replicas, ready: sample.ready }, readings);
+        chosen ??= { d, memory: trial };
+        if (d.replicas === status.desired) {
+          chosen = { d, memory: trial };
+          break trials;
+        }
       }
     }
     if (!chosen) continue;

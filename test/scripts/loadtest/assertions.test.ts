@@ -2,12 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clusterPaths } from '../../../scripts/lib/cluster/embedded/paths.ts';
 import { LocalProvider } from '../../../scripts/lib/cluster/local.ts';
-import { checkRun, rulesAssertion } from '../../../scripts/lib/loadtest/assertions.ts';
+import { checkRun, predictionAssertion, rulesAssertion } from '../../../scripts/lib/loadtest/assertions.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { reconstructDecisions } from '../../../scripts/lib/plan/explain.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hpaSettings, planRun, runEvents, simulateAllPhases, simulateAt, sizedProfile, type HpaSettings } from '../../../scripts/lib/plan/bounds.ts';
+import { hpaSettings, planRun, predictAtSyncPhase, predictionMiss, runEvents, simulateAllPhases, simulateAt, sizedProfile, type HpaSettings } from '../../../scripts/lib/plan/bounds.ts';
 import { computeFigures, figureLines } from '../../../scripts/lib/plan/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { MAX_FAILED_SHARE, recordedProfile, type Profile } from '../../../scripts/lib/plan/profiles.ts';
@@ -18,7 +18,7 @@ import { loadAdapterRules, rateWindowSeconds } from '../../../scripts/lib/monito
 import { ADAPTER_RULES_FILE, repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 import { simulatedRecord } from '../../../scripts/lib/plan/record.ts';
-import { recordedObjects, recordedReadsGauges } from '../../../scripts/lib/docs/recorded-runs.ts';
+import { readRecorded, recordedObjects, recordedReadsGauges } from '../../../scripts/lib/docs/recorded-runs.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 
 // Timelines, good and broken, checked against the bounds the controller's rules give for
@@ -27,7 +27,8 @@ import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 // overlay is as the recorded runs had it (their request and metric), whose shapes these are.
 
 const rendered = (await renderOverlay(sh, repoPath('overlays/local'))).objects;
-const objects = recordedObjects(rendered, { hpa: { metric: 'inference_concurrency' } });
+// The HPA as the recorded step run had it (its windows and tolerances), on our concurrency series.
+const objects = recordedObjects(rendered, await readRecorded('step'));
 const rules = await loadAdapterRules(repoPath(ADAPTER_RULES_FILE));
 const [rule] = rules;
 const hpa: HpaSettings = hpaSettings(objects);
@@ -346,6 +347,21 @@ assertions('allow the decrease a sawtooth makes when its pods are scraped second
   assert.ok(plan.bounds.firstDecreaseEarliest <= seen.firstDecrease, `bound ${plan.bounds.firstDecreaseEarliest} s`);
   const four = judge(apart, recorded(apart, plan), plan).find((r) => r.name.startsWith('4.'));
   assert.ok(four?.ok, four?.observed);
+  // Predicted at the run's own sync phase, the scrape spacing it does not record is the one nearest it.
+  const { prediction } = predictAtSyncPhase(plan.hpa, plan, 9, seen);
+  assert.equal([prediction.firstIncrease, prediction.peak, prediction.firstDecrease], [54, 4, 99]);
+});
+
+assertions('hold a run to the prediction at its own sync phase, which no scrape phase bends to a decision a sync early', () => {
+  const plan = planFor(profileFromFlags({ profile: 'sawtooth' }));
+  const run = simulateAt(plan.hpa, plan.pipe, plan.profile, plan.profile.endAt, { sync: 9, scrape: 0, stride: 2 });
+  const seen = runEvents(run.changes, plan.hpa.minReplicas);
+  const early = { ...seen, firstDecrease: seen.firstDecrease - 2 * plan.pipe.syncSeconds };
+  const nearest = predictAtSyncPhase(plan.hpa, plan, 9, early).prediction;
+  assert.ok(predictionMiss(early, nearest).seconds > plan.pipe.syncSeconds, JSON.stringify(nearest));
+  const eight = predictionAssertion(recorded(run, plan), plan.hpa, plan.pipe, predictAtSyncPhase(plan.hpa, plan, 9, seen).prediction, 9);
+  assert.ok(eight.ok, eight.observed);
+  assert.match(eight.bound, /at the run's sync phase \(9\.0 s\)/);
 });
 
 assertions.run();

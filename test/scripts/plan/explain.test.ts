@@ -7,21 +7,25 @@ import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
 import { repoPath } from '../../../scripts/lib/paths.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
+import { recordedObjects } from '../../../scripts/lib/docs/recorded-runs.ts';
 import { decisionTable, nearest, notable, readyTimes, reconstructDecisions, syncTimes } from '../../../scripts/lib/plan/explain.ts';
 
 // Why the HPA did what it did, rebuilt for the real runs kept in test/fixtures/runs.
 
 const dir = repoPath('test/fixtures/runs');
 const { objects } = await renderOverlay(sh, repoPath('overlays/local'));
-const hpa = hpaSettings(objects);
+/** The HPA a recorded run ran: its windows and tolerances from its record. */
+const ranWith = (run: RunReport) => hpaSettings(recordedObjects(objects, run));
 const runs = new Map<string, RunReport>();
 for (const f of (await readdir(dir)).filter((x) => x.endsWith('.timeline.json'))) runs.set(f.replace('.timeline.json', ''), JSON.parse(await readFile(join(dir, f), 'utf8')) as RunReport);
+
+const hpa = ranWith(runs.get('step') as RunReport);
 
 const why = suite('the decision chain of a real run');
 
 for (const [name, run] of runs) {
   why(`rebuilds every sync of the real ${name} run and sets the count the cluster set`, () => {
-    const decisions = reconstructDecisions(run.record, hpa, run.pipeline);
+    const decisions = reconstructDecisions(run.record, ranWith(run), run.pipeline);
     assert.ok(decisions.length >= Math.floor(run.record.endAt / run.pipeline.syncSeconds) - 2, `${decisions.length} syncs over ${run.record.endAt} s`);
     const disagree = decisions.filter((d) => d.observed !== d.replicas).map((d) => `${d.at.toFixed(1)} s: rebuilt ${d.replicas}, the cluster ${d.observed}`);
     assert.equal(disagree, []);
@@ -39,7 +43,7 @@ why('places the syncs at the phase of the first replica change, a sync period ap
 
 why('says the scale-down window held the spike pods after the load fell', () => {
   const spike = runs.get('spike') as RunReport;
-  const decisions = reconstructDecisions(spike.record, hpa, spike.pipeline);
+  const decisions = reconstructDecisions(spike.record, ranWith(spike), spike.pipeline);
   const held = notable(decisions).filter((d) => d.rule === 'the scale-down window' && d.replicas === d.current);
   assert.ok(held.length > 0);
   for (const d of held) assert.ok(d.proposed < d.current && d.at > spike.record.dropAt, `${d.at} s`);

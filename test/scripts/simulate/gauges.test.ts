@@ -22,7 +22,7 @@ gauges("is told apart by the rule: the vLLM preset's averages gauges, our counte
   assert.not.ok(averagesGauges(ruleFor(rules, 'triton_requests_in_flight')!), "Triton's is the rate of its request time");
 });
 
-gauges('reads the queue the step built at the scrapes, above the integral over the window, and sizes the peak by it (6 where the rate gives 5, as vllm-step-1 went)', () => {
+gauges('reads the queue the step built at the scrapes, above the integral over the window, and sizes the peak by it (6 where the rate gives 5, as the recorded vllm-step runs went)', () => {
   const plan = (averaged: boolean) => planRun(objects, hpa, profileFromFlags({ profile: 'step' }), { ...measured, averagesGauges: averaged });
   const [rate, gauge] = [plan(false), plan(true)];
   // What the HPA reads at the sync after the first increase, when the new pods take their share.
