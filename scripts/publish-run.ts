@@ -16,9 +16,10 @@ test holds each page to the record.
   --as <name>      the name it is published under, e.g. local-llm-step
   --recorded       instead, write docs/e2e.md's table of the recorded runs (test/fixtures/runs)
   --comparisons    instead, write docs/why.md's tables and claims from the comparisons kept
-                   with their records (docs/side-by-side, docs/comparison); with --from <dir>
-                   --as side-by-side|comparison, keep the comparison scripts/compare.ts wrote
-                   in <dir> (its compare.md, charts and each run's timeline.json) there first
+                   with their records (docs/side-by-side, docs/comparison, docs/measured-cost);
+                   with --from <dir> --as side-by-side|comparison|measured-cost, keep the
+                   comparison scripts/compare.ts wrote in <dir> (its compare.md, charts and each
+                   run's timeline.json) there first
 `;
 
 await runMain(async () => {

@@ -14,8 +14,8 @@ import { marked } from './markers.ts';
 // predicted timeline.json, as scripts/compare.ts wrote them): docs/why.md's tables and claims
 // are written from those records by the code, never typed, and a test holds them to it.
 
-/** The comparisons the docs keep, each a folder scripts/compare.ts wrote: the last side-by-side one CI ran, and the last one run a policy at a time. */
-export const KEPT_COMPARISONS = ['docs/side-by-side', 'docs/comparison'] as const;
+/** The comparisons the docs keep, each a folder scripts/compare.ts wrote: the last side-by-side one CI ran, the last one run a policy at a time, and the candidate signal on a cost measured on the pod against the CPU policy. */
+export const KEPT_COMPARISONS = ['docs/side-by-side', 'docs/comparison', 'docs/measured-cost'] as const;
 /** The page that shows them. */
 export const WHY_PAGE = 'docs/why.md';
 

@@ -32,11 +32,14 @@ export const ruleReading = (pipe: Pick<PipelineSettings, 'averagesGauges'>): Rul
  * and the scrape phase nearest it, rounded up to a second (test/scripts/loadtest/reality.test.ts
  * holds this table to them). The prediction gates only these, within that error or a sync
  * period, whichever is larger (a scrape phase other than the recorded runs' can move a
- * decision by a sync), and one replica. A user's own stages are a figure, unless asked to gate.
+ * decision by a sync), and one replica. The ramp on the vLLM preset's gauges is not gated: its
+ * one recorded run missed back-at-minReplicas by 14.4 s (the model's descent took a partial
+ * decrease a sync before the cluster's), too close to a sync to call measured. A user's own
+ * stages are a figure, unless asked to gate.
  */
 export const PREDICTION_MEASURED: Record<RuleReading, Partial<Record<ProfileName, number>>> = {
   rate: { step: 1, ramp: 1, spike: 1, sawtooth: 1 },
-  gauges: { step: 1 },
+  gauges: { step: 1, spike: 1, sawtooth: 1 },
 };
 
 /** The profiles a kind of rule's prediction is measured for. */

@@ -46,6 +46,16 @@ comparison(`what ${WHY_PAGE} says of the candidate holds on its records: on the 
   assert.is((await figures('docs/comparison', 'compute', 'utilization')).reversals, 0);
 });
 
+comparison(`what ${WHY_PAGE} says of the candidate on a measured cost holds on its records: on the compute step no reversal and more replicas than the declared cost's oracle, but the CPU policy wins the SLO`, async () => {
+  const reference = await referenceHpa();
+  const { runs } = await loadRuns(repoPath('docs/measured-cost'), ['compute'], POLICIES);
+  const fig = (policy: string) => policyFigures(runs.find((r) => r.policy === policy)!.observed, reference).figures;
+  const [candidate, cpu] = [fig('utilization'), fig('cpu')];
+  assert.is(candidate.reversals, 0);
+  assert.ok(candidate.replicaSeconds > candidate.oracleReplicaSeconds * 1.5, `${candidate.replicaSeconds} replica-seconds against an oracle of ${candidate.oracleReplicaSeconds}`);
+  assert.ok(cpu.sloAttainment > candidate.sloAttainment, `cpu ${cpu.sloAttainment}, utilization ${candidate.sloAttainment}`);
+});
+
 comparison('are kept only from a folder scripts/compare.ts wrote, under a name the page shows: anything else is one sentence', async () => {
   const refused = async (from: string, as: string, said: RegExp) => {
     const error = await keepComparison(from, as).then(() => undefined, (e: unknown) => e);
