@@ -15,13 +15,13 @@ export class CpuCostEstimate {
   private readonly samples: CpuSample[] = [];
   private estimate: number | undefined;
 
+  private readonly window: number;
+  private readonly minServed: number;
+
   /**
    * `window` samples are kept (one a second: the last ten seconds); an estimate needs at
    * least `minServed` requests served across them, else the last one holds.
    */
-  private readonly window: number;
-  private readonly minServed: number;
-
   constructor(window = 10, minServed = 10) {
     this.window = window;
     this.minServed = minServed;

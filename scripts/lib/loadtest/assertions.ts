@@ -1,5 +1,5 @@
 import type { ExplainedSync } from '../plan/explain.ts';
-import { podThroughput, runEvents, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from '../plan/bounds.ts';
+import { eventMiss, podThroughput, runEvents, TIMED_EVENTS, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from '../plan/bounds.ts';
 import { MAX_FAILED_SHARE, type ProfileName } from '../plan/profiles.ts';
 import { around, type RunRecord } from '../plan/timeline.ts';
 
@@ -191,12 +191,14 @@ export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pi
 
 const fmtEvent = (t: number) => (Number.isNaN(t) ? 'never' : fmt(t));
 
-/** Held to the simulator: the same rules at the phase of the median first increase. */
-/** `syncPhase`: the run's own, where the prediction was made at it (runSyncPhase). */
+/**
+ * Held to the simulator: the same rules, at the run's own sync phase (`syncPhase`, from
+ * runSyncPhase) where the prediction was made there, else at the median first increase's.
+ */
 export function predictionAssertion(record: RunRecord, hpa: HpaSettings, pipe: PipelineSettings, prediction: RunEvents, syncPhase?: number): AssertionResult {
   const seen = runEvents(record.changes, hpa.minReplicas);
   const within = predictionToleranceSeconds(record.profile, pipe);
-  const off = (['firstIncrease', 'firstDecrease', 'backAtMin'] as const).filter((k) => !(Math.abs(seen[k] - prediction[k]) <= within || (Number.isNaN(seen[k]) && Number.isNaN(prediction[k]))));
+  const off = TIMED_EVENTS.filter((k) => !(eventMiss(seen, prediction, k) <= within));
   const peakOff = Math.abs(seen.peak - prediction.peak) > 1;
   const show = (e: RunEvents) => `first increase ${fmtEvent(e.firstIncrease)}, peak ${e.peak}, first decrease ${fmtEvent(e.firstDecrease)}, at minReplicas ${fmtEvent(e.backAtMin)}`;
   return {

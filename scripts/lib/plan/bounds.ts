@@ -511,9 +511,16 @@ export function runSyncPhase(record: Pick<RunRecord, 'hpaStatus' | 'changes'>, s
   return t === undefined ? undefined : ((t % syncSeconds) + syncSeconds) % syncSeconds;
 }
 
-/** How far a prediction is from what a run did: the largest miss in seconds of its events, and the peak's miss in replicas. */
+/** The events a prediction is held to in time. */
+export const TIMED_EVENTS = ['firstIncrease', 'firstDecrease', 'backAtMin'] as const;
+
+/** How far a predicted event is from the run's, seconds: 0 when neither happened, NaN when only one did. */
+export const eventMiss = (seen: RunEvents, said: RunEvents, k: (typeof TIMED_EVENTS)[number]): number =>
+  Number.isNaN(seen[k]) && Number.isNaN(said[k]) ? 0 : Math.abs(seen[k] - said[k]);
+
+/** How far a prediction is from what a run did: the largest miss in seconds of its events (infinite when one happened and the other not), and the peak's miss in replicas. */
 export function predictionMiss(seen: RunEvents, said: RunEvents): { seconds: number; replicas: number } {
-  const seconds = Math.max(...(['firstIncrease', 'firstDecrease', 'backAtMin'] as const).map((k) => (Number.isNaN(seen[k]) && Number.isNaN(said[k]) ? 0 : Math.abs(seen[k] - said[k]))));
+  const seconds = Math.max(...TIMED_EVENTS.map((k) => eventMiss(seen, said, k)));
   return { seconds: Number.isNaN(seconds) ? Number.POSITIVE_INFINITY : seconds, replicas: Math.abs(seen.peak - said.peak) };
 }
 

@@ -96,16 +96,14 @@ function fromStatus(record: RunRecord, statuses: HpaStatusSample[], settings: Co
     // a little shorter or longer are tried after the exact ones.
     const candidates = [before, ...record.samples.filter((x) => x !== before && Math.abs(x.t - (t - 1)) <= 1 && x.ready > 0 && x.replicas === before.replicas)];
     let chosen: { d: Decision; memory: ControllerMemory } | undefined;
-    trials: for (const rules of timingVariants) {
-      for (const sample of candidates) {
-        const trial = { ...memory };
-        const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, sample, () => readyTimes(record.samples, sample.t)));
-        const d = sync(rules, trial, t, { current: sample.replicas, ready: sample.ready }, readings);
-        chosen ??= { d, memory: trial };
-        if (d.replicas === status.desired) {
-          chosen = { d, memory: trial };
-          break trials;
-        }
+    for (const { rules, sample } of timingVariants.flatMap((rules) => candidates.map((sample) => ({ rules, sample })))) {
+      const trial = { ...memory };
+      const readings = settings.metrics.map((m, i) => readingOf(m, status.metrics[i] ?? Number.NaN, sample, () => readyTimes(record.samples, sample.t)));
+      const d = sync(rules, trial, t, { current: sample.replicas, ready: sample.ready }, readings);
+      chosen ??= { d, memory: trial };
+      if (d.replicas === status.desired) {
+        chosen = { d, memory: trial };
+        break;
       }
     }
     if (!chosen) continue;
