@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { numberFlag, parseFlags, runMain, scriptArgv, UsageError } from './lib/cli.ts';
 import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
-import { checkSideBySide, COMPARE_OVERLAY, parsePolicies, parseScenarios, POLICIES, SCENARIOS, SIDE_BY_SIDE_POLICIES, SIDE_BY_SIDE_SCENARIOS, scenarioParams, type Scenario } from './lib/compare/policies.ts';
+import { checkSideBySide, COMPARE_OVERLAY, LLM_OVERLAY, parsePolicies, parseScenarios, POLICIES, SCENARIOS, SIDE_BY_SIDE_POLICIES, SIDE_BY_SIDE_SCENARIOS, scenarioParams, type Scenario } from './lib/compare/policies.ts';
 import { claimLines, sleepClaims, type Claim } from './lib/compare/claims.ts';
-import { isSideBySide, loadRuns, referenceHpa, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
+import { isSideBySide, loadRuns, referenceHpa, referenceHpas, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
 import { runComparison, runSideBySide } from './lib/compare/run.ts';
 import { profileFor, type ProfileName } from './lib/plan/profiles.ts';
 import { runReconcile } from './lib/reconcile/command.ts';
@@ -15,8 +15,11 @@ Usage: npx zx scripts/compare.ts [--policies ${POLICIES.join(',')}] [--scenarios
 
 Runs the same load against every policy of policies/, one after another, on the running
 cluster (bootstrap it first): the app overlay ${COMPARE_OVERLAY} with one policy, reset to
-minReplicas with a fresh HPA before each, in two scenarios: sleep (the work off the CPU, as on
-an accelerator) and compute (a CPU-bound forward pass, each pod's 200m limit its capacity).
+minReplicas with a fresh HPA before each, in three scenarios: sleep (the work off the CPU, as
+on an accelerator), compute (a CPU-bound forward pass, each pod's 200m limit its capacity)
+and llm (a real model: ${LLM_OVERLAY}, SmolLM2-135M on the llama engine, its load the default
+step sized to its calibrated capacity; there concurrency is the overlay's own HPA, the
+preset's requests in flight at the calibrated target).
 Writes compare.md, one chart per scenario and every run's report, observed beside predicted.
 At the end the provider's default overlay (what bootstrap deployed) is applied again. Checks
 what docs/why.md claims of the sleep scenario (ours has the pods the step needs Ready before
@@ -28,7 +31,7 @@ is not one of the other signals.
                          side by side: ${SIDE_BY_SIDE_POLICIES.join(', ')}: keda and
                          latency-external both need external.metrics.k8s.io, and one CPU
                          target is enough for CI)
-  --scenarios <list>     which scenarios (default both: ${SCENARIOS.join(', ')})
+  --scenarios <list>     which scenarios (default all: ${SCENARIOS.join(', ')})
   --profile <name>       step (default) or ramp, at each scenario's rates
   --hold <s>             seconds at the peak (default 300: longer than the latency policy's 240 s scale-up window)
   --after <s>            seconds at the base rate after the load (default 120)
@@ -73,7 +76,7 @@ await runMain(async () => {
   const policies = sideBySide && flags.policies === undefined ? [...SIDE_BY_SIDE_POLICIES] : parsePolicies(flags.policies);
   if (sideBySide) checkSideBySide(policies);
   const crowded = scenarios.filter((s) => !SIDE_BY_SIDE_SCENARIOS.includes(s));
-  if (sideBySide && crowded.length > 0) throw new UsageError(`--side-by-side runs ${SIDE_BY_SIDE_SCENARIOS.join(', ')} only: ${crowded.join(', ')}'s pods would share the node's CPU; pass --scenarios ${SIDE_BY_SIDE_SCENARIOS.join(',')}.`);
+  if (sideBySide && crowded.length > 0) throw new UsageError(`--side-by-side runs ${SIDE_BY_SIDE_SCENARIOS.join(', ')} only: the pods of ${crowded.join(' and ')} would share the node's CPU; pass --scenarios ${SIDE_BY_SIDE_SCENARIOS.join(',')}.`);
   const gateTimeoutSeconds = seconds('gate-timeout', flags['gate-timeout']) ?? 180;
   const scheduleFor = (s: Scenario) => profileFor(profileName, { ...scenarioParams(s), ...(hold !== undefined ? { holdSeconds: hold } : {}), ...(after !== undefined ? { afterSeconds: after } : {}) });
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -81,9 +84,8 @@ await runMain(async () => {
   if (flags.rewrite !== undefined) {
     const dir = resolve(flags.rewrite);
     const { runs, minutes } = await loadRuns(dir, scenarios, policies);
-    const reference = await referenceHpa(sh, dir);
-    const files = await writeComparison(dir, runs, reference, { command: command.replace(/ --rewrite \S+/, ''), minutes, sideBySide: await isSideBySide(dir) });
-    return finish(files, sleepClaims(runs, reference));
+    const files = await writeComparison(dir, runs, await referenceHpas(sh, dir, runs), { command: command.replace(/ --rewrite \S+/, ''), minutes, sideBySide: await isSideBySide(dir) });
+    return finish(files, sleepClaims(runs, await referenceHpa(sh, dir)));
   }
   const { kc, provider } = await connect(sh, parseProvider(flags.provider), log);
   const reportDir = resolve(flags['report-dir'] ?? `reports/compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
@@ -92,11 +94,10 @@ await runMain(async () => {
   const started = Date.now();
   const runs = await (sideBySide ? runSideBySide : runComparison)({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
   const minutes = (Date.now() - started) / 60_000;
-  const reference = await referenceHpa(sh, reportDir);
-  const files = await writeComparison(reportDir, runs, reference, { command, minutes, sideBySide });
+  const files = await writeComparison(reportDir, runs, await referenceHpas(sh, reportDir, runs), { command, minutes, sideBySide });
   log(`restoring ${provider.defaultOverlay}`);
   await runReconcile({ $: sh, kc, overlay: provider.defaultOverlay, dryRun: false, timeoutMs: gateTimeoutSeconds * 1000, provider, out: log });
   log(`the comparison took ${minutes.toFixed(1)} min`);
   if (abort.signal.aborted) return 130;
-  return finish(files, sleepClaims(runs, reference));
+  return finish(files, sleepClaims(runs, await referenceHpa(sh, reportDir)));
 });

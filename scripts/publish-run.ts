@@ -16,8 +16,9 @@ test holds each page to the record.
   --as <name>      the name it is published under, e.g. local-llm-step
   --recorded       instead, write docs/e2e.md's table of the recorded runs (test/fixtures/runs)
   --comparisons    instead, write docs/why.md's tables and claims from the comparisons kept
-                   with their records (docs/side-by-side, docs/comparison, docs/measured-cost);
-                   with --from <dir> --as side-by-side|comparison|measured-cost, keep the
+                   with their records (docs/side-by-side, docs/comparison, docs/measured-cost,
+                   docs/real-model); with --from <dir> --as
+                   side-by-side|comparison|measured-cost|real-model, keep the
                    comparison scripts/compare.ts wrote in <dir> (its compare.md, charts and each
                    run's timeline.json) there first
 `;
@@ -25,7 +26,7 @@ test holds each page to the record.
 await runMain(async () => {
   const flags = parseFlags(scriptArgv(import.meta.url), { report: { type: 'string' }, as: { type: 'string' }, recorded: { type: 'boolean' }, comparisons: { type: 'boolean' }, from: { type: 'string' } }, usage);
   if (flags.comparisons) {
-    if ((flags.from === undefined) !== (flags.as === undefined)) throw new UsageError('--from and --as go together: the folder scripts/compare.ts wrote, and side-by-side or comparison.');
+    if ((flags.from === undefined) !== (flags.as === undefined)) throw new UsageError('--from and --as go together: the folder scripts/compare.ts wrote, and the name it is kept under (side-by-side, comparison, measured-cost or real-model).');
     if (flags.from !== undefined && flags.as !== undefined) process.stdout.write(`${await keepComparison(flags.from, flags.as)}\n`);
     const written = await publishComparisons();
     process.stdout.write(`${written.length > 0 ? written.map((m) => `docs/why.md: <!-- ${m} -->`).join('\n') : 'docs/why.md marks no place for a kept comparison'}\n`);

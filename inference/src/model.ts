@@ -50,7 +50,7 @@ export function forward(inputs: readonly number[]): number[] {
 }
 
 /** CPU time this thread has spent, ms (user + system). */
-const threadCpuMs = (): number => {
+export const threadCpuMs = (): number => {
   const { user, system } = process.threadCpuUsage();
   return (user + system) / 1000;
 };

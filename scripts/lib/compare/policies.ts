@@ -4,36 +4,79 @@ import { UsageError } from '../cli.ts';
 import { DEFAULT_PARAMS, type ProfileParams } from '../plan/profiles.ts';
 import { REPO_ROOT, repoPath } from '../paths.ts';
 
-// The policies the comparison runs, each a Kustomize Component under policies/, and its two
-// scenarios: `sleep` (the work off the CPU, as on an accelerator) and `compute` (a CPU-bound
-// forward pass, each pod's CPU limit its capacity). Every run is the same app overlay
-// (overlays/compare) plus one policy (plus policies/compute for that scenario).
+// The policies the comparison runs, each a Kustomize Component under policies/, and its three
+// scenarios: `sleep` (the work off the CPU, as on an accelerator), `compute` (a CPU-bound
+// forward pass, each pod's CPU limit its capacity) and `llm` (a real model: SmolLM2-135M on
+// the llama engine, overlays/local-llm). Every run is its scenario's app overlay plus one
+// policy (plus policies/compute for compute).
 
 export const POLICIES = ['concurrency', 'latency-external', 'cpu', 'cpu-80', 'keda', 'utilization'] as const;
 export type Policy = (typeof POLICIES)[number];
+/** The policy whose target the oracle's replicas are counted at, for every policy alike. */
+export const REFERENCE_POLICY: Policy = 'concurrency';
 
 /**
  * What each policy scales on: `keda` is ours on another metric plane (the same signal, served
  * by KEDA), so the claims about the choice of signal set ours against the other signals only.
  */
 export const SIGNAL_OF: Record<Policy, 'concurrency' | 'latency' | 'cpu' | 'demand'> = { concurrency: 'concurrency', 'latency-external': 'latency', cpu: 'cpu', 'cpu-80': 'cpu', keda: 'concurrency', utilization: 'demand' };
-export const SCENARIOS = ['sleep', 'compute'] as const;
+export const SCENARIOS = ['sleep', 'compute', 'llm'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** The app every policy is applied to. */
+/** The app every policy is applied to in the sleep and compute scenarios. */
 export const COMPARE_OVERLAY = 'overlays/compare';
-/** The policy whose target the oracle's replicas are counted at, for every policy alike. */
-export const REFERENCE_POLICY: Policy = 'concurrency';
+/** The real model's app: the overlay the e2e runs it with, on the vLLM preset at its calibrated target. */
+export const LLM_OVERLAY = 'overlays/local-llm';
+
+/** Each scenario's app overlay and the components every policy's run adds to it. */
+export const SCENARIO_APP: Record<Scenario, { overlay: string; components: string[] }> = {
+  sleep: { overlay: COMPARE_OVERLAY, components: [] },
+  compute: { overlay: COMPARE_OVERLAY, components: ['policies/compute'] },
+  llm: { overlay: LLM_OVERLAY, components: [] },
+};
 
 /**
- * Each scenario's step: a base the two minReplicas serve, a peak well above what they serve
+ * The policies a scenario runs. On the real model neither keda nor latency-external: ours on
+ * KEDA reads our counter where the preset scales on vLLM's gauges (components/servers/vllm/keda
+ * is its KEDA form), and the latency policy's 300 ms target is under the model's request alone.
+ */
+const NOT_IN: Partial<Record<Scenario, readonly Policy[]>> = { llm: ['keda', 'latency-external'] };
+export const policiesIn = (scenario: Scenario, policies: readonly Policy[] = POLICIES): Policy[] => policies.filter((p) => !(NOT_IN[scenario] ?? []).includes(p));
+export const notIn = (scenario: Scenario, policies: readonly Policy[]): Policy[] => policies.filter((p) => !policiesIn(scenario, policies).includes(p));
+
+/** What a scenario says of itself in the comparison's headings, from the pod it ran. */
+export function scenarioTitle(scenario: Scenario, limitCores: number): string {
+  const limit = `${Math.round(limitCores * 1000)}m`;
+  if (scenario === 'sleep') return 'sleep: accelerator-bound (the work is off the CPU)';
+  if (scenario === 'compute') return `compute: CPU-bound (each pod's ${limit} limit is its capacity)`;
+  return `llm: a real model, SmolLM2-135M on the llama engine (each pod's ${limit} limit is its capacity)`;
+}
+
+/**
+ * The policy components of a run. The real model's app already scales on ours (work in flight
+ * per pod, on the preset's names, at the target scripts/calibrate.ts measured for it): the
+ * concurrency policy, whose target is sized for overlays/compare's 4 slots, adds nothing there.
+ */
+export function policyComponents(policy: Policy, scenario: Scenario): string[] {
+  const own = scenario === 'llm' && policy === REFERENCE_POLICY ? [] : [`policies/${policy}`];
+  return [...own, ...SCENARIO_APP[scenario].components];
+}
+
+/**
+ * Each scenario's step: a base the minReplicas serve, a peak well above what they serve
  * at full slots (sleep: 2 x 20 req/s; compute: 2 x 4 req/s at 200m), held for 300 s, longer
  * than the latency policy's 240 s scale-up window, so every policy has its chance to react.
+ * The real model's are the default step's, sized to its calibrated capacity (SIZED_SCENARIOS),
+ * as the e2e sizes them.
  */
 export const SCENARIO_LOAD: Record<Scenario, Partial<ProfileParams>> = {
   sleep: { baseRate: 30, peakRate: 90, holdSeconds: 300, afterSeconds: 120 },
   compute: { baseRate: 4, peakRate: 12, holdSeconds: 300, afterSeconds: 120 },
+  llm: { holdSeconds: 300, afterSeconds: 120 },
 };
+
+/** The scenarios whose rates are scaled to their app's calibrated capacity (inferscale.dev/capacity) when run. */
+export const SIZED_SCENARIOS: readonly Scenario[] = ['llm'];
 
 export const scenarioParams = (s: Scenario): ProfileParams => ({ ...DEFAULT_PARAMS, ...SCENARIO_LOAD[s] });
 
@@ -62,25 +105,24 @@ export const placementOf = (policy: Policy, index: number): Placement => ({ name
 
 /**
  * Writes the overlay of one run under `dir` (inside the repository: kustomize takes only
- * relative paths): the app overlay, the policy, and for `compute` the compute component;
- * placed in its own namespace and NodePorts when given.
+ * relative paths): the scenario's app overlay and the policy's components; placed in its own
+ * namespace and NodePorts when given.
  */
 export async function writeRunOverlay(dir: string, policy: Policy, scenario: Scenario, placement?: Placement): Promise<string> {
   const folder = join(dir, 'overlays', `${scenario}-${policy}`);
   // Placed, the app moves to its namespace in a layer of its own, below the policy: a
   // component's replacements (KEDA's query names the namespace) see the namespace it runs in.
-  const app = placement ? await writePlacedApp(join(dir, 'overlays', `${scenario}-${policy}-placed`), placement) : repoPath(COMPARE_OVERLAY);
+  const app = placement ? await writePlacedApp(join(dir, 'overlays', `${scenario}-${policy}-placed`), placement) : repoPath(SCENARIO_APP[scenario].overlay);
   await mkdir(folder, { recursive: true });
   const up = (path: string) => relative(folder, repoPath(path));
-  const components = [`policies/${policy}`, ...(scenario === 'compute' ? ['policies/compute'] : [])];
+  const components = policyComponents(policy, scenario);
   const text = [
     '# Written by scripts/compare.ts: one policy of the comparison on its app overlay.',
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
     `  - ${relative(folder, app)}`,
-    'components:',
-    ...components.map((c) => `  - ${up(c)}`),
+    ...(components.length > 0 ? ['components:', ...components.map((c) => `  - ${up(c)}`)] : []),
     '',
   ].join('\n');
   await writeFile(join(folder, 'kustomization.yaml'), text);

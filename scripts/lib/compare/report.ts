@@ -9,7 +9,7 @@ import type { RunReport } from '../loadtest/report.ts';
 import { reconstructDecisions } from '../plan/explain.ts';
 import { renderComparisonChart } from './chart.ts';
 import type { PolicyRun } from './run.ts';
-import { REFERENCE_POLICY, writeRunOverlay, type Policy, type Scenario } from './policies.ts';
+import { REFERENCE_POLICY, SCENARIO_APP, scenarioTitle, writeRunOverlay, type Policy, type Scenario } from './policies.ts';
 
 // The comparison's result: per scenario, a chart of every policy and a table of what each
 // did, observed beside predicted; the oracle is the same for every policy (the replicas the
@@ -60,8 +60,24 @@ export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): s
   return `| ${cells.join(' | ')} |`;
 }
 
-/** The reference policy's HPA, whose target counts the oracle for every policy alike: its overlay written under `dir`/reference and rendered. */
-export const referenceHpa = async ($: Sh, dir: string): Promise<HpaSettings> => hpaSettings((await renderOverlay($, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, 'sleep'))).objects);
+/**
+ * The reference policy's HPA in a scenario, whose target counts the oracle for every policy
+ * alike: its overlay written under `dir`/reference and rendered (sleep's and compute's are one:
+ * the policy is applied to the same app).
+ */
+export const referenceHpa = async ($: Sh, dir: string, scenario: Scenario = 'sleep'): Promise<HpaSettings> =>
+  hpaSettings((await renderOverlay($, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, scenario))).objects);
+
+/** Each scenario's reference HPA, for the scenarios of `runs`. */
+export async function referenceHpas($: Sh, dir: string, runs: readonly PolicyRun[]): Promise<(scenario: Scenario) => HpaSettings> {
+  const scenarios = [...new Set(runs.map((r) => r.scenario))];
+  const found = new Map(await Promise.all(scenarios.map(async (s) => [s, await referenceHpa($, dir, s)] as const)));
+  return (scenario) => {
+    const hpa = found.get(scenario);
+    if (!hpa) throw new UserError(`no reference HPA was rendered for the ${scenario} scenario.`);
+    return hpa;
+  };
+}
 
 export const TABLE_HEAD = [
   '| policy | reaction | peak replicas | SLO attainment | shed / failed / not sent | replica-seconds, x oracle | reversals |',
@@ -73,23 +89,26 @@ export interface ComparisonFiles {
   charts: string[];
 }
 
-export async function writeComparison(dir: string, runs: PolicyRun[], reference: HpaSettings, o: { command: string; minutes: number; sideBySide?: boolean }): Promise<ComparisonFiles> {
+export async function writeComparison(dir: string, runs: PolicyRun[], referenceOf: (scenario: Scenario) => HpaSettings, o: { command: string; minutes: number; sideBySide?: boolean }): Promise<ComparisonFiles> {
   await mkdir(dir, { recursive: true });
   const planes = runs.some((r) => r.policy === 'keda') ? 'Prometheus, adapter and KEDA' : 'Prometheus and adapter';
   const how = o.sideBySide
     ? `every policy of \`policies/\` it names at once, each in its own namespace with its own NodePort and load driver, on the one ${planes}`
     : 'one policy of `policies/` at a time';
+  const apps = [...new Set(runs.map((r) => SCENARIO_APP[r.scenario].overlay))];
+  const app = apps.length === 1 && apps[0] === SCENARIO_APP.sleep.overlay ? `one app overlay (\`${apps[0]}\`: 4 slots and a queue of 16 per pod)` : `each scenario's app overlay (${apps.map((a) => `\`${a}\``).join(', ')})`;
   const lines = [
     '# inferscale: the same load against every policy',
     '',
-    `\`${o.command}\` on the embedded cluster: one app overlay (\`overlays/compare\`: 4 slots and a queue of 16 per pod), ${how}, the same load schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs in ${o.minutes.toFixed(0)} minutes.`,
+    `\`${o.command}\` on the embedded cluster: ${app}, ${how}, the same load schedule, each run from minReplicas with a fresh HPA. ${runs.length} runs${Number.isFinite(o.minutes) ? ` in ${o.minutes.toFixed(0)} minutes` : ' (their minutes are not kept with the records)'}.`,
     '',
-    'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all the schedule asked for (shed, failed and those the load driver could not send because its bound on requests in flight was reached count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy. Reversals: direction changes of the replicas beyond those of the load.',
+    'Each cell is observed, with the simulator\'s prediction for the same rendered overlay, schedule and measured pod start in brackets. Reaction: the step to the first new pod Ready. SLO attainment: requests answered under the objective, of all the schedule asked for (shed, failed and those the load driver could not send because its bound on requests in flight was reached count against it). The oracle: the replicas `concurrency`\'s target needs for the offered load, second by second, the same for every policy (on the real model, its app\'s own target, the calibrated one). Reversals: direction changes of the replicas beyond those of the load.',
   ];
   const charts: string[] = [];
   for (const scenario of [...new Set(runs.map((r) => r.scenario))] as Scenario[]) {
     const these = runs.filter((r) => r.scenario === scenario);
     const first = these[0] as PolicyRun;
+    const reference = referenceOf(scenario);
     const profile = first.observed.record;
     const chart = `compare-${scenario}.svg`;
     await writeFile(
@@ -103,7 +122,7 @@ export async function writeComparison(dir: string, runs: PolicyRun[], reference:
     charts.push(join(dir, chart));
     lines.push(
       '',
-      `## ${scenario === 'sleep' ? 'sleep: accelerator-bound (the work is off the CPU)' : 'compute: CPU-bound (each pod\'s 200m limit is its capacity)'}`,
+      `## ${scenarioTitle(scenario, first.observed.pipeline.cpu?.limitCores ?? Number.NaN)}`,
       '',
       `Load: ${profile.profile}, step at ${profile.stepAt} s, drop at ${profile.dropAt} s, end at ${profile.endAt} s; ${(first.observed.pipeline.serviceSeconds * 1000).toFixed(0)} ms service time, SLO ${(first.observed.pipeline.latencySloSeconds * 1000).toFixed(0)} ms.`,
       '',
@@ -112,7 +131,7 @@ export async function writeComparison(dir: string, runs: PolicyRun[], reference:
       ...TABLE_HEAD,
       ...these.map((r) => row(r.policy, policyFigures(r.observed, reference), policyFigures(r.predicted, reference))),
       '',
-      `Runs took ${these.map((r) => `${r.policy} ${r.minutes.toFixed(1)} min`).join(', ')}; reports: ${these.map((r) => `\`${r.scenario}-${r.policy}/\``).join(', ')}.`,
+      `${these.every((r) => Number.isFinite(r.minutes)) ? `Runs took ${these.map((r) => `${r.policy} ${r.minutes.toFixed(1)} min`).join(', ')}; reports` : 'Reports'}: ${these.map((r) => `\`${r.scenario}-${r.policy}/\``).join(', ')}.`,
     );
   }
   const md = join(dir, 'compare.md');

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { progress } from '../cli.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
-import { CPU_WINDOW_SECONDS, hpaSettings } from '../plan/bounds.ts';
+import { CPU_WINDOW_SECONDS, hpaSettings, sizedLine, sizedProfile } from '../plan/bounds.ts';
+import { repoPath } from '../paths.ts';
 import type { Profile } from '../plan/profiles.ts';
 import type { RunReport } from '../loadtest/report.ts';
 import { runLoadTest } from '../loadtest/run.ts';
@@ -11,8 +12,8 @@ import { renderOverlay } from '../manifests/render.ts';
 import { runReconcile } from '../reconcile/command.ts';
 import type { Sh } from '../shell.ts';
 import { predict } from '../loadtest/predict.ts';
-import type { KObject } from '../manifests/objects.ts';
-import { writeRunOverlay, writeSideBySideOverlay, type Policy, type Scenario } from './policies.ts';
+import { imagesOf, type KObject } from '../manifests/objects.ts';
+import { notIn, policiesIn, SCENARIO_APP, SIZED_SCENARIOS, writeRunOverlay, writeSideBySideOverlay, type Policy, type Scenario } from './policies.ts';
 import { resetToMin } from './reset.ts';
 
 // The comparison: for each scenario, each policy in turn on the running cluster: reset to
@@ -45,13 +46,18 @@ export interface PolicyRun {
 export async function runComparison(o: CompareOptions): Promise<PolicyRun[]> {
   const runs: PolicyRun[] = [];
   for (const scenario of o.scenarios) {
-    const profile = o.profileFor(scenario);
-    for (const [i, policy] of o.policies.entries()) {
+    const profile = await scheduleOf(o, scenario);
+    const policies = policiesIn(scenario, o.policies);
+    const left = notIn(scenario, o.policies);
+    if (left.length > 0) o.log(`${scenario}: not ${left.join(' nor ')} (scripts/lib/compare/policies.ts says why)`);
+    for (const [i, policy] of policies.entries()) {
       if (o.signal?.aborted) return runs;
       const started = Date.now();
-      o.log(`${scenario} ${i + 1} of ${o.policies.length}: ${policy} (${describe(profile)})`);
+      o.log(`${scenario} ${i + 1} of ${policies.length}: ${policy} (${describe(profile)})`);
       const overlay = await writeRunOverlay(o.reportDir, policy, scenario);
       const { objects } = await renderOverlay(o.$, overlay);
+      // The scenario's image on the node before its first run (the real model's is built once, with the model inside).
+      if (i === 0) await o.provider.loadImage(imagesOf(objects));
       await reset(o, [objects]);
       await runReconcile({ $: o.$, kc: o.kc, overlay, dryRun: false, timeoutMs: o.gateTimeoutSeconds * 1000, provider: o.provider, out: (l) => o.log(`  ${l}`) });
       // Indented: the e2e's assertion lines are not this run's verdict (its bounds are the
@@ -72,7 +78,7 @@ export async function runSideBySide(o: CompareOptions): Promise<PolicyRun[]> {
   const runs: PolicyRun[] = [];
   for (const scenario of o.scenarios) {
     if (o.signal?.aborted) return runs;
-    const profile = o.profileFor(scenario);
+    const profile = await scheduleOf(o, scenario);
     const started = Date.now();
     o.log(`${scenario}: ${o.policies.join(', ')} side by side (${describe(profile)})`);
     const written = await writeSideBySideOverlay(o.reportDir, o.policies, scenario);
@@ -92,6 +98,23 @@ export async function runSideBySide(o: CompareOptions): Promise<PolicyRun[]> {
 }
 
 const describe = (p: Profile) => `${p.name}, ${p.baseRate} → ${p.peakRate} req/s, ${p.endAt} s`;
+
+/** What sizing reads of the pipeline: the pods' throughput, none of its timings. */
+const UNTIMED = { rateWindowSeconds: 0, relistSeconds: 0, podStartSeconds: 0 };
+
+/**
+ * A scenario's schedule. A sized scenario's rates are scaled once, by its app's own HPA and
+ * calibrated capacity, as the e2e scales them: every policy gets the same load (sized by each
+ * policy's own target, a utilization policy's would be smaller).
+ */
+export async function scheduleOf(o: Pick<CompareOptions, '$' | 'profileFor' | 'log'>, scenario: Scenario): Promise<Profile> {
+  const profile = o.profileFor(scenario);
+  if (!SIZED_SCENARIOS.includes(scenario)) return profile;
+  const { objects } = await renderOverlay(o.$, repoPath(SCENARIO_APP[scenario].overlay));
+  const { profile: sized, scale } = sizedProfile(objects, profile, UNTIMED, true);
+  if (scale !== undefined) o.log(`${scenario}: ${sizedLine(sized, scale)}`);
+  return sized;
+}
 
 /** Every run's app back at minReplicas without an HPA; for a CPU policy, metrics-server's window emptied too. */
 async function reset(o: CompareOptions, runs: KObject[][]): Promise<void> {

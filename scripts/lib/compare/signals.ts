@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { KObject } from '../manifests/objects.ts';
 import { renderOverlay } from '../manifests/render.ts';
 import { repoPath } from '../paths.ts';
-import { hpaSettings, pipelineSettings, planRun, sizedProfile, UTILIZATION_METRIC, type HpaSettings, type PipelineSettings } from '../plan/bounds.ts';
+import { hpaSettings, planRun, sizedProfile, UTILIZATION_METRIC, type HpaSettings } from '../plan/bounds.ts';
 import { computeFigures } from '../plan/figures.ts';
 import { DEFAULT_PARAMS, profileFor, type Profile } from '../plan/profiles.ts';
 import { simulatedRecord } from '../plan/record.ts';
@@ -46,19 +46,13 @@ export interface SignalRow {
   shed: number;
 }
 
-/**
- * The requests in flight per pod at a utilization: off the CPU, that share of its slots; on a
- * CPU limit, where its requests share the cores, u / (1 − u) (processor sharing).
- */
-const concurrencyAt = (u: number, pipe: PipelineSettings): number => (pipe.cpu.mode === 'compute' ? u / (1 - u) : u * pipe.slots);
-
-/** The HPA of the utilization candidate: the same replicas and behavior; the metric, and its target (and the concurrency it means, which the capacity figures count at) changed. */
-export function utilizationHpa(hpa: HpaSettings, pipe: PipelineSettings): HpaSettings {
+/** The HPA of the utilization candidate: the same replicas and behavior; the metric and its target changed (the capacity figures read it as a share of what a pod serves: plan/bounds.ts's podRateAt). */
+export function utilizationHpa(hpa: HpaSettings): HpaSettings {
   return {
     ...hpa,
     metrics: [{ type: 'Pods', name: UTILIZATION_METRIC, averageValue: UTILIZATION_TARGET, signal: 'utilization' }],
     metric: UTILIZATION_METRIC,
-    target: concurrencyAt(UTILIZATION_TARGET, pipe),
+    target: UTILIZATION_TARGET,
   };
 }
 
@@ -85,9 +79,9 @@ export async function signalScenarios($: Sh): Promise<SignalScenario[]> {
 export function predictSignal(scenario: SignalScenario, signal: Signal): SignalRow {
   const measured = { ...MEASURED, rateWindowSeconds: WINDOW[signal], podStartSeconds: scenario.podStartSeconds };
   const reference = hpaSettings(scenario.objects);
-  const pipe = pipelineSettings(scenario.objects, measured);
-  const utilization = utilizationHpa(reference, pipe);
-  const hpa = signal === 'concurrency' ? reference : signal === 'both' ? { ...utilization, metrics: [...reference.metrics, ...utilization.metrics] } : utilization;
+  const utilization = utilizationHpa(reference);
+  // Both: ours first, so the capacity figures read its target as requests in flight.
+  const hpa = signal === 'concurrency' ? reference : signal === 'both' ? { ...reference, metrics: [...reference.metrics, ...utilization.metrics] } : utilization;
   const plan = planRun(scenario.objects, hpa, scenario.profile, measured);
   const record = simulatedRecord(plan.central, { profile: plan.profile.name, stepAt: plan.stepAt, dropAt: plan.dropAt, endAt: plan.profile.endAt, pipe: plan.pipe });
   const figures = computeFigures(record, reference, plan.pipe, plan.bounds);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../cli.ts';
 import { claimLines, sleepClaims } from '../compare/claims.ts';
-import { POLICIES, SCENARIOS } from '../compare/policies.ts';
+import { POLICIES, SCENARIOS, type Scenario } from '../compare/policies.ts';
 import { loadRuns, policyFigures, referenceHpa as renderReference, row, TABLE_HEAD } from '../compare/report.ts';
 import { repoPath } from '../paths.ts';
 import type { HpaSettings } from '../plan/bounds.ts';
@@ -14,35 +14,40 @@ import { marked } from './markers.ts';
 // predicted timeline.json, as scripts/compare.ts wrote them): docs/why.md's tables and claims
 // are written from those records by the code, never typed, and a test holds them to it.
 
-/** The comparisons the docs keep, each a folder scripts/compare.ts wrote: the last side-by-side one CI ran, the last one run a policy at a time, and the candidate signal on a cost measured on the pod against the CPU policy. */
-export const KEPT_COMPARISONS = ['docs/side-by-side', 'docs/comparison', 'docs/measured-cost'] as const;
+/**
+ * The comparisons the docs keep, each a folder scripts/compare.ts wrote: the last side-by-side
+ * one CI ran, the last one run a policy at a time, the candidate signal on a cost measured on
+ * the pod against the CPU policy, and the policies on the real model.
+ */
+export const KEPT_COMPARISONS = ['docs/side-by-side', 'docs/comparison', 'docs/measured-cost', 'docs/real-model'] as const;
 /** The page that shows them. */
 export const WHY_PAGE = 'docs/why.md';
 
 /** A kept comparison's folder as the page names it: docs/side-by-side is side-by-side. */
 const shortName = (dir: string) => dir.replace(/^docs\//, '');
 
-/** The HPA whose target counts the oracle's replicas, as scripts/compare.ts renders it (in a folder of its own, then gone). */
-export async function referenceHpa(): Promise<HpaSettings> {
+/** The HPA whose target counts the oracle's replicas in a scenario, as scripts/compare.ts renders it (in a folder of its own, then gone). */
+export async function referenceHpa(scenario: Scenario = 'sleep'): Promise<HpaSettings> {
   const dir = await mkdtemp(join(tmpdir(), 'inferscale-reference-'));
   try {
-    return await renderReference(sh, dir);
+    return await renderReference(sh, dir, scenario);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Each block a kept comparison writes into the page: a table per scenario it ran, and its claims. */
-export async function comparisonBlocks(dir: string, reference: HpaSettings): Promise<Map<string, string>> {
+/** Each block a kept comparison writes into the page: a table per scenario it ran, and its claims (of sleep). */
+export async function comparisonBlocks(dir: string, referenceOf: (scenario: Scenario) => HpaSettings): Promise<Map<string, string>> {
   const { runs } = await loadRuns(repoPath(dir), SCENARIOS, POLICIES);
   const blocks = new Map<string, string>();
   for (const scenario of SCENARIOS) {
     const these = runs.filter((r) => r.scenario === scenario);
     if (these.length === 0) continue;
+    const reference = referenceOf(scenario);
     const rows = these.map((r) => row(r.policy, policyFigures(r.observed, reference), policyFigures(r.predicted, reference)));
     blocks.set(`compare:${shortName(dir)}:${scenario}`, [`From [${shortName(dir)}](${shortName(dir)}/compare.md)'s records, observed (predicted):`, '', ...TABLE_HEAD, ...rows].join('\n'));
   }
-  const claims = claimLines(sleepClaims(runs, reference));
+  const claims = claimLines(sleepClaims(runs, referenceOf('sleep')));
   if (claims.length > 0) blocks.set(`compare:${shortName(dir)}:claims`, ['```', ...claims, '```'].join('\n'));
   return blocks;
 }
@@ -57,7 +62,7 @@ export async function keepComparison(from: string, as: string): Promise<string> 
   const entries = await readdir(from).catch(() => {
     throw new UserError(`cannot read ${from}: name a folder scripts/compare.ts wrote (reports/compare-<time>).`);
   });
-  const runs = entries.filter((e) => /^(sleep|compute)-[a-z0-9-]+$/.test(e));
+  const runs = entries.filter((e) => SCENARIOS.some((s) => new RegExp(`^${s}-[a-z0-9-]+$`).test(e)));
   if (runs.length === 0 || !entries.includes('compare.md')) throw new UserError(`${from} holds no comparison (compare.md and <scenario>-<policy>/ folders): name a folder scripts/compare.ts wrote.`);
   await rm(repoPath(dir), { recursive: true, force: true });
   await mkdir(repoPath(dir), { recursive: true });
@@ -72,9 +77,10 @@ export async function keepComparison(from: string, as: string): Promise<string> 
 /** The page's blocks beside what every kept comparison's records give: [marker, on the page, from the records]. */
 export async function comparisonBlocksOnPage(): Promise<[string, string | undefined, string][]> {
   const text = await readFile(repoPath(WHY_PAGE), 'utf8');
-  const reference = await referenceHpa();
+  const references = new Map(await Promise.all(SCENARIOS.map(async (s) => [s, await referenceHpa(s)] as const)));
+  const referenceOf = (s: Scenario) => references.get(s) as HpaSettings;
   const out: [string, string | undefined, string][] = [];
-  for (const dir of KEPT_COMPARISONS) for (const [name, block] of await comparisonBlocks(dir, reference)) out.push([name, marked(name).read(text), block]);
+  for (const dir of KEPT_COMPARISONS) for (const [name, block] of await comparisonBlocks(dir, referenceOf)) out.push([name, marked(name).read(text), block]);
   return out;
 }
 

@@ -41,8 +41,9 @@ export interface HpaSettings {
   /** The per-pod metric a run records: the HPA's Pods metric, else inference_concurrency. */
   metric: string;
   /**
-   * The concurrency per pod the capacity figures count at: the Pods metric's target, else the
-   * pods' slots (a policy on another signal is judged by when pods are full).
+   * The Pods metric's target (requests in flight, or the load signal it names: podRateAt
+   * tells them apart), else the pods' slots (a policy on another signal is judged by when pods
+   * are full).
    */
   target: number;
   scaleUp: Required<Pick<V2HPAScalingRules, 'stabilizationWindowSeconds'>> & V2HPAScalingRules;
@@ -229,7 +230,7 @@ export const sizedLine = (p: Profile, scale: number): string =>
 export function loadScale(objects: KObject[], pipe: PipelineSettings): number | undefined {
   if (!capacityOf(objects.find((o) => o.kind === 'Deployment'))) return undefined;
   const hpa = hpaSettings(objects);
-  return (hpa.minReplicas * podThroughput(hpa.target, pipe)) / REFERENCE_RATE;
+  return (hpa.minReplicas * podRateAt(hpa, pipe)) / REFERENCE_RATE;
 }
 
 /**
@@ -243,9 +244,32 @@ export function podThroughput(concurrency: number, pipe: Pick<PipelineSettings, 
   return running / pipe.serviceSeconds;
 }
 
-/** The fewest replicas that serve `rate` with every pod at the HPA's target concurrency. */
+/**
+ * The rate one pod serves while a Pods metric that is not requests in flight reads `value`
+ * there: utilization (the offered load over what the pod runs at once) is that share of its
+ * whole throughput; demand is seconds of service a second. Undefined for requests in flight.
+ */
+function rateOfLoadSignal(value: number, hpa: Pick<HpaSettings, 'metrics'>, pipe: Pick<PipelineSettings, 'slots' | 'serviceSeconds' | 'cpu'>): number | undefined {
+  // Reports written before the signals were told apart have no metrics: they scaled on in flight.
+  const signal = hpa.metrics?.find((m) => m.type === 'Pods')?.signal;
+  if (signal === 'utilization') return value * podThroughput(Number.POSITIVE_INFINITY, pipe);
+  if (signal === 'demand') return value / pipe.serviceSeconds;
+  return undefined;
+}
+
+/** The rate one pod serves at `value` of the HPA's metric (its target, unless given), counted as the capacity figures count requests in flight: running, up to the slots and the CPU limit. */
+export function podRateAt(hpa: Pick<HpaSettings, 'metrics' | 'target'>, pipe: Pick<PipelineSettings, 'slots' | 'serviceSeconds' | 'cpu'>, value = hpa.target): number {
+  return rateOfLoadSignal(value, hpa, pipe) ?? podThroughput(value, pipe);
+}
+
+/**
+ * The fewest replicas that serve `rate` with every pod's metric at the HPA's target, as the
+ * controller would read it in a steady state: off the CPU the rate its target's requests in
+ * flight serve; on a CPU limit, where requests in flight grow as ρ / (1 − ρ), the utilisation
+ * that target means (3 in flight: 0.75 of the pod's throughput, as 3 of 4 slots off the CPU).
+ */
 export function replicasFor(rate: number, hpa: HpaSettings, pipe: PipelineSettings): number {
-  const needed = Math.ceil(rate / podThroughput(hpa.target, pipe) - 1e-9);
+  const needed = Math.ceil(rate / rateAtAverage(hpa.target, hpa, pipe) - 1e-9);
   return Math.min(hpa.maxReplicas, Math.max(hpa.minReplicas, needed));
 }
 
@@ -379,12 +403,17 @@ export function computeBounds(hpa: HpaSettings, pipe: PipelineSettings, profile:
  * grows as ρ / (1 − ρ) with the utilisation ρ (processor sharing), so ρ at most target / (1 + target).
  */
 export function minReplicasQuietRate(hpa: HpaSettings, pipe: PipelineSettings): number {
-  return hpa.minReplicas * rateAtConcurrency(hpa.target, pipe);
+  return hpa.minReplicas * rateAtAverage(hpa.target, hpa, pipe);
 }
 
-/** The rate one pod takes with `concurrency` requests in flight on average (see minReplicasQuietRate). */
-function rateAtConcurrency(concurrency: number, pipe: PipelineSettings): number {
-  return pipe.cpu.mode === 'compute' ? podThroughput(Number.POSITIVE_INFINITY, pipe) * (concurrency / (1 + concurrency)) : podThroughput(concurrency, pipe);
+/**
+ * The rate one pod takes while the HPA's metric averages `value` there (see
+ * minReplicasQuietRate): in flight as the queue makes it, a load signal as it counts.
+ */
+function rateAtAverage(value: number, hpa: HpaSettings, pipe: PipelineSettings): number {
+  const load = rateOfLoadSignal(value, hpa, pipe);
+  if (load !== undefined) return load;
+  return pipe.cpu?.mode === 'compute' ? podThroughput(Number.POSITIVE_INFINITY, pipe) * (value / (1 + value)) : podThroughput(value, pipe);
 }
 
 export interface IncreaseBound {
@@ -408,7 +437,7 @@ export function increaseBound(hpa: HpaSettings, pipe: PipelineSettings, profile:
   const tolerance = controllerSettings(hpa).scaleUp.tolerance;
   const threshold = hpa.target * (1 + tolerance);
   const upWindow = hpa.scaleUp.stabilizationWindowSeconds;
-  const earliest = loadExceeds(profile, hpa.minReplicas * rateAtConcurrency(threshold, pipe)) + Math.max(0, upWindow - pipe.syncSeconds);
+  const earliest = loadExceeds(profile, hpa.minReplicas * rateAtAverage(threshold, hpa, pipe)) + Math.max(0, upWindow - pipe.syncSeconds);
   const sure = pipe.cpu.mode === 'compute' ? hpa.minReplicas * podThroughput(Number.POSITIVE_INFINITY, pipe) : minReplicasCapacity(hpa, pipe);
   const w = pipe.rateWindowSeconds;
   let crossAt = Number.POSITIVE_INFINITY;
@@ -480,7 +509,7 @@ export function returnBound(hpa: HpaSettings, pipe: PipelineSettings, profile: P
 
 /** The offered rate above which minReplicas are past the scale-up threshold. */
 export function minReplicasCapacity(hpa: HpaSettings, pipe: PipelineSettings): number {
-  return hpa.minReplicas * podThroughput(hpa.target * (1 + controllerSettings(hpa).scaleUp.tolerance), pipe);
+  return hpa.minReplicas * podRateAt(hpa, pipe, hpa.target * (1 + controllerSettings(hpa).scaleUp.tolerance));
 }
 
 export interface RunBounds {

@@ -3,14 +3,14 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkSideBySide, parsePolicies, POLICIES, SCENARIOS, scenarioParams, SIDE_BY_SIDE_POLICIES, writeRunOverlay, writeSideBySideOverlay } from '../../../scripts/lib/compare/policies.ts';
+import { checkSideBySide, parsePolicies, policiesIn, POLICIES, SIZED_SCENARIOS, SCENARIOS, scenarioParams, type Scenario, SIDE_BY_SIDE_POLICIES, writeRunOverlay, writeSideBySideOverlay } from '../../../scripts/lib/compare/policies.ts';
 import { claimLines, readyForStep, sleepClaims } from '../../../scripts/lib/compare/claims.ts';
-import type { PolicyRun } from '../../../scripts/lib/compare/run.ts';
+import { scheduleOf, type PolicyRun } from '../../../scripts/lib/compare/run.ts';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { nodePortOf, type KObject } from '../../../scripts/lib/manifests/objects.ts';
 import { renderComparisonChart } from '../../../scripts/lib/compare/chart.ts';
 import { policyFigures, row, TABLE_HEAD } from '../../../scripts/lib/compare/report.ts';
-import { hpaOf as scalingHpaOf, hpaSettings } from '../../../scripts/lib/plan/bounds.ts';
+import { hpaOf as scalingHpaOf, hpaSettings, sizedProfile } from '../../../scripts/lib/plan/bounds.ts';
 import { scaledObjectOf } from '../../../scripts/lib/manifests/keda.ts';
 import { profileFor } from '../../../scripts/lib/plan/profiles.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
@@ -25,7 +25,7 @@ import { runScript } from '../../helpers/cli.ts';
 
 const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-compare-'));
 const overlays = new Map<string, string>();
-for (const s of SCENARIOS) for (const p of POLICIES) overlays.set(`${s}-${p}`, await writeRunOverlay(dir, p, s));
+for (const s of SCENARIOS) for (const p of policiesIn(s)) overlays.set(`${s}-${p}`, await writeRunOverlay(dir, p, s));
 const rendered = new Map<string, Awaited<ReturnType<typeof renderOverlay>>['objects']>();
 for (const [k, o] of overlays) rendered.set(k, (await renderOverlay(sh, o)).objects);
 const hpaOf = (k: string) => rendered.get(k)?.find((o) => o.kind === 'HorizontalPodAutoscaler') as unknown as V2HorizontalPodAutoscaler;
@@ -35,7 +35,7 @@ const deploymentOf = (k: string) => rendered.get(k)?.find((o) => o.kind === 'Dep
 
 const compare = suite('the policy comparison');
 
-compare('renders every policy in both scenarios on the same app, each one validating', async () => {
+compare('renders every policy in every scenario it runs in, each one validating', async () => {
   const lines: string[] = [];
   const { errors } = await validate({ root: REPO_ROOT, overlays: [...overlays.values()], scanDirs: [], rulesFile: repoPath(ADAPTER_RULES_FILE), $: sh, write: (l) => lines.push(l) });
   assert.equal(errors, [], lines.join('\n'));
@@ -72,6 +72,32 @@ compare('runs the compute scenario CPU-bound, each pod limited to 200m, and the 
   assert.is(env('compute-cpu').INFERENCE_COMPUTE_MODE, 'compute');
   assert.is(deploymentOf('compute-cpu').spec?.template.spec?.containers[0]?.resources?.limits?.cpu, '200m');
   assert.is(env('sleep-cpu').INFERENCE_COMPUTE_MODE, undefined);
+});
+
+compare('offers every policy on the real model the same load: the default step sized once, by its app\'s own HPA and calibrated capacity', async () => {
+  const scheduleFor = (s: Scenario) => profileFor('step', scenarioParams(s));
+  const sized = await scheduleOf({ $: sh, profileFor: scheduleFor, log: () => undefined }, 'llm');
+  const { objects } = await renderOverlay(sh, repoPath('overlays/local-llm'));
+  const e2e = sizedProfile(objects, scheduleFor('llm'), { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 8 }, true).profile;
+  assert.equal([sized.baseRate, sized.peakRate], [e2e.baseRate, e2e.peakRate], 'the rates the e2e runs the real model at');
+  assert.ok(sized.peakRate < scheduleFor('llm').peakRate / 10, `${sized.peakRate} req/s at the peak`);
+  // Sized by a policy's own target instead, the utilization policy (0.75 of a pod) would get less load than ours.
+  const byOwn = sizedProfile(rendered.get('llm-utilization') ?? [], scheduleFor('llm'), { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 8 }, true).profile;
+  assert.ok(byOwn.peakRate < sized.peakRate, `${byOwn.peakRate} against ${sized.peakRate} req/s`);
+  assert.equal(await scheduleOf({ $: sh, profileFor: scheduleFor, log: () => undefined }, 'sleep'), scheduleFor('sleep'), 'sleep and compute at their own rates');
+});
+
+compare('runs the real model on its own app: ours is the HPA the e2e runs it with, every other policy replaces it', async () => {
+  const { objects: app } = await renderOverlay(sh, repoPath('overlays/local-llm'));
+  const own = scalingHpaOf(app) as V2HorizontalPodAutoscaler;
+  assert.equal(hpaOf('llm-concurrency').spec, own.spec, 'concurrency adds nothing to the real model\'s app');
+  assert.is(hpaOf('llm-concurrency').spec?.metrics?.[0]?.pods?.metric.name, 'vllm_requests_in_flight');
+  assert.is(hpaOf('llm-utilization').spec?.metrics?.[0]?.pods?.metric.name, 'inference_utilization');
+  assert.is(hpaOf('llm-cpu').spec?.metrics?.[0]?.resource?.target.averageUtilization, 50);
+  const env = (k: string) => Object.fromEntries((deploymentOf(k).spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  for (const p of policiesIn('llm')) assert.is(env(`llm-${p}`).INFERENCE_ENGINE, 'llama', p);
+  assert.equal(policiesIn('llm').sort(), ['concurrency', 'cpu', 'cpu-80', 'utilization'], 'neither keda nor latency-external: they read what the preset does not scale on');
+  assert.ok(SIZED_SCENARIOS.includes('llm') && !SIZED_SCENARIOS.includes('compute'), 'the real model\'s rates scale to its calibrated capacity');
 });
 
 compare('predicts what each policy does in the sleep scenario: ours scales at once, latency after its window, CPU never', async () => {
@@ -203,10 +229,10 @@ compare('refuses an unknown policy or scenario with one sentence and exit code 2
   assert.throws(() => parsePolicies('concurrency,gpu'), /--policies takes a comma-separated list of concurrency, latency-external, cpu, cpu-80, keda, utilization; got "concurrency,gpu"\./);
   const { code, stderr } = await runScript('scripts/compare.ts', ['--scenarios', 'gpu']);
   assert.is(code, 2);
-  assert.is(stderr.trim(), 'error: --scenarios takes a comma-separated list of sleep, compute; got "gpu".');
+  assert.is(stderr.trim(), 'error: --scenarios takes a comma-separated list of sleep, compute, llm; got "gpu".');
   const crowded = await runScript('scripts/compare.ts', ['--side-by-side']);
   assert.is(crowded.code, 2);
-  assert.is(crowded.stderr.trim(), "error: --side-by-side runs sleep only: compute's pods would share the node's CPU; pass --scenarios sleep.");
+  assert.is(crowded.stderr.trim(), "error: --side-by-side runs sleep only: the pods of compute and llm would share the node's CPU; pass --scenarios sleep.");
   const planes = await runScript('scripts/compare.ts', ['--side-by-side', '--scenarios', 'sleep', '--policies', 'keda,latency-external']);
   assert.is(planes.code, 2);
   assert.match(planes.stderr.trim(), /^error: keda and latency-external cannot run side by side: /);

@@ -1,13 +1,15 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { renderOverlay } from '../../../scripts/lib/manifests/render.ts';
-import { repoPath } from '../../../scripts/lib/paths.ts';
-import { hpaSettings, increaseBound, OBSERVATION_LATENCY_SECONDS, pipelineSettings, planHorizon, planRun, returnBound, simulateAllPhases, sizedProfile, sweepPhases } from '../../../scripts/lib/plan/bounds.ts';
-import { recordedProfile, withTail, type Profile } from '../../../scripts/lib/plan/profiles.ts';
+import { REPO_ROOT, repoPath } from '../../../scripts/lib/paths.ts';
+import { scenarioParams, writeRunOverlay } from '../../../scripts/lib/compare/policies.ts';
+import type { KObject } from '../../../scripts/lib/manifests/objects.ts';
+import { hpaSettings, increaseBound, minReplicasCapacity, OBSERVATION_LATENCY_SECONDS, podThroughput, pipelineSettings, planHorizon, planRun, returnBound, simulateAllPhases, sizedProfile, sweepPhases } from '../../../scripts/lib/plan/bounds.ts';
+import { DEFAULT_PARAMS, profileFor, recordedProfile, withTail, type Profile, type ProfileName } from '../../../scripts/lib/plan/profiles.ts';
 import type { SimRun } from '../../../scripts/lib/simulate/run.ts';
 import { sh } from '../../../scripts/lib/shell.ts';
 
@@ -22,32 +24,57 @@ const firstIncrease = (r: Pick<SimRun, 'changes'>): number | undefined => r.chan
 
 const bounds = suite('the first increase and back at minReplicas, from the rules');
 
+/** Runs every built-in profile at every phase the simulator makes on the overlay and holds each to both bounds; returns how many runs. */
+function holdAtEveryPhase(label: string, objects: KObject[], podStartSeconds: number, profiles: ProfileName[] = ['step', 'ramp', 'spike', 'sawtooth'], params = DEFAULT_PARAMS): number {
+  let phases = 0;
+  const hpa = hpaSettings(objects);
+  const measured = { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds };
+  const pipe = pipelineSettings(objects, measured);
+  for (const name of profiles) {
+    const { profile: asked } = sizedProfile(objects, profileFor(name, params), measured, true);
+    const horizon = planHorizon(hpa, pipe, asked.endAt);
+    const held: Profile = withTail(asked, horizon);
+    const bound = returnBound(hpa, pipe, held, asked.endAt);
+    const increase = increaseBound(hpa, pipe, held);
+    assert.ok(Number.isFinite(bound.by) && Number.isFinite(increase.latest), `${label} ${name}: the load rises past minReplicas and gets quiet`);
+    // The scale-down window half a second longer too: a sync's own timing may keep a recommendation that long.
+    const late = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + 0.5 } };
+    for (const r of [...sweepPhases(hpa, pipe, held, horizon + 120), ...simulateAllPhases(late, pipe, held, horizon + 120)]) {
+      phases++;
+      const back = lastReturn(r, hpa.minReplicas);
+      assert.ok(back <= bound.by - OBSERVATION_LATENCY_SECONDS, `${label} ${name} at ${JSON.stringify(r.phases)}: back at ${back} s, bound ${bound.by} s`);
+      const up = firstIncrease(r);
+      assert.ok(up !== undefined && up >= increase.earliest && up <= increase.latest - OBSERVATION_LATENCY_SECONDS, `${label} ${name} at ${JSON.stringify(r.phases)}: first increase at ${up} s, bounds ${increase.earliest}–${increase.latest} s`);
+    }
+  }
+  return phases;
+}
+
 bounds('hold at every phase the simulator runs, for every built-in profile on every overlay the e2e and the comparison run', async () => {
   let phases = 0;
   for (const overlay of ['overlays/local', 'overlays/local-llm', 'overlays/compare']) {
-    const { objects } = await renderOverlay(sh, repoPath(overlay));
-    const hpa = hpaSettings(objects);
-    const measured = { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: overlay.endsWith('llm') ? 8 : 2 };
-    const pipe = pipelineSettings(objects, measured);
-    for (const name of ['step', 'ramp', 'spike', 'sawtooth']) {
-      const { profile: asked } = sizedProfile(objects, profileFromFlags({ profile: name }), measured, true);
-      const horizon = planHorizon(hpa, pipe, asked.endAt);
-      const held: Profile = withTail(asked, horizon);
-      const bound = returnBound(hpa, pipe, held, asked.endAt);
-      const increase = increaseBound(hpa, pipe, held);
-      assert.ok(Number.isFinite(bound.by) && Number.isFinite(increase.latest), `${overlay} ${name}: the load rises past minReplicas and gets quiet`);
-      // The scale-down window half a second longer too: a sync's own timing may keep a recommendation that long.
-      const late = { ...hpa, scaleDown: { ...hpa.scaleDown, stabilizationWindowSeconds: hpa.scaleDown.stabilizationWindowSeconds + 0.5 } };
-      for (const r of [...sweepPhases(hpa, pipe, held, horizon + 120), ...simulateAllPhases(late, pipe, held, horizon + 120)]) {
-        phases++;
-        const back = lastReturn(r, hpa.minReplicas);
-        assert.ok(back <= bound.by - OBSERVATION_LATENCY_SECONDS, `${overlay} ${name} at ${JSON.stringify(r.phases)}: back at ${back} s, bound ${bound.by} s`);
-        const up = firstIncrease(r);
-        assert.ok(up !== undefined && up >= increase.earliest && up <= increase.latest - OBSERVATION_LATENCY_SECONDS, `${overlay} ${name} at ${JSON.stringify(r.phases)}: first increase at ${up} s, bounds ${increase.earliest}–${increase.latest} s`);
-      }
-    }
+    phases += holdAtEveryPhase(overlay, (await renderOverlay(sh, repoPath(overlay))).objects, overlay.endsWith('llm') ? 8 : 2);
   }
   assert.ok(phases > 1000, `${phases} simulated runs`);
+});
+
+bounds('hold for a utilization target, read as that share of what a pod serves, not as requests in flight', async () => {
+  const dir = await mkdtemp(join(REPO_ROOT, 'test/fixtures/.tmp-bounds-'));
+  try {
+    let phases = 0;
+    for (const scenario of ['sleep', 'compute'] as const) {
+      const { objects } = await renderOverlay(sh, await writeRunOverlay(dir, 'utilization', scenario));
+      phases += holdAtEveryPhase(`utilization on ${scenario}`, objects, 2, ['step', 'spike'], scenarioParams(scenario));
+      // The controller holds minReplicas until the load passes target x (1 + tolerance) of what they serve.
+      const hpa = hpaSettings(objects);
+      const pipe = pipelineSettings(objects, { rateWindowSeconds: 20, relistSeconds: 5, podStartSeconds: 2 });
+      const whole = hpa.minReplicas * podThroughput(Number.POSITIVE_INFINITY, pipe);
+      assert.ok(Math.abs(minReplicasCapacity(hpa, pipe) - whole * 0.75 * 1.1) < 1e-9, `${scenario}: ${minReplicasCapacity(hpa, pipe)} req/s against ${whole} req/s whole`);
+    }
+    assert.ok(phases > 100, `${phases} simulated runs`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 bounds('hold for every real run recorded in the fixtures', async () => {
