@@ -56,6 +56,8 @@ comparison(`what ${WHY_PAGE} says of the candidate on a measured cost holds on i
   assert.ok(candidate.replicaSeconds <= candidate.oracleReplicaSeconds * 4 / 3, `${candidate.replicaSeconds} replica-seconds against an oracle of ${candidate.oracleReplicaSeconds}`);
   assert.ok(cpu.sloAttainment > Math.max(candidate.sloAttainment, ours.sloAttainment), `cpu ${cpu.sloAttainment}, utilization ${candidate.sloAttainment}, concurrency ${ours.sloAttainment}`);
   assert.ok(cpu.reactionSeconds < 0 || runs.find((r) => r.policy === 'cpu')!.observed.record.changes[0]!.t < runs[0]!.observed.record.stepAt, 'the CPU policy is up before the step');
+  const predicted = policyFigures(runs.find((r) => r.policy === 'utilization')!.predicted, reference).figures;
+  assert.ok(predicted.sloAttainment > 0.9 && candidate.sloAttainment < 0.5, `the candidate: predicted ${predicted.sloAttainment}, held ${candidate.sloAttainment}`);
 });
 
 comparison(`what ${WHY_PAGE} says of the real model holds on its records: ours holds the most of the objective and reverses (4 → 2 → 4); the candidate does not, beats the CPU policy's objective on the fewest replica-seconds, a pod under ours; the CPU policy reacts last; the simulator right on replicas, wrong on latency`, async () => {
