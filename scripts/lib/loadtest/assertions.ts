@@ -1,5 +1,5 @@
 import type { ExplainedSync } from '../plan/explain.ts';
-import { eventMiss, podThroughput, runEvents, TIMED_EVENTS, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from '../plan/bounds.ts';
+import { eventMiss, leastPeak, podThroughput, runEvents, TIMED_EVENTS, type Bounds, type HpaSettings, type PipelineSettings, type RunEvents } from '../plan/bounds.ts';
 import { MAX_FAILED_SHARE, type ProfileName } from '../plan/profiles.ts';
 import { around, type RunRecord } from '../plan/timeline.ts';
 
@@ -115,7 +115,7 @@ export function checkRun(record: RunRecord, hpa: HpaSettings, bounds: Bounds, pi
   // One-sided: a correct controller reaches what the offered load needs (less one for the
   // tolerance), or the lowest peak any phase gives; above it, the rules replay (4) judges.
   const peak = Math.max(...record.samples.map((s) => s.replicas), 0);
-  const low = Math.min(bounds.peakLow, bounds.expectedPeak) - 1;
+  const low = leastPeak(bounds);
   const peakOk = peak >= low;
   results.push({
     name: '3. the peak reaches the replicas the offered load needs',

@@ -9,7 +9,7 @@ import { ADAPTER_RULES_FILE, repoPath } from '../paths.ts';
 import type { ClusterProvider } from '../cluster/provider.ts';
 import type { Sh } from '../shell.ts';
 import { checkRun, measuredProfiles, predictionAssertion, ruleReading, type AssertionResult } from './assertions.ts';
-import { HPA_SYNC_SECONDS, hpaOf, hpaSettings, planRun, predictAtSyncPhase, runEvents, runSyncPhase, sizedLine, sizedProfile } from '../plan/bounds.ts';
+import { HPA_SYNC_SECONDS, hpaOf, hpaSettings, leastPeak, planRun, predictAtSyncPhase, runEvents, runSyncPhase, sizedLine, sizedProfile } from '../plan/bounds.ts';
 import { computeFigures, figureLines, type Figures } from '../plan/figures.ts';
 import { LoadResults, runDriver } from './driver.ts';
 import { findLoadDriver } from './driver-binary.ts';
@@ -67,8 +67,8 @@ const rateText = (rate: number): string => rate.toFixed(rate >= 10 || rate === 0
 export interface DuringLoad {
   namespace: string;
   deployment: string;
-  /** The simulator's peak for this run, at the central phase. */
-  predictedPeak: number;
+  /** The fewest replicas at the peak the run is held to (assertion 3's bound: plan/bounds.ts's leastPeak). */
+  leastPeak: number;
   /** The latest replica count the recorder saw. */
   replicas: () => number | undefined;
   /** When the load ends, ms since the epoch. */
@@ -138,7 +138,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const { profile: asked, scale } = sizedProfile(o.objects, options.profile, measuredBefore, o.scaleToCapacity);
   if (scale !== undefined) o.log(sizedLine(asked, scale));
   // Planned once, before the load: the bounds it is judged by and the prediction, from one sweep.
-  const { pipe, stepAt, dropAt, bounds, profile, central, prediction: planned } = planRun(o.objects, hpa, asked, measuredBefore, { fixedSchedule: o.fixedSchedule });
+  const { pipe, stepAt, dropAt, bounds, profile, central } = planRun(o.objects, hpa, asked, measuredBefore, { fixedSchedule: o.fixedSchedule });
   if (profile.endAt > asked.endAt) o.log(`the ${profile.name} load is held at its last rate until ${profile.endAt} s, when the latest bound and the stable period have passed`);
 
   const recorder = new ClusterRecorder({ kc: o.kc, namespace, deployment: deployment?.metadata.name ?? '', hpa: hpaObj.metadata.name, metric: hpa.metric, podSelector });
@@ -153,7 +153,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const during = o.during?.({
     namespace,
     deployment: deployment?.metadata.name ?? '',
-    predictedPeak: planned.peak,
+    leastPeak: leastPeak(bounds),
     replicas: () => recorder.samples.at(-1)?.replicas,
     endsAt: Date.now() + profile.endAt * 1000,
     signal: o.signal,

@@ -273,6 +273,12 @@ export function replicasFor(rate: number, hpa: HpaSettings, pipe: PipelineSettin
   return Math.min(hpa.maxReplicas, Math.max(hpa.minReplicas, needed));
 }
 
+/**
+ * The fewest replicas a run's peak may reach and still pass (assertion 3): what the offered load
+ * needs at the target, or the lowest peak any phase of sync and scrape gives, less one.
+ */
+export const leastPeak = (b: Pick<Bounds, 'peakLow' | 'expectedPeak'>): number => Math.min(b.peakLow, b.expectedPeak) - 1;
+
 /** The controller's view of the HPA: its rules with the API server's defaults filled in. */
 export function controllerSettings(hpa: HpaSettings): ControllerSettings {
   return {
