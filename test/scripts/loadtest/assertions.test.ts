@@ -7,7 +7,7 @@ import type { RunReport } from '../../../scripts/lib/loadtest/report.ts';
 import { reconstructDecisions } from '../../../scripts/lib/plan/explain.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hpaSettings, planRun, predictAtSyncPhase, predictionMiss, runEvents, simulateAllPhases, simulateAt, sizedProfile, type HpaSettings } from '../../../scripts/lib/plan/bounds.ts';
+import { hpaSettings, minReplicasCapacity, planRun, predictAtSyncPhase, predictionMiss, runEvents, simulateAllPhases, simulateAt, sizedProfile, type HpaSettings } from '../../../scripts/lib/plan/bounds.ts';
 import { computeFigures, figureLines } from '../../../scripts/lib/plan/figures.ts';
 import { profileFromFlags } from '../../../scripts/lib/loadtest/options.ts';
 import { MAX_FAILED_SHARE, recordedProfile, type Profile } from '../../../scripts/lib/plan/profiles.ts';
@@ -106,6 +106,18 @@ assertions('fail when the first increase comes before the rules allow, or after'
   const late = failing(withChanges(run, [{ ...up!, t: bounds.firstIncreaseLatest + 1 }, ...rest]));
   assert.ok(late.some((r) => r.name.startsWith('2.') && r.observed.includes('too late')));
   assert.match(late.find((r) => r.name.startsWith('2.'))?.context ?? '', /replicas desired ready/);
+});
+
+assertions('pass a run that never scales under a load that never passes what minReplicas hold, and fail one that never scales when it must', () => {
+  const quiet = planFor(profileFromFlags({ 'peak-rate': String(minReplicasCapacity(hpa, pipe) * 0.8) }));
+  assert.is(quiet.bounds.firstIncreaseLatest, Number.POSITIVE_INFINITY, 'no increase is ever sure');
+  const sim = simulateAllPhases(quiet.hpa, quiet.pipe, quiet.profile, quiet.profile.endAt)[0]!;
+  const run = recorded(sim, quiet);
+  assert.equal(run.changes.filter((c) => c.to > c.from), [], 'the rules add no pod');
+  const second = judge(sim, run, quiet).find((r) => r.name.startsWith('2.'))!;
+  assert.ok(second.ok, `${second.observed} against ${second.bound}`);
+  const never = failing(withChanges(goodRun(), []));
+  assert.ok(never.some((r) => r.name.startsWith('2.') && r.observed === 'never'), 'the step must scale');
 });
 
 assertions('fail when the peak falls short of the replicas the load needs', () => {
