@@ -4,7 +4,7 @@ import { connect } from './lib/cluster/connect.ts';
 import { parseProvider, PROVIDERS } from './lib/cluster/select.ts';
 import { checkSideBySide, COMPARE_OVERLAY, LLM_OVERLAY, parsePolicies, parseScenarios, POLICIES, SCENARIOS, SIDE_BY_SIDE_POLICIES, SIDE_BY_SIDE_SCENARIOS, scenarioParams, type Scenario } from './lib/compare/policies.ts';
 import { claimLines, sleepClaims, type Claim } from './lib/compare/claims.ts';
-import { isSideBySide, loadRuns, referenceHpa, referenceHpas, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
+import { isSideBySide, loadRuns, referenceHpas, writeComparison, type ComparisonFiles } from './lib/compare/report.ts';
 import { runComparison, runSideBySide } from './lib/compare/run.ts';
 import { profileFor, type ProfileName } from './lib/plan/profiles.ts';
 import { runReconcile } from './lib/reconcile/command.ts';
@@ -84,8 +84,9 @@ await runMain(async () => {
   if (flags.rewrite !== undefined) {
     const dir = resolve(flags.rewrite);
     const { runs, minutes } = await loadRuns(dir, scenarios, policies);
-    const files = await writeComparison(dir, runs, await referenceHpas(sh, dir, runs), { command: command.replace(/ --rewrite \S+/, ''), minutes, sideBySide: await isSideBySide(dir) });
-    return finish(files, sleepClaims(runs, await referenceHpa(sh, dir)));
+    const referenceOf = await referenceHpas(sh, dir, ['sleep', ...runs.map((r) => r.scenario)]);
+    const files = await writeComparison(dir, runs, referenceOf, { command: command.replace(/ --rewrite \S+/, ''), minutes, sideBySide: await isSideBySide(dir) });
+    return finish(files, sleepClaims(runs, referenceOf('sleep')));
   }
   const { kc, provider } = await connect(sh, parseProvider(flags.provider), log);
   const reportDir = resolve(flags['report-dir'] ?? `reports/compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
@@ -94,10 +95,12 @@ await runMain(async () => {
   const started = Date.now();
   const runs = await (sideBySide ? runSideBySide : runComparison)({ $: sh, kc, provider, policies, scenarios, profileFor: scheduleFor, reportDir, gateTimeoutSeconds, log, signal: abort.signal });
   const minutes = (Date.now() - started) / 60_000;
-  const files = await writeComparison(reportDir, runs, await referenceHpas(sh, reportDir, runs), { command, minutes, sideBySide });
+  // The sleep scenario's reference too: the claims are of it.
+  const referenceOf = await referenceHpas(sh, reportDir, ['sleep', ...runs.map((r) => r.scenario)]);
+  const files = await writeComparison(reportDir, runs, referenceOf, { command, minutes, sideBySide });
   log(`restoring ${provider.defaultOverlay}`);
   await runReconcile({ $: sh, kc, overlay: provider.defaultOverlay, dryRun: false, timeoutMs: gateTimeoutSeconds * 1000, provider, out: log });
   log(`the comparison took ${minutes.toFixed(1)} min`);
   if (abort.signal.aborted) return 130;
-  return finish(files, sleepClaims(runs, await referenceHpa(sh, reportDir)));
+  return finish(files, sleepClaims(runs, referenceOf('sleep')));
 });

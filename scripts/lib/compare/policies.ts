@@ -29,10 +29,12 @@ export const COMPARE_OVERLAY = 'overlays/compare';
 export const LLM_OVERLAY = 'overlays/local-llm';
 
 /** Each scenario's app overlay and the components every policy's run adds to it. */
-export const SCENARIO_APP: Record<Scenario, { overlay: string; components: string[] }> = {
+export const SCENARIO_APP: Record<Scenario, { overlay: string; components: string[]; ownPolicy?: Policy }> = {
   sleep: { overlay: COMPARE_OVERLAY, components: [] },
   compute: { overlay: COMPARE_OVERLAY, components: ['policies/compute'] },
-  llm: { overlay: LLM_OVERLAY, components: [] },
+  // Already scaled by ours (work in flight per pod, on the preset's names, at the target
+  // scripts/calibrate.ts measured for it): policies/concurrency's target is for 4 slots.
+  llm: { overlay: LLM_OVERLAY, components: [], ownPolicy: REFERENCE_POLICY },
 };
 
 /**
@@ -42,7 +44,7 @@ export const SCENARIO_APP: Record<Scenario, { overlay: string; components: strin
  */
 const NOT_IN: Partial<Record<Scenario, readonly Policy[]>> = { llm: ['keda', 'latency-external'] };
 export const policiesIn = (scenario: Scenario, policies: readonly Policy[] = POLICIES): Policy[] => policies.filter((p) => !(NOT_IN[scenario] ?? []).includes(p));
-export const notIn = (scenario: Scenario, policies: readonly Policy[]): Policy[] => policies.filter((p) => !policiesIn(scenario, policies).includes(p));
+export const notIn = (scenario: Scenario, policies: readonly Policy[]): Policy[] => policies.filter((p) => (NOT_IN[scenario] ?? []).includes(p));
 
 /** What a scenario says of itself in the comparison's headings, from the pod it ran. */
 export function scenarioTitle(scenario: Scenario, limitCores: number): string {
@@ -52,14 +54,10 @@ export function scenarioTitle(scenario: Scenario, limitCores: number): string {
   return `llm: a real model, SmolLM2-135M on the llama engine (each pod's ${limit} limit is its capacity)`;
 }
 
-/**
- * The policy components of a run. The real model's app already scales on ours (work in flight
- * per pod, on the preset's names, at the target scripts/calibrate.ts measured for it): the
- * concurrency policy, whose target is sized for overlays/compare's 4 slots, adds nothing there.
- */
+/** The components of a run: the policy's, unless the scenario's app already scales on it, and the scenario's. */
 export function policyComponents(policy: Policy, scenario: Scenario): string[] {
-  const own = scenario === 'llm' && policy === REFERENCE_POLICY ? [] : [`policies/${policy}`];
-  return [...own, ...SCENARIO_APP[scenario].components];
+  const app = SCENARIO_APP[scenario];
+  return [...(app.ownPolicy === policy ? [] : [`policies/${policy}`]), ...app.components];
 }
 
 /**

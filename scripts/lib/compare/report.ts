@@ -68,10 +68,9 @@ export function row(policy: string, seen: PolicyFigures, said: PolicyFigures): s
 export const referenceHpa = async ($: Sh, dir: string, scenario: Scenario = 'sleep'): Promise<HpaSettings> =>
   hpaSettings((await renderOverlay($, await writeRunOverlay(join(dir, 'reference'), REFERENCE_POLICY, scenario))).objects);
 
-/** Each scenario's reference HPA, for the scenarios of `runs`. */
-export async function referenceHpas($: Sh, dir: string, runs: readonly PolicyRun[]): Promise<(scenario: Scenario) => HpaSettings> {
-  const scenarios = [...new Set(runs.map((r) => r.scenario))];
-  const found = new Map(await Promise.all(scenarios.map(async (s) => [s, await referenceHpa($, dir, s)] as const)));
+/** Each of `scenarios`' reference HPA, rendered once each under `dir`/reference. */
+export async function referenceHpas($: Sh, dir: string, scenarios: readonly Scenario[]): Promise<(scenario: Scenario) => HpaSettings> {
+  const found = new Map(await Promise.all([...new Set(scenarios)].map(async (s) => [s, await referenceHpa($, dir, s)] as const)));
   return (scenario) => {
     const hpa = found.get(scenario);
     if (!hpa) throw new UserError(`no reference HPA was rendered for the ${scenario} scenario.`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '../cli.ts';
 import { claimLines, sleepClaims } from '../compare/claims.ts';
 import { POLICIES, SCENARIOS, type Scenario } from '../compare/policies.ts';
-import { loadRuns, policyFigures, referenceHpa as renderReference, row, TABLE_HEAD } from '../compare/report.ts';
+import { loadRuns, policyFigures, referenceHpa as renderReference, referenceHpas as renderReferences, row, TABLE_HEAD } from '../compare/report.ts';
 import { repoPath } from '../paths.ts';
 import type { HpaSettings } from '../plan/bounds.ts';
 import { sh } from '../shell.ts';
@@ -31,6 +31,16 @@ export async function referenceHpa(scenario: Scenario = 'sleep'): Promise<HpaSet
   const dir = await mkdtemp(join(tmpdir(), 'inferscale-reference-'));
   try {
     return await renderReference(sh, dir, scenario);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every scenario's reference HPA, as scripts/compare.ts renders them (in a folder of their own, then gone). */
+async function referenceHpasOfEvery(): Promise<(scenario: Scenario) => HpaSettings> {
+  const dir = await mkdtemp(join(tmpdir(), 'inferscale-reference-'));
+  try {
+    return await renderReferences(sh, dir, SCENARIOS);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -77,8 +87,7 @@ export async function keepComparison(from: string, as: string): Promise<string> 
 /** The page's blocks beside what every kept comparison's records give: [marker, on the page, from the records]. */
 export async function comparisonBlocksOnPage(): Promise<[string, string | undefined, string][]> {
   const text = await readFile(repoPath(WHY_PAGE), 'utf8');
-  const references = new Map(await Promise.all(SCENARIOS.map(async (s) => [s, await referenceHpa(s)] as const)));
-  const referenceOf = (s: Scenario) => references.get(s) as HpaSettings;
+  const referenceOf = await referenceHpasOfEvery();
   const out: [string, string | undefined, string][] = [];
   for (const dir of KEPT_COMPARISONS) for (const [name, block] of await comparisonBlocks(dir, referenceOf)) out.push([name, marked(name).read(text), block]);
   return out;
